@@ -1,0 +1,73 @@
+"""``LocalAws``: moto's server in this process on 127.0.0.1, with the project's patches."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from moto.moto_api import _internal as moto_api
+from moto.server import ThreadedMotoServer
+
+from localaws.patches import install
+
+HOST = "127.0.0.1"
+
+# moto keeps its backends in module globals, so every server in this process shares one state.
+# The first server to start gets a fresh state; later ones (while it runs) share it.
+_running_lock = threading.Lock()
+_running = 0
+
+
+class LocalAws:
+    """An AWS-compatible endpoint at ``http://127.0.0.1:PORT`` (``port=0`` picks a free port)."""
+
+    def __init__(self, port: int = 0) -> None:
+        self._requested_port = port
+        self._server: ThreadedMotoServer | None = None
+        self.endpoint_url: str | None = None
+
+    def start(self) -> str:
+        global _running
+        if self._server is not None:
+            assert self.endpoint_url is not None
+            return self.endpoint_url
+        install()
+        with _running_lock:
+            if _running == 0:
+                moto_api.moto_api_backend.reset()
+            server = ThreadedMotoServer(ip_address=HOST, port=self._requested_port, verbose=False)
+            server.start()
+            _running += 1
+        self._server = server
+        host, port = server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        return self.endpoint_url
+
+    def stop(self) -> None:
+        global _running
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.stop()
+        # ThreadedMotoServer.stop() shuts the loop down but leaves the socket bound.
+        if server._server is not None:
+            server._server.server_close()
+        with _running_lock:
+            _running -= 1
+        self.endpoint_url = None
+
+    @property
+    def port(self) -> int | None:
+        return int(self.endpoint_url.rsplit(":", 1)[1]) if self.endpoint_url else None
+
+    def __enter__(self) -> LocalAws:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

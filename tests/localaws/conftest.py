@@ -1,0 +1,40 @@
+"""Fixtures: one LocalAws per test module, boto3 clients pointed at it with dummy credentials."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from localaws import LocalAws
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def local_aws() -> Iterator[LocalAws]:
+    with LocalAws() as aws:
+        yield aws
+
+
+@pytest.fixture(scope="module")
+def client(local_aws: LocalAws) -> Callable[[str], Any]:
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+
+    def make(service: str) -> Any:
+        return session.client(service, endpoint_url=local_aws.endpoint_url)
+
+    return make
+
+
+def lambda_zip(source: str = "def lambda_handler(event, context):\n    return event\n") -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("lambda_function.py", source)
+    return buf.getvalue()
