@@ -1,0 +1,15 @@
+"""The bucket's key layout (docs/ARCHITECTURE.md): what the function may touch, what expires."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+# Prefix -> days until S3 expires the objects. The web page at the bucket root
+# (index.html, assets/, config.json) is deliberately absent: it must never expire.
+FUNCTION_PREFIXES = MappingProxyType(
+    {
+        "jobs/": 30,
+        "images/": 30,
+        "ratelimit/": 2,  # counters only matter for a day; keep the bucket small
+    }
+)

@@ -1,0 +1,236 @@
+"""Stack parameters, their console labels and groups, and the conditions derived from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import Equals, Join, Not, Parameter, Ref, Select, Split, Template
+
+MAX_MODELS = 20
+DEFAULT_MODEL_COUNT = 9
+HAS_RESERVED_CONCURRENCY = "HasReservedConcurrency"
+HAS_BEDROCK_MODELS = "HasBedrockModels"
+
+
+@dataclass(frozen=True)
+class ModelSlot:
+    """The name and key parameters of one model slot (1-based index)."""
+
+    index: int
+    name: Parameter
+    key: Parameter
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every parameter the resources refer to, kept as objects so Ref() needs no typed ids."""
+
+    environment: Parameter
+    model_count: Parameter
+    models: tuple[ModelSlot, ...]
+    prompt_model_index: Parameter
+    bedrock_model_ids: Parameter
+    global_rate_limit: Parameter
+    ip_rate_limit: Parameter
+    ip_whitelist: Parameter
+    code_bucket: Parameter
+    code_key: Parameter
+    reserved_concurrency: Parameter
+    price_class: Parameter
+
+
+def _add(t: Template, label: str, group: str, param: Parameter) -> Parameter:
+    """Add one parameter with its console label, inside its console group."""
+    added = t.add_parameter(param)
+    t.set_parameter_label(added, label)
+    t.add_parameter_to_group(added, group)
+    return added
+
+
+def _add_model_slot(t: Template, n: int) -> ModelSlot:
+    group = f"Model slot {n}"
+    name = Parameter(
+        f"Model{n}Name",
+        Type="String",
+        Default="",
+        MaxLength=128,
+        Description=(
+            f"Display name of model {n}; it picks the provider, e.g. 'DALL-E 3', "
+            "'Flux Pro 1.1', 'Stable Diffusion 3.5', 'Nova Canvas'. Empty: slot unused."
+        ),
+    )
+    key = Parameter(
+        f"Model{n}Key",
+        Type="String",
+        Default="",
+        NoEcho=True,
+        MaxLength=1024,
+        Description=f"API key for model {n}'s provider. Empty for Bedrock models (IAM role).",
+    )
+    return ModelSlot(
+        index=n,
+        name=_add(t, f"Model {n} name", group, name),
+        key=_add(t, f"Model {n} API key", group, key),
+    )
+
+
+def _add_model_params(t: Template) -> tuple[Parameter, Parameter, Parameter]:
+    group = "Models"
+    count = Parameter(
+        "ModelCount",
+        Type="Number",
+        Default=DEFAULT_MODEL_COUNT,
+        MinValue=1,
+        MaxValue=MAX_MODELS,
+        Description=f"How many model slots (1-{MAX_MODELS}) each prompt goes to.",
+    )
+    prompt_index = Parameter(
+        "PromptModelIndex",
+        Type="Number",
+        Default=1,
+        MinValue=1,
+        MaxValue=MAX_MODELS,
+        Description="Slot (1-based) of the model that enhances prompts for POST /enhance.",
+    )
+    bedrock_ids = Parameter(
+        "BedrockModelIds",
+        Type="CommaDelimitedList",
+        Default="",
+        Description=(
+            "Bedrock foundation-model ids named by the model slots, comma-separated "
+            "(deploy.py fills this in). The function may invoke exactly these models."
+        ),
+    )
+    return (
+        _add(t, "Number of models", group, count),
+        _add(t, "Prompt enhancement model slot", group, prompt_index),
+        _add(t, "Bedrock foundation-model ids", group, bedrock_ids),
+    )
+
+
+def _add_rate_limit_params(t: Template) -> tuple[Parameter, Parameter, Parameter]:
+    group = "Rate limits"
+    global_limit = Parameter(
+        "GlobalRateLimit",
+        Type="Number",
+        Default=1000,
+        MinValue=1,
+        Description="Generate requests allowed per rolling hour, all clients together.",
+    )
+    ip_limit = Parameter(
+        "IPRateLimit",
+        Type="Number",
+        Default=200,
+        MinValue=1,
+        Description="Generate requests allowed per client IP per day.",
+    )
+    whitelist = Parameter(
+        "IPWhitelist",
+        Type="String",
+        Default="",
+        Description="Comma-separated client IPs that bypass both rate limits.",
+    )
+    return (
+        _add(t, "Global limit (per hour)", group, global_limit),
+        _add(t, "Per-IP limit (per day)", group, ip_limit),
+        _add(t, "IPs exempt from limits", group, whitelist),
+    )
+
+
+def _add_deployment_params(t: Template) -> tuple[Parameter, Parameter, Parameter, Parameter]:
+    group = "Deployment"
+    code_bucket = Parameter(
+        "CodeBucket",
+        Type="String",
+        MinLength=3,
+        Description="S3 bucket holding the function's zip (deploy.py fills this in).",
+    )
+    code_key = Parameter(
+        "CodeKey",
+        Type="String",
+        MinLength=1,
+        Description="S3 key of the function's zip (deploy.py fills this in).",
+    )
+    concurrency = Parameter(
+        "ReservedConcurrency",
+        Type="Number",
+        Default=0,
+        MinValue=0,
+        MaxValue=1000,
+        Description="Concurrent executions reserved for the function; 0 reserves none.",
+    )
+    price_class = Parameter(
+        "PriceClass",
+        Type="String",
+        Default="PriceClass_100",
+        AllowedValues=["PriceClass_100", "PriceClass_200", "PriceClass_All"],
+        Description="CloudFront edge locations serving the images and web page.",
+    )
+    return (
+        _add(t, "Code bucket", group, code_bucket),
+        _add(t, "Code key", group, code_key),
+        _add(t, "Reserved concurrency", group, concurrency),
+        _add(t, "CloudFront price class", group, price_class),
+    )
+
+
+def _add_conditions(t: Template, params: Params) -> None:
+    t.add_condition(HAS_RESERVED_CONCURRENCY, Not(Equals(Ref(params.reserved_concurrency), "0")))
+    t.add_condition(HAS_BEDROCK_MODELS, Not(Equals(Join("", Ref(params.bedrock_model_ids)), "")))
+    for i in range(MAX_MODELS):
+        t.add_condition(
+            bedrock_slot_condition(i),
+            Not(Equals(bedrock_model_id(params, i), "")),
+        )
+
+
+def bedrock_slot_condition(i: int) -> str:
+    """Name of the condition 'the i-th (0-based) Bedrock model id is set'."""
+    return f"HasBedrockModel{i + 1}"
+
+
+def bedrock_model_id(params: Params, i: int) -> Select:
+    """The i-th (0-based) Bedrock model id, or "" past the end of the list.
+
+    Fn::Join's delimiter cannot hold ${AWS::Partition}/${AWS::Region}, so the usual
+    Join/Split prefixing trick cannot build partition-correct ARNs; instead the list is
+    padded with MAX_MODELS empty items so Fn::Select never runs out of range.
+    """
+    padded = Split(",", Join(",", [Join(",", Ref(params.bedrock_model_ids)), "," * MAX_MODELS]))
+    return Select(i, padded)
+
+
+def add_parameters(t: Template) -> Params:
+    """Add every parameter (grouped and labelled for the console) and the conditions."""
+    environment = _add(
+        t,
+        "Environment",
+        "Environment",
+        Parameter(
+            "Environment",
+            Type="String",
+            Default="dev",
+            AllowedValues=["dev", "staging", "prod"],
+            Description="Deployment environment; tagged on every resource.",
+        ),
+    )
+    model_count, prompt_index, bedrock_ids = _add_model_params(t)
+    models = tuple(_add_model_slot(t, n) for n in range(1, MAX_MODELS + 1))
+    global_limit, ip_limit, whitelist = _add_rate_limit_params(t)
+    code_bucket, code_key, concurrency, price_class = _add_deployment_params(t)
+    params = Params(
+        environment=environment,
+        model_count=model_count,
+        models=models,
+        prompt_model_index=prompt_index,
+        bedrock_model_ids=bedrock_ids,
+        global_rate_limit=global_limit,
+        ip_rate_limit=ip_limit,
+        ip_whitelist=whitelist,
+        code_bucket=code_bucket,
+        code_key=code_key,
+        reserved_concurrency=concurrency,
+        price_class=price_class,
+    )
+    _add_conditions(t, params)
+    return params

@@ -1,0 +1,441 @@
+"""Build the whole stack: S3 + CloudFront, one Lambda behind an HTTP API, its role and alarms.
+
+Every resource is kept as the object `add_resource` returns and referred to with Ref/GetAtt,
+so no logical id is ever typed twice. `python build_template.py` prints `template_json()`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from troposphere import GetAtt, If, NoValue, Output, Ref, Sub, Tags, Template, iam, logs, s3, sqs
+from troposphere import apigatewayv2 as apigw
+from troposphere import awslambda as lam
+from troposphere import cloudfront as cf
+from troposphere import cloudwatch as cw
+
+from infra import iam as policies
+from infra.layout import FUNCTION_PREFIXES
+from infra.parameters import HAS_BEDROCK_MODELS, HAS_RESERVED_CONCURRENCY, Params, add_parameters
+
+PROJECT = "pixel-prompt-complete"
+MANAGED_BY = "cloudformation"
+# An explicit name makes the log group's name known before the function exists, so the
+# stack owns the log group (7-day retention) and the role needs no logs:CreateLogGroup.
+# Keep stack names <= 54 characters: Lambda function names stop at 64.
+FUNCTION_NAME = "${AWS::StackName}-generator"
+# AWS managed cache policy "Managed-CachingOptimized": long TTLs, gzip/brotli, no
+# cookies/headers/query strings in the key -- right for immutable generated images.
+CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+S3_ORIGIN_ID = "images-bucket"
+API_ROUTES = (
+    "POST /generate",
+    "GET /status/{jobId}",
+    "POST /enhance",
+    "GET /gallery/list",
+    "GET /gallery/{galleryId}",
+    "POST /log",
+)
+CORS_HEADERS = ["Content-Type", "Authorization", "X-Correlation-ID", "X-Requested-With"]
+ONE_DAY_SECONDS = 86400
+# Stage-wide throttling in front of the application's own rate limits.
+THROTTLE_RATE_PER_SECOND = 20.0
+THROTTLE_BURST = 40
+LOG_RETENTION_DAYS = 7
+DLQ_RETENTION_SECONDS = 14 * ONE_DAY_SECONDS
+
+
+def _tags(params: Params) -> Tags:
+    return Tags(Project=PROJECT, Environment=Ref(params.environment), ManagedBy=MANAGED_BY)
+
+
+def _tag_map(params: Params) -> dict[str, object]:
+    """ApiGatewayV2 Api and Stage take tags as a plain map, not a list."""
+    return {"Project": PROJECT, "Environment": Ref(params.environment), "ManagedBy": MANAGED_BY}
+
+
+def _lifecycle_rules() -> list[s3.LifecycleRule]:
+    return [
+        s3.LifecycleRule(
+            Id=f"expire-{prefix.rstrip('/')}",
+            Status="Enabled",
+            Prefix=prefix,
+            ExpirationInDays=days,
+            AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=1),
+        )
+        for prefix, days in FUNCTION_PREFIXES.items()
+    ]
+
+
+def add_bucket(t: Template, params: Params) -> s3.Bucket:
+    """Private bucket for images, job records, counters and the web page."""
+    return t.add_resource(
+        s3.Bucket(
+            "ImagesBucket",
+            DeletionPolicy="Retain",
+            UpdateReplacePolicy="Retain",
+            PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
+                BlockPublicAcls=True,
+                BlockPublicPolicy=True,
+                IgnorePublicAcls=True,
+                RestrictPublicBuckets=True,
+            ),
+            OwnershipControls=s3.OwnershipControls(
+                Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+            ),
+            BucketEncryption=s3.BucketEncryption(
+                ServerSideEncryptionConfiguration=[
+                    s3.ServerSideEncryptionRule(
+                        ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
+                            SSEAlgorithm="AES256"
+                        )
+                    )
+                ]
+            ),
+            CorsConfiguration=s3.CorsConfiguration(
+                CorsRules=[
+                    s3.CorsRules(
+                        AllowedMethods=["GET", "HEAD"],
+                        AllowedOrigins=["*"],
+                        AllowedHeaders=["*"],
+                        MaxAge=ONE_DAY_SECONDS,
+                    )
+                ]
+            ),
+            LifecycleConfiguration=s3.LifecycleConfiguration(Rules=_lifecycle_rules()),
+            Tags=_tags(params),
+        )
+    )
+
+
+def add_cdn(t: Template, params: Params, bucket: s3.Bucket) -> cf.Distribution:
+    """CloudFront reading the bucket through origin access control, plus the bucket policy."""
+    oac = t.add_resource(
+        cf.OriginAccessControl(
+            "ImagesOriginAccessControl",
+            OriginAccessControlConfig=cf.OriginAccessControlConfig(
+                Name=Sub("${AWS::StackName}-images"),
+                Description="CloudFront signs its requests to the images bucket",
+                OriginAccessControlOriginType="s3",
+                SigningBehavior="always",
+                SigningProtocol="sigv4",
+            ),
+        )
+    )
+    distribution = t.add_resource(
+        cf.Distribution(
+            "ImagesDistribution",
+            DistributionConfig=cf.DistributionConfig(
+                Comment=Sub("${AWS::StackName} images and web page"),
+                Enabled=True,
+                DefaultRootObject="index.html",
+                HttpVersion="http2and3",
+                IPV6Enabled=True,
+                PriceClass=Ref(params.price_class),
+                Origins=[
+                    cf.Origin(
+                        Id=S3_ORIGIN_ID,
+                        DomainName=GetAtt(bucket, "RegionalDomainName"),
+                        OriginAccessControlId=GetAtt(oac, "Id"),
+                        # Required with OAC: an empty identity means "no legacy OAI".
+                        S3OriginConfig=cf.S3OriginConfig(OriginAccessIdentity=""),
+                    )
+                ],
+                DefaultCacheBehavior=cf.DefaultCacheBehavior(
+                    TargetOriginId=S3_ORIGIN_ID,
+                    ViewerProtocolPolicy="redirect-to-https",
+                    AllowedMethods=["GET", "HEAD"],
+                    CachedMethods=["GET", "HEAD"],
+                    Compress=True,
+                    CachePolicyId=CACHING_OPTIMIZED_POLICY_ID,
+                ),
+            ),
+            Tags=_tags(params),
+        )
+    )
+    t.add_resource(
+        s3.BucketPolicy(
+            "ImagesBucketPolicy",
+            Bucket=Ref(bucket),
+            PolicyDocument=policies.bucket_policy(bucket, distribution),
+        )
+    )
+    return distribution
+
+
+def add_dead_letter_queue(t: Template, params: Params) -> sqs.Queue:
+    """Failed asynchronous (worker) invocations land here instead of vanishing."""
+    return t.add_resource(
+        sqs.Queue(
+            "DeadLetterQueue",
+            SqsManagedSseEnabled=True,
+            MessageRetentionPeriod=DLQ_RETENTION_SECONDS,
+            Tags=_tags(params),
+        )
+    )
+
+
+def add_log_group(t: Template, params: Params) -> logs.LogGroup:
+    return t.add_resource(
+        logs.LogGroup(
+            "FunctionLogGroup",
+            LogGroupName=Sub("/aws/lambda/" + FUNCTION_NAME),
+            RetentionInDays=LOG_RETENTION_DAYS,
+            Tags=_tags(params),
+        )
+    )
+
+
+def add_role(
+    t: Template, params: Params, bucket: s3.Bucket, log_group: logs.LogGroup, dlq: sqs.Queue
+) -> iam.Role:
+    return t.add_resource(
+        iam.Role(
+            "FunctionRole",
+            AssumeRolePolicyDocument=policies.lambda_assume_role_policy(),
+            Policies=[
+                iam.Policy(
+                    PolicyName="function-resources",
+                    PolicyDocument=policies.function_policy(bucket, log_group, dlq),
+                )
+            ],
+            Tags=_tags(params),
+        )
+    )
+
+
+def _environment(params: Params, bucket: s3.Bucket, distribution: cf.Distribution) -> dict:
+    env: dict[str, object] = {"MODEL_COUNT": Ref(params.model_count)}
+    for slot in params.models:
+        env[f"MODEL_{slot.index}_NAME"] = Ref(slot.name)
+        env[f"MODEL_{slot.index}_KEY"] = Ref(slot.key)
+    env.update(
+        PROMPT_MODEL_INDEX=Ref(params.prompt_model_index),
+        GLOBAL_RATE_LIMIT=Ref(params.global_rate_limit),
+        IP_RATE_LIMIT=Ref(params.ip_rate_limit),
+        IP_WHITELIST=Ref(params.ip_whitelist),
+        S3_BUCKET=Ref(bucket),
+        CLOUDFRONT_DOMAIN=GetAtt(distribution, "DomainName"),
+        ENVIRONMENT=Ref(params.environment),
+    )
+    return env
+
+
+def add_function(
+    t: Template,
+    params: Params,
+    role: iam.Role,
+    deps: tuple[s3.Bucket, cf.Distribution, sqs.Queue, logs.LogGroup],
+) -> lam.Function:
+    bucket, distribution, dlq, log_group = deps
+    return t.add_resource(
+        lam.Function(
+            "GeneratorFunction",
+            FunctionName=Sub(FUNCTION_NAME),
+            Description="Pixel Prompt API and asynchronous image-generation worker",
+            Runtime="python3.12",
+            Handler="lambda_function.lambda_handler",
+            MemorySize=3008,
+            Timeout=900,
+            Code=lam.Code(S3Bucket=Ref(params.code_bucket), S3Key=Ref(params.code_key)),
+            Role=GetAtt(role, "Arn"),
+            ReservedConcurrentExecutions=If(
+                HAS_RESERVED_CONCURRENCY, Ref(params.reserved_concurrency), NoValue
+            ),
+            DeadLetterConfig=lam.DeadLetterConfig(TargetArn=GetAtt(dlq, "Arn")),
+            Environment=lam.Environment(Variables=_environment(params, bucket, distribution)),
+            # The log group must exist first, or Lambda would create an unmanaged one.
+            DependsOn=[log_group],
+            Tags=_tags(params),
+        )
+    )
+
+
+def add_function_policies(
+    t: Template, params: Params, role: iam.Role, function: lam.Function
+) -> iam.PolicyType:
+    """Policies that name the function or depend on parameters, attached to its role.
+
+    Self-invocation needs the function's ARN, and the function needs the role's ARN: an
+    inline statement on the role would be a circular reference. A separate AWS::IAM::Policy
+    depends on both and breaks the cycle. Returns the self-invoke policy.
+    """
+    t.add_resource(
+        iam.PolicyType(
+            "BedrockInvokePolicy",
+            Condition=HAS_BEDROCK_MODELS,
+            PolicyName="invoke-named-bedrock-models",
+            PolicyDocument=policies.bedrock_policy(params),
+            Roles=[Ref(role)],
+        )
+    )
+    return t.add_resource(
+        iam.PolicyType(
+            "SelfInvokePolicy",
+            PolicyName="invoke-self-async",
+            PolicyDocument=policies.self_invoke_policy(function),
+            Roles=[Ref(role)],
+        )
+    )
+
+
+def add_http_api(
+    t: Template, params: Params, function: lam.Function, self_invoke: iam.PolicyType
+) -> apigw.Api:
+    api = t.add_resource(
+        apigw.Api(
+            "HttpApi",
+            Name=Sub("${AWS::StackName}-api"),
+            ProtocolType="HTTP",
+            CorsConfiguration=apigw.Cors(
+                AllowOrigins=["*"],
+                AllowMethods=["GET", "POST", "OPTIONS"],
+                AllowHeaders=CORS_HEADERS,
+                MaxAge=ONE_DAY_SECONDS,
+            ),
+            Tags=_tag_map(params),
+        )
+    )
+    integration = t.add_resource(
+        apigw.Integration(
+            "FunctionIntegration",
+            ApiId=Ref(api),
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=GetAtt(function, "Arn"),
+            PayloadFormatVersion="2.0",
+        )
+    )
+    for i, route_key in enumerate(API_ROUTES, start=1):
+        t.add_resource(
+            apigw.Route(
+                f"Route{i}",
+                ApiId=Ref(api),
+                RouteKey=route_key,
+                Target=Sub("integrations/${IntegrationId}", IntegrationId=Ref(integration)),
+            )
+        )
+    t.add_resource(
+        apigw.Stage(
+            "DefaultStage",
+            ApiId=Ref(api),
+            StageName="$default",
+            AutoDeploy=True,
+            DefaultRouteSettings=apigw.RouteSettings(
+                ThrottlingRateLimit=THROTTLE_RATE_PER_SECOND,
+                ThrottlingBurstLimit=THROTTLE_BURST,
+            ),
+            Tags=_tag_map(params),
+        )
+    )
+    t.add_resource(
+        lam.Permission(
+            "ApiInvokePermission",
+            Action="lambda:InvokeFunction",
+            FunctionName=Ref(function),
+            Principal="apigateway.amazonaws.com",
+            SourceArn=Sub(
+                "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ApiId}/*",
+                ApiId=Ref(api),
+            ),
+            # Requests reach the function only once it can hand jobs to itself.
+            DependsOn=[self_invoke],
+        )
+    )
+    return api
+
+
+def _alarm(
+    t: Template, params: Params, title: str, metric: str, dimension: cw.MetricDimension
+) -> None:
+    namespace = "AWS/SQS" if dimension.Name == "QueueName" else "AWS/Lambda"
+    t.add_resource(
+        cw.Alarm(
+            title,
+            AlarmDescription=Sub(f"${{AWS::StackName}}: {metric} in the last 5 minutes"),
+            Namespace=namespace,
+            MetricName=metric,
+            Dimensions=[dimension],
+            Statistic="Sum" if namespace == "AWS/Lambda" else "Maximum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            TreatMissingData="notBreaching",
+            Tags=_tags(params),
+        )
+    )
+
+
+def add_alarms(t: Template, params: Params, function: lam.Function, dlq: sqs.Queue) -> None:
+    by_function = cw.MetricDimension(Name="FunctionName", Value=Ref(function))
+    _alarm(t, params, "FunctionErrorsAlarm", "Errors", by_function)
+    _alarm(t, params, "FunctionThrottlesAlarm", "Throttles", by_function)
+    by_queue = cw.MetricDimension(Name="QueueName", Value=GetAtt(dlq, "QueueName"))
+    _alarm(t, params, "DeadLetterQueueAlarm", "ApproximateNumberOfMessagesVisible", by_queue)
+
+
+def add_outputs(
+    t: Template,
+    api: apigw.Api,
+    distribution: cf.Distribution,
+    resources: tuple[s3.Bucket, lam.Function, sqs.Queue],
+) -> None:
+    bucket, function, dlq = resources
+    domain = GetAtt(distribution, "DomainName")
+    t.add_output(
+        [
+            Output(
+                "ApiEndpoint", Description="HTTP API base URL", Value=GetAtt(api, "ApiEndpoint")
+            ),
+            Output("CloudFrontDomain", Description="CloudFront domain name", Value=domain),
+            Output(
+                "CloudFrontUrl",
+                Description="CloudFront base URL for images",
+                Value=Sub("https://${Domain}", Domain=domain),
+            ),
+            Output(
+                "WebUrl",
+                Description="The web page (served at the CloudFront root)",
+                Value=Sub("https://${Domain}/", Domain=domain),
+            ),
+            Output("S3BucketName", Description="Images and jobs bucket", Value=Ref(bucket)),
+            Output("FunctionName", Description="Lambda function name", Value=Ref(function)),
+            Output(
+                "DeadLetterQueueUrl",
+                Description="SQS queue receiving failed asynchronous invocations",
+                Value=Ref(dlq),
+            ),
+        ]
+    )
+
+
+def build_template() -> Template:
+    """The whole stack as a troposphere Template (pure: no I/O, same result every call)."""
+    t = Template(Description="Pixel Prompt Complete: one prompt, up to 20 text-to-image models")
+    t.set_version("2010-09-09")
+    params = add_parameters(t)
+    bucket = add_bucket(t, params)
+    distribution = add_cdn(t, params, bucket)
+    dlq = add_dead_letter_queue(t, params)
+    log_group = add_log_group(t, params)
+    role = add_role(t, params, bucket, log_group, dlq)
+    function = add_function(t, params, role, (bucket, distribution, dlq, log_group))
+    self_invoke = add_function_policies(t, params, role, function)
+    api = add_http_api(t, params, function, self_invoke)
+    add_alarms(t, params, function, dlq)
+    add_outputs(t, api, distribution, (bucket, function, dlq))
+    return t
+
+
+def template_json() -> str:
+    """The template as compact JSON with sorted keys: the same bytes on every run.
+
+    Compact because CloudFormation takes at most 51,200 bytes as an inline TemplateBody;
+    indented, the 40 model parameters and their labels would push it past that.
+    """
+    return build_template().to_json(indent=None, separators=(",", ":")) + "\n"
+
+
+def main() -> int:
+    sys.stdout.write(template_json())
+    return 0
