@@ -1,0 +1,249 @@
+"""Amazon Bedrock runtime through boto3 and the function's IAM role (no API key).
+
+Nova Canvas and the Stability models through InvokeModel, a chat model through Converse. The
+endpoint comes from boto3's own configuration (AWS_ENDPOINT_URL_BEDROCK_RUNTIME in tests and
+the local run). botocore's retries are switched off and the retry loop here does them instead,
+because botocore's loop knows nothing of the model's deadline and would sleep past it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
+from .common import ENHANCE_INSTRUCTION, ENHANCE_MAX_TOKENS, clamp, mentions_moderation, moderated
+from .images import from_base64
+from .transport import MAX_ATTEMPTS, Caller, backoff, seconds
+
+log = logging.getLogger("pixelprompt.providers")
+WHO = Caller("Amazon Bedrock", "the function's IAM role")
+# Read timeouts come from this ladder so that a handful of cached clients serve every deadline.
+READ_TIMEOUTS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0)
+RETRYABLE = frozenset(
+    {
+        "ThrottlingException",
+        "ServiceUnavailableException",
+        "InternalServerException",
+        "ModelNotReadyException",
+        "ModelTimeoutException",
+        "ServiceQuotaExceededException",
+    }
+)
+
+_clients: dict[tuple[Any, ...], Any] = {}
+_clients_lock = threading.Lock()
+
+
+def generate(
+    spec: ModelSpec, api_key: str, request: GenerationRequest, deadline: float, key_label: str
+) -> GeneratedImage:
+    body = request_body(spec.model_id, request)
+
+    def invoke(client: Any) -> dict[str, Any]:
+        response = client.invoke_model(
+            modelId=spec.model_id,
+            body=json.dumps(body),
+            contentType="application/json",
+            accept="application/json",
+        )
+        return _json(response["body"].read())
+
+    answer = call_with_retries(invoke, spec.model_id, deadline)
+    return _image(answer)
+
+
+def enhance(model: str, api_key: str, prompt: str, deadline: float, key_label: str) -> str:
+    def converse(client: Any) -> dict[str, Any]:
+        return client.converse(
+            modelId=model,
+            system=[{"text": ENHANCE_INSTRUCTION}],
+            messages=[{"role": "user", "content": [{"text": prompt}]}],
+            inferenceConfig={"maxTokens": ENHANCE_MAX_TOKENS, "temperature": 0.7},
+        )
+
+    answer = call_with_retries(converse, model, deadline)
+    if answer.get("stopReason") in ("content_filtered", "guardrail_intervened"):
+        raise moderated("Amazon Bedrock's content filters stopped the answer")
+    content = answer.get("output", {}).get("message", {}).get("content") or []
+    text = "".join(str(block.get("text", "")) for block in content if isinstance(block, dict))
+    if not text.strip():
+        raise ProviderError("Amazon Bedrock returned no text", code=ProviderError.BAD_RESPONSE)
+    return text
+
+
+def request_body(model_id: str, request: GenerationRequest) -> dict[str, Any]:
+    if model_id.startswith("stability."):
+        # Bedrock's Stability models take no steps or cfg_scale.
+        return {
+            "prompt": request.prompt,
+            "mode": "text-to-image",
+            "aspect_ratio": "1:1",
+            "output_format": "png",
+        }
+    config: dict[str, Any] = {
+        "width": 1024,
+        "height": 1024,
+        "quality": "standard",
+        "numberOfImages": 1,
+    }
+    if request.guidance is not None:
+        config["cfgScale"] = clamp(request.guidance, 1.1, 10.0)
+    return {
+        "taskType": "TEXT_IMAGE",
+        "textToImageParams": {"text": request.prompt[:1024]},
+        "imageGenerationConfig": config,
+    }
+
+
+def _image(answer: dict[str, Any]) -> GeneratedImage:
+    """Nova: {"images": [...], "error"?}; Stability: {"images", "finish_reasons", "seeds"}."""
+    reasons = [reason for reason in answer.get("finish_reasons") or [] if reason]
+    if reasons:
+        raise moderated(f"Amazon Bedrock's filter blocked the image ({reasons[0]})")
+    error = answer.get("error")
+    if error:
+        if mentions_moderation(str(error)):
+            raise moderated(f"Amazon Bedrock's content filters blocked the image ({error})")
+        raise ProviderError(f"Amazon Bedrock failed: {error}")
+    images = answer.get("images")
+    return from_base64(images[0] if isinstance(images, list) and images else None, WHO)
+
+
+def _json(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ProviderError(
+            "Amazon Bedrock returned a malformed response (not a JSON object)",
+            code=ProviderError.BAD_RESPONSE,
+        )
+    return body
+
+
+def call_with_retries(call: Any, model_id: str, deadline: float) -> dict[str, Any]:
+    """Run call(client), retrying throttling, 5xx and timeouts within the deadline."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    started = time.monotonic()
+    last: ProviderError | None = None
+    for attempt in range(MAX_ATTEMPTS):
+        timeout = read_timeout(deadline - time.monotonic())
+        if timeout is None:
+            break
+        try:
+            return call(client(timeout))
+        except ClientError as exc:
+            last = client_error(exc, model_id)
+        except BotoCoreError as exc:
+            last = botocore_error(exc, started)
+        if not last.retryable or attempt + 1 >= MAX_ATTEMPTS:
+            break
+        delay = backoff(attempt)
+        if time.monotonic() + delay >= deadline:
+            break
+        log.info("retrying Amazon Bedrock after %.2f s: %s", delay, last.code)
+        time.sleep(delay)
+    if last is None or last.code == ProviderError.TIMEOUT:
+        raise ProviderError(
+            f"Amazon Bedrock timed out after {seconds(time.monotonic() - started)}",
+            code=ProviderError.TIMEOUT,
+        )
+    if last.retryable and last.code == ProviderError.RATE_LIMITED:
+        raise ProviderError(
+            f"rate limited by Amazon Bedrock after {attempt + 1} attempts",
+            code=ProviderError.RATE_LIMITED,
+        )
+    raise last
+
+
+def read_timeout(remaining: float) -> float | None:
+    """The largest rung of the ladder that still ends before the deadline."""
+    fitting = [rung for rung in READ_TIMEOUTS if rung <= remaining]
+    return fitting[-1] if fitting else None
+
+
+def client_error(exc: Any, model_id: str) -> ProviderError:
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code") or "")
+    message = " ".join(str(error.get("Message") or "").split())[:300]
+    if code == "ValidationException" and mentions_moderation(message):
+        return moderated("Amazon Bedrock's content filters blocked this prompt")
+    if code in ("AccessDeniedException", "UnrecognizedClientException"):
+        return ProviderError(
+            f"the function's IAM role may not invoke {model_id} on Amazon Bedrock ({code}): "
+            "enable access to the model in this region's Bedrock console and check the role",
+            code=ProviderError.AUTH,
+        )
+    if code == "ResourceNotFoundException":
+        return ProviderError(
+            f"Amazon Bedrock does not offer {model_id} in this region ({message})",
+            code=ProviderError.UNKNOWN_MODEL,
+        )
+    if code in RETRYABLE:
+        kind = (
+            ProviderError.RATE_LIMITED
+            if "Throttling" in code or "Quota" in code
+            else ProviderError.UPSTREAM
+        )
+        return ProviderError(
+            f"Amazon Bedrock failed ({code}): {message}", code=kind, retryable=True
+        )
+    return ProviderError(f"Amazon Bedrock rejected the request ({code}): {message}")
+
+
+def botocore_error(exc: Any, started: float) -> ProviderError:
+    from botocore.exceptions import (
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        ReadTimeoutError,
+    )
+
+    if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
+        elapsed = seconds(time.monotonic() - started)
+        return ProviderError(
+            f"Amazon Bedrock timed out after {elapsed}", code=ProviderError.TIMEOUT, retryable=True
+        )
+    if isinstance(exc, EndpointConnectionError):
+        return ProviderError("could not connect to Amazon Bedrock", retryable=True)
+    if isinstance(exc, NoCredentialsError):
+        return ProviderError(
+            "no AWS credentials for Amazon Bedrock: the function's role provides them",
+            code=ProviderError.AUTH,
+        )
+    if isinstance(exc, NoRegionError):
+        return ProviderError("no AWS region is set for Amazon Bedrock (set AWS_REGION)")
+    return ProviderError(f"Amazon Bedrock call failed ({type(exc).__name__})")
+
+
+def client(timeout: float) -> Any:
+    """A cached bedrock-runtime client per (endpoint, region, read timeout); made lazily."""
+    key = (
+        os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME"),
+        os.environ.get("AWS_ENDPOINT_URL"),
+        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+        timeout,
+    )
+    with _clients_lock:  # client creation is not thread-safe
+        cached = _clients.get(key)
+        if cached is None:
+            import boto3
+            from botocore.config import Config
+
+            config = Config(
+                connect_timeout=min(5.0, timeout),
+                read_timeout=timeout,
+                retries={"mode": "standard", "total_max_attempts": 1},
+                max_pool_connections=32,
+            )
+            cached = boto3.session.Session().client("bedrock-runtime", config=config)
+            _clients[key] = cached
+    return cached

@@ -1,0 +1,296 @@
+"""The one HTTP helper every requests-based adapter uses.
+
+Every call has a timeout (connect short, read bounded by the model's deadline); 429, 5xx,
+connection errors and timeouts are retried with exponential backoff and full jitter, honouring
+Retry-After and Gemini's RetryInfo, bounded by an attempt count and by the deadline; a refusal
+(4xx) is never retried. Every failure becomes a ProviderError whose message a person can act on
+and which never contains the API key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .base import ProviderError
+
+log = logging.getLogger("pixelprompt.providers")
+
+MAX_ATTEMPTS = 4
+CONNECT_TIMEOUT = 5.0
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 20.0
+POOL_SIZE = 32  # one session per worker thread, and up to 20 threads in a job
+RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 529})
+
+_local = threading.local()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, for error sentences: the provider's name and the key's parameter name."""
+
+    name: str  # e.g. "OpenAI"
+    key_label: str = "this model's key (its ModelNKey parameter)"
+    secret: str = ""  # scrubbed from every message
+
+
+# A provider's own reading of an error response; None falls back to the generic mapping.
+Classifier = Callable[[requests.Response, Caller], ProviderError | None]
+
+
+def session() -> requests.Session:
+    """A Session per thread: Session is not documented as thread-safe, its pool is reused."""
+    current = getattr(_local, "session", None)
+    if current is None:
+        current = requests.Session()
+        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=POOL_SIZE, max_retries=0)
+        current.mount("https://", adapter)
+        current.mount("http://", adapter)
+        _local.session = current
+    return current
+
+
+def send(
+    method: str,
+    url: str,
+    *,
+    who: Caller,
+    deadline: float,
+    classify: Classifier | None = None,
+    attempts: int = MAX_ATTEMPTS,
+    **kwargs: Any,
+) -> requests.Response:
+    """Send with retries; return a 2xx response or raise ProviderError."""
+    started = time.monotonic()
+    last: ProviderError | None = None
+    for attempt in range(attempts):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise last if last and last.code != ProviderError.TIMEOUT else timed_out(who, started)
+        try:
+            response = session().request(
+                method, url, timeout=(min(CONNECT_TIMEOUT, remaining), remaining), **kwargs
+            )
+        except requests.Timeout:
+            last = timed_out(who, started)
+            last.retryable = True
+        except requests.ConnectionError as exc:
+            last = ProviderError(
+                f"could not connect to {who.name} ({type(exc).__name__})",
+                code=ProviderError.UPSTREAM,
+                retryable=True,
+            )
+        else:
+            if response.ok:
+                return response
+            last = response_error(response, who, classify)
+            if not last.retryable:
+                raise last
+        delay = backoff(attempt) if last.retry_after is None else last.retry_after
+        if attempt + 1 >= attempts:
+            break
+        if time.monotonic() + delay >= deadline:
+            raise out_of_time(last, who, started, delay)
+        log.info(
+            "retrying %s after %.2f s: %s (attempt %d of %d)",
+            who.name,
+            delay,
+            last.code,
+            attempt + 1,
+            attempts,
+        )
+        time.sleep(delay)
+    assert last is not None
+    raise exhausted(last, who, attempts)
+
+
+def backoff(attempt: int) -> float:
+    """Exponential backoff with full jitter (AWS architecture blog's recommendation)."""
+    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+
+
+def timed_out(who: Caller, started: float) -> ProviderError:
+    elapsed = time.monotonic() - started
+    return ProviderError(
+        f"{who.name} timed out after {seconds(elapsed)}", code=ProviderError.TIMEOUT
+    )
+
+
+def out_of_time(last: ProviderError, who: Caller, started: float, delay: float) -> ProviderError:
+    """The next retry would pass the deadline: say what happened and why we stopped."""
+    if last.code == ProviderError.TIMEOUT:
+        return timed_out(who, started)
+    if last.code == ProviderError.RATE_LIMITED:
+        return ProviderError(
+            f"rate limited by {who.name}: it asked to retry after {seconds(delay)}, "
+            "which is past this model's time limit",
+            code=ProviderError.RATE_LIMITED,
+        )
+    return ProviderError(
+        f"{last.message}; no time left to retry", code=last.code, retry_after=last.retry_after
+    )
+
+
+def exhausted(last: ProviderError, who: Caller, attempts: int) -> ProviderError:
+    if last.code == ProviderError.RATE_LIMITED:
+        message = f"rate limited by {who.name} after {attempts} attempts"
+    else:
+        message = f"{last.message} (after {attempts} attempts)"
+    return ProviderError(message, code=last.code)
+
+
+def response_error(
+    response: requests.Response, who: Caller, classify: Classifier | None
+) -> ProviderError:
+    """Turn a non-2xx response into a ProviderError; `retryable` says whether to try again."""
+    if classify is not None:
+        specific = classify(response, who)
+        if specific is not None:
+            specific.message = scrub(specific.message, who)
+            specific.args = (specific.message,)
+            return specific
+    status = response.status_code
+    detail = scrub(error_detail(response), who)
+    if status in RETRYABLE_STATUS:
+        code = ProviderError.RATE_LIMITED if status == 429 else ProviderError.UPSTREAM
+        label = "rate limited" if status == 429 else "failed"
+        return ProviderError(
+            f"{who.name} {label} (HTTP {status}){': ' + detail if detail else ''}",
+            code=code,
+            retryable=True,
+            retry_after=retry_after(response),
+        )
+    return refusal(status, detail, who)
+
+
+def refusal(status: int, detail: str, who: Caller) -> ProviderError:
+    """A 4xx: the provider refused; retrying would not help."""
+    if status == 401:
+        # The provider's own 401 text may echo part of the key: leave it out.
+        return ProviderError(
+            f"{who.name} refused the API key (401): check {who.key_label}", code=ProviderError.AUTH
+        )
+    suffix = f": {detail}" if detail else ""
+    if status == 403:
+        return ProviderError(
+            f"{who.name} denied access (403){suffix}; check that {who.key_label} may use "
+            "this model",
+            code=ProviderError.AUTH,
+        )
+    if status == 402:
+        return ProviderError(
+            f"{who.name} says the account has no credits left (402){suffix}",
+            code=ProviderError.UPSTREAM,
+        )
+    if status == 404:
+        return ProviderError(
+            f"{who.name} does not know this model or endpoint (404){suffix}",
+            code=ProviderError.UNKNOWN_MODEL,
+        )
+    return ProviderError(f"{who.name} rejected the request ({status}){suffix}")
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """Seconds to wait, from Retry-After (seconds or HTTP-date) or Gemini's RetryInfo."""
+    header = response.headers.get("Retry-After")
+    if header:
+        parsed = parse_retry_after(header)
+        if parsed is not None:
+            return parsed
+    return gemini_retry_delay(response)
+
+
+def parse_retry_after(value: str) -> float | None:
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def gemini_retry_delay(response: requests.Response) -> float | None:
+    body = parse_json(response)
+    error = body.get("error") if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    for detail in details if isinstance(details, list) else []:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("rpc.RetryInfo"):
+            delay = str(detail.get("retryDelay", "")).strip()
+            if delay.endswith("s"):
+                try:
+                    return max(0.0, float(delay[:-1]))
+                except ValueError:
+                    return None
+    return None
+
+
+def parse_json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def error_detail(response: requests.Response, limit: int = 300) -> str:
+    """The provider's own words from its error envelope, shortened for the user."""
+    body = parse_json(response)
+    text = _message_from(body) if body is not None else response.text.strip()
+    text = " ".join(str(text or "").split())
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def _message_from(body: Any) -> str:
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            return str(error.get("message") or error.get("code") or "")
+        for key in ("message", "detail", "errors", "error", "name"):
+            value = body.get(key)
+            if value:
+                return _message_from(value)
+        return ""
+    if isinstance(body, list):
+        return "; ".join(_message_from(item) for item in body[:3])
+    return str(body)
+
+
+def scrub(text: str, who: Caller) -> str:
+    if who.secret and len(who.secret) >= 4:
+        text = text.replace(who.secret, "***")
+    return text
+
+
+def seconds(value: float) -> str:
+    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
+
+
+def json_body(response: requests.Response, who: Caller) -> dict[str, Any]:
+    """The response as a JSON object, or a BAD_RESPONSE error saying it was not one."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ProviderError(
+            f"{who.name} returned a malformed response (not a JSON object)",
+            code=ProviderError.BAD_RESPONSE,
+        )
+    return body
