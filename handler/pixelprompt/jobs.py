@@ -1,0 +1,205 @@
+"""The job record: `jobs/<jobId>/status.json`, the one object GET /status reads.
+
+Lost updates -- the design, argued:
+  Twenty worker threads finish at nearly the same moment and each must land its result. Two
+  options were on the table: (a) per-model objects only, with /status listing and reading up to
+  21 objects, or (b) one record updated by compare-and-swap. We do (b) for the read path and keep
+  (a) as the write-once audit trail:
+    1. each thread first writes `jobs/<id>/results/<index>.json` with IfNoneMatch="*" -- its own
+       key, written once, so it can never be lost or overwritten;
+    2. then it merges that result into status.json with IfMatch=<etag>, re-reading and retrying
+       on 412/409 (s3json.update). S3 conditional writes are atomic, so no merge is lost;
+    3. when all threads are done (or the deadline passes) the worker makes one final merge of
+       every result it holds, so even a thread whose merge gave up under contention is recorded.
+  /status therefore costs exactly one S3 GET, and the record's status is always derived from its
+  results by the pure functions below, never set independently.
+
+A job whose deadline has passed while models are unfinished is *reported* failed by `view`
+(finished results kept, the rest "error"): a worker that dies cannot leave a job in progress.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from pixelprompt import s3json
+from pixelprompt.aws import error_code
+
+Doc = dict[str, Any]
+FINAL = {"completed", "error"}
+TERMINAL = {"completed", "partial", "failed"}
+STOPPED = "the worker stopped before this model finished"
+# Before the worker starts, allow a full Lambda lifetime (900 s) plus a minute of queueing.
+PENDING_DEADLINE_SECONDS = 960
+_REVERSE_MS = 10**13 - 1
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def status_key(job_id: str) -> str:
+    return f"jobs/{job_id}/status.json"
+
+
+def result_key(job_id: str, index: int) -> str:
+    return f"jobs/{job_id}/results/{index:02d}.json"
+
+
+def new_job_id() -> str:
+    return str(uuid.uuid4())
+
+
+def gallery_id(job_id: str, now: float) -> str:
+    """Sorts newest first as a plain string: a reversed millisecond clock, then the job id."""
+    return f"{_REVERSE_MS - int(now * 1000):013d}-{job_id}"
+
+
+def gallery_time(gid: str) -> float:
+    return (_REVERSE_MS - int(gid[:13])) / 1000
+
+
+def new_record(
+    *,
+    job_id: str,
+    prompt: str,
+    parameters: dict[str, Any],
+    models: list[tuple[int, str, str | None]],  # (slot index, configured name, provider)
+    now: float,
+    correlation_id: str,
+) -> Doc:
+    results = [
+        {"index": i, "model": name, "provider": provider, "status": "pending"}
+        for i, name, provider in models
+    ]
+    doc = {
+        "schema": 1,
+        "jobId": job_id,
+        "galleryId": gallery_id(job_id, now),
+        "status": "pending",
+        "createdAt": iso(now),
+        "updatedAt": iso(now),
+        "prompt": prompt,
+        "parameters": parameters,
+        "totalModels": len(results),
+        "correlationId": correlation_id,
+        "results": results,
+    }
+    return with_deadline(summarise(doc), now + PENDING_DEADLINE_SECONDS)
+
+
+def with_deadline(doc: Doc, deadline: float) -> Doc:
+    doc["deadline"] = round(deadline, 3)
+    doc["expiresAt"] = iso(deadline)
+    return doc
+
+
+def summarise(doc: Doc) -> Doc:
+    """Recompute counts and the job status from the results (the only place status is derived)."""
+    results = doc["results"]
+    done = [r for r in results if r.get("status") in FINAL]
+    ok = sum(1 for r in done if r["status"] == "completed")
+    doc["completedModels"] = len(done)
+    doc["succeededModels"] = ok
+    doc["failedModels"] = len(done) - ok
+    if results and len(done) == len(results):
+        doc["status"] = "completed" if ok == len(results) else ("partial" if ok else "failed")
+    elif doc.get("status") not in TERMINAL:
+        started = any(r.get("status") != "pending" for r in results)
+        doc["status"] = (
+            "in_progress" if started or doc.get("status") == "in_progress" else "pending"
+        )
+    return doc
+
+
+def start(doc: Doc, deadline: float, now: float) -> Doc:
+    for r in doc["results"]:
+        if r["status"] == "pending":
+            r["status"] = "in_progress"
+    doc["status"] = "in_progress"
+    doc["startedAt"] = iso(now)
+    doc["updatedAt"] = iso(now)
+    return summarise(with_deadline(doc, deadline))
+
+
+def merge(doc: Doc, result: Doc, now: float) -> Doc | None:
+    """Put a finished model result into the record; None when there is nothing to change."""
+    for i, r in enumerate(doc["results"]):
+        if r["index"] != result["index"]:
+            continue
+        if r.get("status") in FINAL:  # first final answer wins; replays change nothing
+            return None
+        doc["results"][i] = {**r, **result}
+        doc["updatedAt"] = iso(now)
+        return summarise(doc)
+    return None
+
+
+def fail_unfinished(doc: Doc, reason: str, now: float) -> Doc | None:
+    changed = False
+    for r in doc["results"]:
+        if r.get("status") not in FINAL:
+            r.update(status="error", error=reason)
+            changed = True
+    if not changed:
+        return None
+    doc["updatedAt"] = iso(now)
+    return summarise(doc)
+
+
+def is_expired(doc: Doc, now: float) -> bool:
+    return doc.get("status") not in TERMINAL and now > float(doc.get("deadline", 0) or 0)
+
+
+def view(doc: Doc, now: float, image_base_url: str) -> Doc:
+    """The /status answer: internal fields dropped, deadline applied, image URLs added."""
+    out = {k: v for k, v in doc.items() if k not in {"schema", "correlationId"}}
+    out["results"] = [dict(r) for r in doc["results"]]
+    if is_expired(out, now):
+        # The worker died or never ran: the job is over. Finished results stay as they are.
+        fail_unfinished(out, STOPPED, now)
+        out["status"] = "failed"
+        out["error"] = "The job ran out of time before every model finished."
+        out["updatedAt"] = doc.get("updatedAt")
+    for r in out["results"]:
+        if r.get("imageKey"):
+            r["imageUrl"] = f"{image_base_url}/{r['imageKey']}" if image_base_url else None
+    return out
+
+
+# ---- S3 I/O ---------------------------------------------------------------------------------
+
+
+def create(s3: Any, bucket: str, doc: Doc) -> None:
+    s3json.write(s3, bucket, status_key(doc["jobId"]), doc)
+
+
+def read(s3: Any, bucket: str, job_id: str) -> Doc:
+    """The stored record; raises s3json.NotFound."""
+    return s3json.read(s3, bucket, status_key(job_id))[0]
+
+
+def update(s3: Any, bucket: str, job_id: str, change: Any) -> Doc | None:
+    def guarded(doc: Doc | None) -> Doc | None:
+        return None if doc is None else change(doc)
+
+    return s3json.update(s3, bucket, status_key(job_id), guarded)
+
+
+def save_result(s3: Any, bucket: str, job_id: str, result: Doc) -> None:
+    """Write the model's own write-once object (step 1 above); a replay finds it taken."""
+    try:
+        s3json.write(s3, bucket, result_key(job_id, result["index"]), result)
+    except ClientError as exc:
+        if error_code(exc) not in s3json.RETRY_CODES:
+            raise
+
+
+def record_result(s3: Any, bucket: str, job_id: str, result: Doc) -> None:
+    save_result(s3, bucket, job_id, result)
+    update(s3, bucket, job_id, lambda doc: merge(doc, result, time.time()))

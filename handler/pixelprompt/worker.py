@@ -1,0 +1,165 @@
+"""The asynchronous half of a job: every configured model at once, each result recorded on arrival.
+
+One thread per model, all started together: the work is waiting on providers' HTTP APIs, so
+threads (not a pool capped below the model count) make 20 models take as long as the slowest one.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pixelprompt import aws, images, jobs, log, s3json
+from pixelprompt.backends import Providers
+from pixelprompt.config import Config, ModelSlot
+from pixelprompt.providers.base import GenerationRequest, ProviderError
+
+EVENT_KEY = "pixelprompt"
+RUN_JOB = "run-job"
+SAFETY_MARGIN_S = 20.0  # time kept back to store images and write the final record
+MODEL_CAP_S = 300.0  # no provider call may run longer than this, whatever time is left
+MIN_MODEL_S = 5.0
+_log = log.get_logger("worker")
+
+
+def job_event(job_id: str, correlation_id: str) -> dict[str, str]:
+    """The payload /generate sends to its own function (InvocationType=Event)."""
+    return {EVENT_KEY: RUN_JOB, "jobId": job_id, "correlationId": correlation_id}
+
+
+def is_job_event(event: Any) -> bool:
+    return isinstance(event, dict) and event.get(EVENT_KEY) == RUN_JOB
+
+
+def model_budget(remaining_ms: int) -> float:
+    """Seconds each model may take: what the invocation has left, less the margin, capped."""
+    return min(MODEL_CAP_S, remaining_ms / 1000 - SAFETY_MARGIN_S)
+
+
+class JobRun:
+    """One job's fan-out: start every model, record each result as it comes, then finalise."""
+
+    def __init__(self, cfg: Config, record: dict[str, Any], providers: Providers) -> None:
+        self.cfg = cfg
+        self.record = record
+        self.job_id = record["jobId"]
+        self.providers = providers
+        self.s3 = aws.s3()
+        self.results: dict[int, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+        params = record.get("parameters", {})
+        self.request = GenerationRequest(
+            prompt=record["prompt"],
+            steps=params.get("steps"),
+            guidance=params.get("guidance"),
+            control=params.get("control"),
+        )
+        slots = {s.index: s for s in cfg.models}
+        todo = [r for r in record["results"] if r.get("status") not in jobs.FINAL]
+        self.slots = [slots[r["index"]] for r in todo if r["index"] in slots]
+        self.slugs = images.slugs([(s.index, s.name) for s in cfg.models])
+
+    def run(self, budget: float) -> None:
+        deadline = time.monotonic() + budget
+        threads = [
+            threading.Thread(
+                target=contextvars.copy_context().run,  # keeps the correlation id in each thread
+                args=(self._one, slot, deadline),
+                name=f"model-{slot.index}",
+                daemon=True,  # a stuck adapter must not keep the invocation alive
+            )
+            for slot in self.slots
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=max(0.0, deadline - time.monotonic() + 5))
+        self._finalise()
+
+    def _one(self, slot: ModelSlot, deadline: float) -> None:
+        started = time.monotonic()
+        try:
+            result = self._generate(slot, deadline)
+        except Exception as exc:  # one model's bug must not sink the others
+            _log.exception("model crashed", extra={"fields": {"model": slot.name}})
+            result = {"status": "error", "error": f"internal error ({type(exc).__name__})"}
+        result.update(
+            index=slot.index, model=slot.name, duration=round(time.monotonic() - started, 2)
+        )
+        with self.lock:
+            self.results[slot.index] = result
+        try:
+            jobs.record_result(self.s3, self.cfg.bucket, self.job_id, result)
+        except Exception:  # _finalise writes it again
+            _log.exception("could not record result", extra={"fields": {"model": slot.name}})
+        log.event(_log, logging.INFO, "model finished", model=slot.name, **_summary(result))
+
+    def _generate(self, slot: ModelSlot, deadline: float) -> dict[str, Any]:
+        try:
+            spec = self.providers.resolve_model(slot.name)
+            image = self.providers.generate(spec, slot.key, self.request, deadline)
+            ext, content_type = images.inspect(image.data)
+        except ProviderError as exc:
+            return {"status": "error", "error": exc.message, "errorCode": exc.code}
+        except images.NotAnImage as exc:
+            return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE"}
+        key = images.image_key(self.record["galleryId"], self.slugs[slot.index], self.job_id, ext)
+        images.store(self.s3, self.cfg.bucket, key, image.data, content_type)
+        return {"status": "completed", "provider": spec.provider, "imageKey": key, "error": None}
+
+    def _finalise(self) -> None:
+        """One last merge of everything held in memory; unfinished models are marked as errors."""
+        with self.lock:
+            held = list(self.results.values())
+        now = time.time()
+
+        def change(doc: dict[str, Any]) -> dict[str, Any] | None:
+            changed = False
+            for result in held:
+                changed = jobs.merge(doc, result, now) is not None or changed
+            reason = "the model did not answer before the job's deadline"
+            changed = jobs.fail_unfinished(doc, reason, now) is not None or changed
+            return doc if changed else None
+
+        doc = jobs.update(self.s3, self.cfg.bucket, self.job_id, change)
+        log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))
+
+
+def _summary(result: dict[str, Any]) -> dict[str, Any]:
+    return {k: result.get(k) for k in ("status", "duration", "error")}
+
+
+def run_job(
+    event: dict[str, Any],
+    remaining_ms: Callable[[], int],
+    cfg: Config,
+    providers: Providers,
+) -> dict[str, Any]:
+    """Handle the worker event; returns a small summary (the async caller ignores it)."""
+    job_id = str(event.get("jobId", ""))
+    log.set_correlation_id(str(event.get("correlationId") or job_id))
+    s3 = aws.s3()
+    try:
+        record = jobs.read(s3, cfg.bucket, job_id)
+    except s3json.NotFound:
+        log.event(_log, logging.ERROR, "job record not found", jobId=job_id)
+        return {"jobId": job_id, "status": "missing"}
+    now = time.time()
+    if record.get("status") in jobs.TERMINAL or jobs.is_expired(record, now):
+        log.event(_log, logging.WARNING, "job already over; not running", jobId=job_id)
+        return {"jobId": job_id, "status": record.get("status")}
+    budget = model_budget(remaining_ms())
+    if budget < MIN_MODEL_S or cfg.problems:
+        reason = "the service is misconfigured" if cfg.problems else "no time was left to run it"
+        jobs.update(s3, cfg.bucket, job_id, lambda d: jobs.fail_unfinished(d, reason, time.time()))
+        return {"jobId": job_id, "status": "failed"}
+    # The record's deadline becomes this invocation's own end, so /status can tell a dead worker.
+    end = now + budget + SAFETY_MARGIN_S / 2
+    record = jobs.update(s3, cfg.bucket, job_id, lambda d: jobs.start(d, end, now)) or record
+    log.event(_log, logging.INFO, "job started", jobId=job_id, models=len(record["results"]))
+    JobRun(cfg, record, providers).run(budget)
+    return {"jobId": job_id, "status": "done"}

@@ -1,0 +1,148 @@
+"""Fixtures for the handler tests: moto with a faithful S3, fake providers, real event files."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.s3.responses import S3Response
+from pixelprompt import aws, backends, config, dispatch
+
+from tests.handler.support import (
+    BUCKET,
+    FUNCTION,
+    Context,
+    FakeProviders,
+    body_of,
+    load_event,
+    model_env,
+)
+
+# One lock for every object-level S3 request. Real S3 evaluates a conditional write and performs it
+# atomically; moto checks IfMatch/IfNoneMatch and then writes without holding a lock, so two racing
+# writers could both pass. Serialising moto's key requests restores S3's semantics for our tests.
+_S3_OBJECT_LOCK = threading.Lock()
+_unlocked_key_response = S3Response.key_response
+
+
+def _locked_key_response(self: S3Response, *args: Any, **kwargs: Any) -> Any:
+    with _S3_OBJECT_LOCK:
+        return _unlocked_key_response(self, *args, **kwargs)
+
+
+@pytest.fixture
+def set_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Change the environment and drop the cached config, as a new cold start would."""
+
+    def apply(**values: str | None) -> None:
+        for name, value in values.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        config.reset()
+
+    return apply
+
+
+@pytest.fixture
+def fake_providers() -> Iterator[FakeProviders]:
+    fake = FakeProviders()
+    backends.use(fake.as_providers())
+    yield fake
+    backends.use(None)
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch, fake_providers: FakeProviders) -> Iterator[Any]:
+    """A moto account with the bucket, three fake models and a serialised (faithful) S3."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "S3_BUCKET": BUCKET,
+        "CLOUDFRONT_DOMAIN": "d111111abcdef8.cloudfront.net",
+        "AWS_LAMBDA_FUNCTION_NAME": FUNCTION,
+        "PROMPT_MODEL_INDEX": "1",
+        "GLOBAL_RATE_LIMIT": "1000",
+        "IP_RATE_LIMIT": "200",
+        "IP_WHITELIST": "",
+        **model_env(["fake/ok-one", "fake/ok-two", "fake/ok-three"]),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for n in range(4, 21):
+        monkeypatch.delenv(f"MODEL_{n}_NAME", raising=False)
+    monkeypatch.setattr(S3Response, "key_response", _locked_key_response)
+    config.reset()
+    aws.reset()
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+    aws.reset()
+    config.reset()
+
+
+@pytest.fixture
+def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Capture the worker events /generate sends instead of invoking Lambda."""
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(dispatch, "send", sent.append)
+    return sent
+
+
+@pytest.fixture
+def event() -> Callable[..., dict[str, Any]]:
+    """A real event file, optionally with a new body, path, method, source IP or headers."""
+
+    def make(
+        name: str,
+        *,
+        body: Any = ...,
+        path: str | None = None,
+        method: str | None = None,
+        ip: str | None = None,
+        headers: dict[str, str] | None = None,
+        b64: bool = False,
+    ) -> dict[str, Any]:
+        ev = copy.deepcopy(load_event(name))
+        if body is not ...:
+            raw = body if isinstance(body, str | bytes) else json.dumps(body)
+            raw = raw.encode() if isinstance(raw, str) else raw
+            ev["body"] = base64.b64encode(raw).decode() if b64 else raw.decode()
+            ev["isBase64Encoded"] = b64
+        if path is not None:
+            ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
+        if method is not None:
+            ev["requestContext"]["http"]["method"] = method
+        if ip is not None:
+            ev["requestContext"]["http"]["sourceIp"] = ip
+        if headers is not None:
+            ev["headers"].update(headers)
+        return ev
+
+    return make
+
+
+@pytest.fixture
+def call() -> Callable[[dict[str, Any]], tuple[int, Any, dict[str, str]]]:
+    """Run lambda_handler on an event: (status, parsed body, headers)."""
+    import lambda_function
+
+    def run(ev: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        out = lambda_function.lambda_handler(ev, Context())
+        return out["statusCode"], body_of(out), out["headers"]
+
+    return run

@@ -1,0 +1,91 @@
+"""Test doubles and helpers shared by the handler tests (imported as tests.handler.support)."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from pixelprompt.backends import Providers
+from pixelprompt.providers.base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+BUCKET = "pixelprompt-test-bucket"
+FUNCTION = "pixelprompt-test"
+
+
+def png_bytes(color: str = "red") -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), color).save(buf, "PNG")
+    return buf.getvalue()
+
+
+class FakeProviders:
+    """Model names drive behaviour: "fake/ok", "fake/moderated", "fake/text", "fake/slow", ..."""
+
+    def __init__(self) -> None:
+        self.generate_calls: list[tuple[str, GenerationRequest]] = []
+        self.barrier: threading.Barrier | None = None
+        self.enhanced = "a cat, photorealistic, soft morning light"
+        self.enhance_error: ProviderError | None = None
+
+    def resolve_model(self, name: str) -> ModelSpec:
+        if not name.startswith("fake/"):
+            raise ProviderError(f'No provider serves "{name}".', code=ProviderError.UNKNOWN_MODEL)
+        return ModelSpec(provider="fake", model_id=name.split("/", 1)[1])
+
+    def generate(
+        self, spec: ModelSpec, api_key: str, request: GenerationRequest, deadline: float
+    ) -> GeneratedImage:
+        self.generate_calls.append((spec.model_id, request))
+        if self.barrier is not None:
+            self.barrier.wait(timeout=10)  # every model answers at the same moment
+        if spec.model_id.startswith("moderated"):
+            raise ProviderError("The provider refused the prompt (moderated).", code="MODERATED")
+        if spec.model_id.startswith("text"):
+            return GeneratedImage(b"<html>not an image</html>", "image/png")
+        if spec.model_id.startswith("slow"):
+            time.sleep(max(0.0, deadline - time.monotonic()) + 0.5)
+        if spec.model_id.startswith("crash"):
+            raise RuntimeError("adapter bug")
+        return GeneratedImage(png_bytes(), "image/png")
+
+    def enhance(self, spec: ModelSpec, api_key: str, prompt: str, deadline: float) -> str:
+        if self.enhance_error:
+            raise self.enhance_error
+        return self.enhanced
+
+    def as_providers(self) -> Providers:
+        return Providers(self.resolve_model, self.generate, self.enhance)
+
+
+class Context:
+    """The bits of the Lambda context object the handler uses."""
+
+    def __init__(self, remaining_ms: int = 900_000) -> None:
+        self.function_name = FUNCTION
+        self.aws_request_id = "11111111-2222-3333-4444-555555555555"
+        self._end = time.monotonic() + remaining_ms / 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._end - time.monotonic()) * 1000)
+
+
+def model_env(names: list[str]) -> dict[str, str]:
+    env = {"MODEL_COUNT": str(len(names))}
+    for n, name in enumerate(names, start=1):
+        env[f"MODEL_{n}_NAME"] = name
+        env[f"MODEL_{n}_KEY"] = f"key-{n}"
+    return env
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+def body_of(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"]) if response["body"] else None
