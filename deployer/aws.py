@@ -1,0 +1,174 @@
+"""One factory for boto3 clients (profile, region, endpoint) and the credential checks.
+
+Errors that mean "you cannot reach AWS as anyone" become one sentence and exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
+
+from .errors import USAGE, DeployError
+
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=60
+)
+# ClientError codes that mean the credentials themselves are bad.
+_BAD_CREDENTIAL_CODES = {
+    "ExpiredToken": "Your AWS session token has expired.",
+    "ExpiredTokenException": "Your AWS session token has expired.",
+    "RequestExpired": "Your AWS credentials have expired (or this machine's clock is wrong).",
+    "InvalidClientTokenId": "AWS does not recognise the access key in use.",
+    "UnrecognizedClientException": "AWS does not recognise the access key in use.",
+    "SignatureDoesNotMatch": "AWS rejected the request signature: the secret key is wrong.",
+    "AuthFailure": "AWS rejected the credentials in use.",
+}
+_FAKE_CREDENTIALS = {
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",
+    "aws_session_token": "testing",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to deploy: which profile, region and (optionally) AWS-compatible endpoint."""
+
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    fake_credentials: bool = False  # for the embedded local AWS only
+
+    @property
+    def effective_endpoint(self) -> str | None:
+        return self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+class ClientFactory:
+    """Makes every boto3 client the deployer uses, all from one Session."""
+
+    def __init__(self, session: boto3.Session, endpoint_url: str | None) -> None:
+        self.session = session
+        self.endpoint_url = endpoint_url
+
+    @property
+    def region(self) -> str:
+        return self.session.region_name or ""
+
+    def client(self, service: str) -> Any:
+        try:
+            return self.session.client(service, endpoint_url=self.endpoint_url, config=_CONFIG)
+        except NoRegionError as exc:
+            raise _no_region() from exc
+
+    def account_id(self) -> str:
+        """The caller's account id; the first AWS call, so it carries the credential checks."""
+        try:
+            return self.client("sts").get_caller_identity()["Account"]
+        except (BotoCoreError, ClientError) as exc:
+            known = credential_error(exc, self)
+            if known is None:
+                raise
+            raise known from exc
+
+
+def make_factory(target: Target) -> ClientFactory:
+    """Build the Session; a missing profile or an unknown region is a usage error."""
+    endpoint = target.effective_endpoint
+    kwargs: dict[str, Any] = {"region_name": target.region}
+    if target.profile:
+        kwargs["profile_name"] = target.profile
+    if target.fake_credentials or _needs_local_credentials(endpoint, target):
+        kwargs.update(_FAKE_CREDENTIALS)
+    try:
+        session = boto3.Session(**kwargs)
+    except ProfileNotFound as exc:
+        raise DeployError(
+            f"The AWS profile '{target.profile}' does not exist.",
+            fix="Check the name with `aws configure list-profiles`, or drop --profile.",
+            exit_code=USAGE,
+        ) from exc
+    _check_region(session, endpoint)
+    return ClientFactory(session, endpoint)
+
+
+def _needs_local_credentials(endpoint: str | None, target: Target) -> bool:
+    """An endpoint on this machine (the local AWS) accepts any keys; supply them if none."""
+    if not endpoint or target.profile:
+        return False
+    host = urlparse(endpoint).hostname or ""
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        return False
+    return boto3.Session().get_credentials() is None
+
+
+def _check_region(session: boto3.Session, endpoint: str | None) -> None:
+    region = session.region_name
+    if not region:
+        raise _no_region()
+    if endpoint:
+        return  # an AWS-compatible endpoint may use any region name
+    known = {
+        name
+        for partition in session.get_available_partitions()
+        for name in session.get_available_regions("cloudformation", partition_name=partition)
+    }
+    if region not in known:
+        raise DeployError(
+            f"'{region}' is not an AWS region.",
+            fix="Pass a region such as us-east-1 or eu-west-1 with --region.",
+            exit_code=USAGE,
+        )
+
+
+def _no_region() -> DeployError:
+    return DeployError(
+        "No AWS region is set.",
+        fix="Pass --region (e.g. --region us-east-1), or set AWS_REGION, or set a region "
+        "in your profile with `aws configure`.",
+        exit_code=USAGE,
+    )
+
+
+def credential_error(exc: Exception, factory: ClientFactory | None = None) -> DeployError | None:
+    """Turn a botocore failure that means 'cannot talk to AWS' into one sentence, else None."""
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return DeployError(
+            "No AWS credentials were found.",
+            fix="Run `aws configure` (or `aws sso login --profile NAME` and pass --profile), "
+            "or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
+            exit_code=USAGE,
+        )
+    if isinstance(exc, EndpointConnectionError):
+        where = (
+            factory.endpoint_url if factory and factory.endpoint_url else exc.kwargs["endpoint_url"]
+        )
+        return DeployError(
+            f"Could not connect to {where}.",
+            fix="Check the network, the --region, and (if you passed one) that --endpoint-url "
+            "is running.",
+            exit_code=USAGE,
+        )
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _BAD_CREDENTIAL_CODES:
+            return DeployError(
+                _BAD_CREDENTIAL_CODES[code],
+                fix="Refresh your credentials (e.g. `aws sso login`) or pick another --profile.",
+                exit_code=USAGE,
+            )
+    return None

@@ -1,0 +1,223 @@
+"""The command line: parse, build the collaborators, hand off; the one error boundary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console
+from rich.markup import escape
+
+from . import outputs as outputs_view
+from .aws import Target, credential_error, make_factory
+from .build import prepare
+from .errors import FAILED, DeployError
+from .models import HANDLER_DIR
+from .packager import build as build_package
+from .pipeline import Deployer, DeployRequest
+from .ui import UI
+
+DEFAULT_STACK = "pixel-prompt-complete"
+
+EXAMPLES = """\
+examples:
+  python deploy.py --params parameters.json                 deploy or update (asks first)
+  python deploy.py --params parameters.json --yes           no questions (CI)
+  python deploy.py --params parameters.json --no-execute    show the change set only
+  python deploy.py --params parameters.example.json --local everything on this machine
+  python deploy.py --package build/function.zip             build the Lambda zip only
+  python deploy.py --delete --stack-name pixel-prompt-prod  remove a stack
+
+exit codes: 0 success (including "no changes"), 1 the deploy failed,
+            2 bad usage, bad parameters or no credentials
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="deploy.py",
+        description="Deploy Pixel Prompt into your AWS account (or a local AWS) from a "
+        "parameters file: builds the Lambda zip, uploads it, creates a change set, shows it, "
+        "executes it, follows the stack events and prints the outputs.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    mode = p.add_argument_group("what to do (one of)")
+    mode.add_argument(
+        "--params",
+        type=Path,
+        metavar="FILE",
+        help='parameters file: {"Parameters": {...}} or CloudFormation\'s '
+        '[{"ParameterKey", "ParameterValue"}] list; see parameters.example.json',
+    )
+    mode.add_argument(
+        "--package",
+        type=Path,
+        metavar="FILE",
+        help="only build the Lambda zip (deterministic, python3.12 manylinux x86_64) into FILE",
+    )
+    mode.add_argument(
+        "--delete",
+        action="store_true",
+        help="delete the stack (asks first); the image bucket is kept by design",
+    )
+    where = p.add_argument_group("where")
+    where.add_argument(
+        "--stack-name",
+        default=DEFAULT_STACK,
+        metavar="NAME",
+        help=f"CloudFormation stack name (default {DEFAULT_STACK}); one per environment",
+    )
+    where.add_argument("--region", metavar="R", help="AWS region (default: your profile's)")
+    where.add_argument("--profile", metavar="P", help="AWS named profile to use")
+    where.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="send every AWS call to this AWS-compatible endpoint (AWS_ENDPOINT_URL too), "
+        "e.g. the LocalAwsEndpoint a running --local prints",
+    )
+    where.add_argument(
+        "--artifacts-bucket",
+        metavar="NAME",
+        help="bucket for the zip and large templates "
+        "(default pixel-prompt-artifacts-<account>-<region>, created if missing)",
+    )
+    how = p.add_argument_group("how")
+    how.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="answer yes to every question (needed when input is not a terminal)",
+    )
+    how.add_argument(
+        "--no-execute",
+        action="store_true",
+        help="create and show the change set, but do not execute it",
+    )
+    how.add_argument(
+        "--force",
+        action="store_true",
+        help="make a change set even when the deployed template and parameters are identical",
+    )
+    how.add_argument(
+        "--outputs-file",
+        type=Path,
+        metavar="FILE",
+        help="also write the stack outputs to FILE as a flat JSON object",
+    )
+    how.add_argument(
+        "--local",
+        action="store_true",
+        help="start an embedded AWS on 127.0.0.1, deploy to it with the same code path, "
+        "serve the API until Ctrl-C (needs no AWS account)",
+    )
+    how.add_argument(
+        "--local-port",
+        type=int,
+        default=0,
+        metavar="N",
+        help="port for the local API with --local (default 0: a free port)",
+    )
+    how.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    return p  # fmt: skip
+
+
+def check_usage(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    modes = [bool(args.params), bool(args.package), args.delete]
+    if sum(modes) != 1:
+        p.error("give exactly one of --params FILE, --package FILE or --delete")
+    if args.local and not args.params:
+        p.error("--local needs --params FILE")
+    if args.local and (args.endpoint_url or args.profile):
+        p.error("--local runs its own endpoint; drop --endpoint-url/--profile")
+
+
+def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    check_usage(p, args)
+    console = console or default_console()
+    try:
+        return run(args, console)
+    except KeyboardInterrupt:
+        console.print("[yellow]Interrupted.[/] A stack operation already started goes on in "
+                      "CloudFormation; run deploy.py again to follow it.")  # fmt: skip
+        return 130
+    except Exception as exc:  # the one boundary: every error becomes a sentence
+        error = as_deploy_error(exc)
+        if args.debug or error is None:
+            traceback.print_exc()
+        if error is None:
+            return FAILED
+        Console(stderr=True, highlight=False).print(f"[red]Error:[/] {escape(error.render())}")
+        return error.exit_code
+
+
+def default_console() -> Console:
+    """Wide enough in logs (no terminal) that resource types are not cut off."""
+    if sys.stdout.isatty():
+        return Console(highlight=False)
+    return Console(highlight=False, width=140)
+
+
+def as_deploy_error(exc: Exception) -> DeployError | None:
+    if isinstance(exc, DeployError):
+        return exc
+    if isinstance(exc, BotoCoreError | ClientError):
+        known = credential_error(exc)
+        if known:
+            return known
+        return DeployError(f"AWS refused a request: {exc}", exit_code=FAILED)
+    return None
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    if args.package:
+        package = build_package(HANDLER_DIR, dest=args.package)
+        console.print(f"{package.path}  sha256 {package.sha256}  {package.size:,} bytes")
+        return 0
+    ui = UI(console, assume_yes=args.yes or args.local)
+    if args.local:
+        from .local import run_local
+
+        return run_local(args, ui)
+    target = Target(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
+    if args.delete:
+        Deployer(make_factory(target), ui).delete(args.stack_name)
+        return 0
+    prepared = prepare(args.params, ui)
+    deployer = Deployer(make_factory(target), ui)
+    result = deployer.deploy(prepared, request_from(args))
+    show_outputs(ui, result.outputs, result.descriptions, args.outputs_file, args.stack_name)
+    return 0
+
+
+def request_from(args: argparse.Namespace) -> DeployRequest:
+    return DeployRequest(
+        stack_name=args.stack_name,
+        execute=not args.no_execute,
+        force=args.force,
+        artifacts_bucket=args.artifacts_bucket,
+    )
+
+
+def show_outputs(
+    ui: UI,
+    values: dict[str, str],
+    descriptions: dict[str, str],
+    outputs_file: Path | None,
+    stack_name: str,
+) -> None:
+    if values:
+        ui.show(outputs_view.table(values, descriptions, f"Outputs of {stack_name}"))
+    if outputs_file is not None and values:
+        outputs_view.write_file(outputs_file, values)
+        ui.say(f"Outputs written to {outputs_file}")
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""`--local`: the embedded AWS, the same deploy path against it, then serve until a signal.
+
+The seam for the local serving (issue 5) is `localrun.serve(...)`; when that package is
+absent the stack is still deployed and the endpoint kept up for `--endpoint-url` redeploys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .aws import Target, make_factory
+from .build import prepare
+from .errors import USAGE, DeployError
+from .pipeline import Deployer
+from .ui import UI
+
+_FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+def run_local(args: argparse.Namespace, ui: UI) -> int:
+    from .cli import request_from, show_outputs
+
+    prepared = prepare(args.params, ui)  # every parameter problem before anything starts
+    region = args.region or "us-east-1"
+    _use_fake_credentials(region)
+    local_aws = _local_aws_class()(port=0)
+    handle: Any = None
+    try:
+        endpoint = local_aws.start()
+        ui.step(f"Local AWS listening on {endpoint}")
+        factory = make_factory(Target(region=region, endpoint_url=endpoint, fake_credentials=True))
+        result = Deployer(factory, ui).deploy(prepared, request_from(args))
+        values = {**result.outputs, "LocalAwsEndpoint": endpoint}
+        descriptions = {**result.descriptions, "LocalAwsEndpoint": LOCAL_AWS_DESCRIPTION}
+        handle = _serve(endpoint, args.stack_name, values, ui, args.local_port)
+        if handle is not None:
+            values.update(handle.outputs)
+        show_outputs(ui, values, descriptions, args.outputs_file, args.stack_name)
+        for line in getattr(handle, "hints", None) or _default_hints(endpoint, args):
+            ui.say(line)
+        ui.say("Running until Ctrl-C.")
+        wait_for_signal()
+    finally:
+        if handle is not None:
+            handle.stop()
+        local_aws.stop()
+    ui.say("Stopped the local stack.")
+    return 0
+
+
+LOCAL_AWS_DESCRIPTION = "The embedded AWS endpoint; redeploy with --endpoint-url"
+
+
+def _use_fake_credentials(region: str) -> None:
+    """This process (and what it starts) talks only to the local AWS: fake keys, no profile."""
+    os.environ.update(_FAKE_ENV)
+    os.environ["AWS_DEFAULT_REGION"] = region
+    os.environ["AWS_REGION"] = region
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+def _local_aws_class() -> Callable[..., Any]:
+    try:
+        return importlib.import_module("localaws").LocalAws
+    except (ImportError, AttributeError) as exc:
+        raise DeployError(
+            f"--local needs the embedded AWS (the localaws package): {exc}.",
+            fix="Install requirements.txt (moto[server]) and run from the project's folder.",
+            exit_code=USAGE,
+        ) from exc
+
+
+def _serve(endpoint: str, stack: str, values: dict[str, str], ui: UI, port: int) -> Any:
+    """Start `localrun.serve` when the local serving is installed; None otherwise."""
+    try:
+        serve = importlib.import_module("localrun").serve
+    except (ImportError, AttributeError):
+        ui.warn("The local API is not served (localrun is not available); the stack is deployed.")
+        return None
+    return serve(endpoint, stack, dict(values), ui.console, local_port=port)
+
+
+def _default_hints(endpoint: str, args: argparse.Namespace) -> list[str]:
+    return [
+        "Redeploy changed code into this local stack from another terminal with:",
+        f"  python deploy.py --params {args.params} --endpoint-url {endpoint} "
+        f"--stack-name {args.stack_name} --yes",
+    ]
+
+
+def wait_for_signal(stop: threading.Event | None = None) -> None:
+    """Block until SIGINT or SIGTERM (or `stop` is set); restore the old handlers after."""
+    stop = stop or threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

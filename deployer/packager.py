@@ -1,0 +1,167 @@
+"""The Lambda zip: handler/ plus its dependencies built for python3.12 on manylinux x86_64.
+
+Local only: no AWS calls. The zip is deterministic (sorted entries, 1980-01-01 timestamps,
+fixed modes), so the same sources give the same sha256 whatever their mtimes. Dependencies
+are installed once per requirements hash into a cache directory; reruns are offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DeployError
+
+PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")  # Lambda python3.12: glibc 2.34
+PYTHON_VERSION = "3.12"
+UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda's limit for a function's unzipped code
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+_FILE_MODE = 0o100644 << 16
+# Provided by the Lambda runtime, or useless inside the zip.
+_EXCLUDED_TOP = {"boto3", "botocore", "s3transfer", "bin", "__pycache__"}
+_EXCLUDED_SUFFIXES = (".pyc", ".pyo")
+
+
+@dataclass(frozen=True)
+class Package:
+    path: Path
+    sha256: str
+    size: int
+    entries: int
+
+
+def cache_root() -> Path:
+    base = os.environ.get("PIXEL_PROMPT_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    return root / "pixel-prompt" if not os.environ.get("PIXEL_PROMPT_CACHE") else root
+
+
+def pip_command(requirements: Path, target: Path) -> list[str]:
+    platforms = [arg for p in PLATFORMS for arg in ("--platform", p)]
+    return [
+        sys.executable, "-m", "pip", "install", *platforms,
+        "--implementation", "cp", "--python-version", PYTHON_VERSION,
+        "--only-binary=:all:", "--no-compile", "--no-warn-conflicts",
+        "--disable-pip-version-check", "--quiet",
+        "--target", str(target), "-r", str(requirements),
+    ]  # fmt: skip
+
+
+def dependencies(requirements: Path, cache: Path) -> tuple[Path, str]:
+    """The installed dependency tree for `requirements` and its key, built once per hash."""
+    key = _sha256(requirements.read_bytes() + repr((*PLATFORMS, PYTHON_VERSION)).encode())[:24]
+    done = cache / "deps" / key
+    if (done / ".complete").exists():
+        return done, key
+    done.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=done.parent) as tmp:
+        staging = Path(tmp) / "site"
+        result = subprocess.run(
+            pip_command(requirements, staging), capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise DeployError(
+                f"pip could not install {requirements} for python{PYTHON_VERSION} on Linux "
+                f"x86_64:\n{result.stderr.strip()[-1500:]}",
+                fix="Check network access to PyPI and that every pin has a manylinux wheel "
+                "for CPython 3.12.",
+            )
+        (staging / ".complete").write_text(key)
+        shutil.rmtree(done, ignore_errors=True)
+        staging.rename(done)
+    return done, key
+
+
+def build(
+    handler_dir: Path, dest: Path | None = None, cache: Path | None = None, reuse: bool = True
+) -> Package:
+    """The zip of handler/ and its dependencies; reused when no input changed."""
+    cache = cache or cache_root()
+    deps, deps_key = dependencies(handler_dir / "requirements.txt", cache)
+    own = dict(_files(handler_dir))
+    zip_path = cache / "zips" / f"{_inputs_digest(deps_key, own)}.zip"
+    sidecar = zip_path.with_suffix(".sha256")
+    if reuse and zip_path.exists() and sidecar.exists():
+        package = Package(zip_path, sidecar.read_text().strip(), zip_path.stat().st_size, -1)
+    else:
+        package = _write(deps, own, zip_path)
+        sidecar.write_text(package.sha256)
+    if dest is not None and dest.resolve() != zip_path.resolve():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(zip_path, dest)
+        package = Package(dest, package.sha256, package.size, package.entries)
+    return package
+
+
+def _write(deps: Path, own: dict[str, Path], dest: Path) -> Package:
+    entries = dict(_files(deps))
+    entries.update(own)  # the handler's own files win on a name clash
+    size = sum(path.stat().st_size for path in entries.values())
+    if size > UNZIPPED_LIMIT:
+        raise DeployError(
+            f"The function code is {size / 2**20:.0f} MB unzipped; Lambda allows 250 MB.",
+            fix="Remove large dependencies from handler/requirements.txt.",
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_suffix(f".{os.getpid()}.partial")
+    write_zip(sorted(entries.items()), partial)
+    partial.replace(dest)
+    return Package(dest, _sha256_file(dest), dest.stat().st_size, len(entries))
+
+
+def _inputs_digest(deps_key: str, own: dict[str, Path]) -> str:
+    """Content (never mtimes) of everything that goes into the zip."""
+    digest = hashlib.sha256(deps_key.encode())
+    for name, path in sorted(own.items()):
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def _files(root: Path) -> Iterator[tuple[str, Path]]:
+    for path in root.rglob("*"):
+        rel = path.relative_to(root)
+        if path.is_dir() or _excluded(rel):
+            continue
+        yield rel.as_posix(), path
+
+
+def _excluded(rel: Path) -> bool:
+    parts = rel.parts
+    return (
+        parts[0] in _EXCLUDED_TOP
+        or parts[0].startswith(("boto3-", "botocore-", "s3transfer-"))
+        or "__pycache__" in parts
+        or any(p.startswith(".") for p in parts)
+        or rel.name.endswith(_EXCLUDED_SUFFIXES)
+    )
+
+
+def write_zip(entries: list[tuple[str, Path]], dest: Path) -> None:
+    """Same inputs, same bytes: fixed order, timestamps, modes and compression."""
+    with zipfile.ZipFile(dest, "w") as archive:
+        for name, path in entries:
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.external_attr = _FILE_MODE
+            info.create_system = 3
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes(), compresslevel=6)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,314 @@
+"""Read and validate the parameters file against the template's own Parameter definitions.
+
+Local only: no AWS calls. Every problem is collected and reported at once; values of NoEcho
+parameters never appear in a message.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import USAGE, DeployError
+from .models import ModelCatalog, UnknownModel
+
+# Parameters deploy.py fills in itself; a parameters file must not set them.
+DEPLOY_FILLED = ("CodeBucket", "CodeKey", "BedrockModelIds")
+_SLOT = re.compile(r"^Model(\d+)Name$")
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One template Parameter, as CloudFormation sees it."""
+
+    name: str
+    type: str = "String"
+    default: str | None = None
+    no_echo: bool = False
+    allowed_values: tuple[str, ...] = ()
+    allowed_pattern: str | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+
+    @classmethod
+    def from_template(cls, name: str, body: Mapping[str, Any]) -> ParamSpec:
+        default = body.get("Default")
+        return cls(
+            name=name,
+            type=body.get("Type", "String"),
+            default=None if default is None else _text(default),
+            no_echo=str(body.get("NoEcho", "false")).lower() == "true",
+            allowed_values=tuple(_text(v) or "" for v in body.get("AllowedValues", ())),
+            allowed_pattern=body.get("AllowedPattern"),
+            min_value=_num(body.get("MinValue")),
+            max_value=_num(body.get("MaxValue")),
+            min_length=body.get("MinLength"),
+            max_length=body.get("MaxLength"),
+        )
+
+    def label(self, value: str) -> str:
+        """How to mention a value in a message: never for NoEcho."""
+        return f"{self.name} (value hidden)" if self.no_echo else f"{self.name} '{value}'"
+
+
+def specs_from_template(template: Mapping[str, Any]) -> dict[str, ParamSpec]:
+    return {
+        name: ParamSpec.from_template(name, body)
+        for name, body in template.get("Parameters", {}).items()
+    }
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Validated values (as CloudFormation strings) and which of them are secret."""
+
+    values: dict[str, str]
+    no_echo: frozenset[str] = field(default_factory=frozenset)
+
+    def with_values(self, **extra: str) -> Parameters:
+        return Parameters({**self.values, **extra}, self.no_echo)
+
+    def secrets(self) -> dict[str, str]:
+        return {k: v for k, v in self.values.items() if k in self.no_echo}
+
+    def redacted(self) -> dict[str, str]:
+        return {k: ("****" if k in self.no_echo else v) for k, v in self.values.items()}
+
+    def to_cloudformation(self) -> list[dict[str, str]]:
+        return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(self.values.items())]
+
+
+def load(path: Path, specs: Mapping[str, ParamSpec], catalog: ModelCatalog | None) -> Parameters:
+    """Read `path` and validate it; raise one DeployError (exit 2) naming every problem."""
+    raw, problems = read_file(path)
+    values, more = _check_values(raw, specs)
+    problems += more
+    problems += model_problems(values, specs, catalog)
+    if problems:
+        raise DeployError(
+            f"The parameters file {path} has {len(problems)} problem(s):",
+            problems=tuple(problems),
+            fix="Fix them and run again; nothing was deployed.",
+            exit_code=USAGE,
+        )
+    no_echo = frozenset(name for name, spec in specs.items() if spec.no_echo)
+    return Parameters(values, no_echo)
+
+
+def read_file(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """Both documented forms: {"Parameters": {...}} and [{"ParameterKey", "ParameterValue"}]."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, [f"The file {path} does not exist."]
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, [f"The file {path} cannot be read: {exc}."]
+    except json.JSONDecodeError as exc:
+        return {}, [f"The file is not valid JSON: {exc.msg} at line {exc.lineno}."]
+    if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
+        extra = sorted(set(data) - {"Parameters"})
+        problems = [
+            f"Top-level key '{k}' is not used; put parameters under 'Parameters'." for k in extra
+        ]
+        return dict(data["Parameters"]), problems
+    if isinstance(data, list):
+        return _from_list(data)
+    return {}, [
+        'The file must be {"Parameters": {"Name": value, ...}} or CloudFormation\'s list '
+        '[{"ParameterKey": "Name", "ParameterValue": "value"}, ...].'
+    ]
+
+
+def _from_list(items: list[Any]) -> tuple[dict[str, Any], list[str]]:
+    raw: dict[str, Any] = {}
+    problems: list[str] = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or "ParameterKey" not in item:
+            problems.append(f"Item {number} of the list has no ParameterKey.")
+            continue
+        key = item["ParameterKey"]
+        if key in raw:
+            problems.append(f"{key} is given more than once (item {number}).")
+        raw[key] = item.get("ParameterValue", "")
+    return raw, problems
+
+
+def _check_values(
+    raw: Mapping[str, Any], specs: Mapping[str, ParamSpec]
+) -> tuple[dict[str, str], list[str]]:
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    for name, value in raw.items():
+        spec = specs.get(name)
+        if name in DEPLOY_FILLED:
+            problems.append(f"{name} is filled in by deploy.py; remove it from the file.")
+        elif spec is None:
+            problems.append(_unknown(name, specs))
+        elif (text := _text(value)) is None:
+            shown = "a hidden value" if spec.no_echo else f"{type(value).__name__}"
+            problems.append(f"{name} must be a string or a number, not {shown}.")
+        else:
+            values[name] = text
+            problems += _constraint_problems(spec, text)
+    for name, spec in specs.items():
+        if spec.default is None and name not in raw and name not in DEPLOY_FILLED:
+            problems.append(f"{name} is required (the template gives it no default).")
+    return values, problems
+
+
+def _unknown(name: str, specs: Mapping[str, ParamSpec]) -> str:
+    close = difflib.get_close_matches(name, list(specs), n=1)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    return f"{name} is not a parameter of the template.{hint}"
+
+
+def _constraint_problems(spec: ParamSpec, text: str) -> list[str]:
+    problems: list[str] = []
+    if spec.type == "Number":
+        number = _num(text)
+        if number is None:
+            return [f"{spec.label(text)} must be a number."]
+        if spec.min_value is not None and number < spec.min_value:
+            problems.append(f"{spec.label(text)} must be at least {_fmt(spec.min_value)}.")
+        if spec.max_value is not None and number > spec.max_value:
+            problems.append(f"{spec.label(text)} must be at most {_fmt(spec.max_value)}.")
+    elif spec.type == "List<Number>" and any(_num(p) is None for p in text.split(",") if p):
+        problems.append(f"{spec.label(text)} must be a comma-separated list of numbers.")
+    if spec.allowed_values and not _allowed(spec, text):
+        choices = ", ".join(spec.allowed_values)
+        problems.append(f"{spec.label(text)} must be one of: {choices}.")
+    if spec.allowed_pattern and not re.fullmatch(spec.allowed_pattern, text):
+        problems.append(f"{spec.label(text)} must match the pattern {spec.allowed_pattern}.")
+    if spec.min_length is not None and len(text) < int(spec.min_length):
+        problems.append(f"{spec.label(text)} must be at least {spec.min_length} characters.")
+    if spec.max_length is not None and len(text) > int(spec.max_length):
+        problems.append(f"{spec.label(text)} must be at most {spec.max_length} characters.")
+    return problems
+
+
+def _allowed(spec: ParamSpec, text: str) -> bool:
+    if text in spec.allowed_values:
+        return True
+    number = _num(text) if spec.type == "Number" else None
+    return number is not None and number in {_num(v) for v in spec.allowed_values}
+
+
+def model_problems(
+    values: Mapping[str, str], specs: Mapping[str, ParamSpec], catalog: ModelCatalog | None
+) -> list[str]:
+    """Cross-field rules: ModelCount vs the named slots, PromptModelIndex, names and keys."""
+    count = _int(_value(values, specs, "ModelCount"))
+    if count is None:
+        return []
+    slots = sorted(int(m.group(1)) for name in specs if (m := _SLOT.match(name)))
+    if slots and not 1 <= count <= max(slots):
+        return [f"ModelCount must be between 1 and {max(slots)}, not {count}."]
+    named = [n for n in slots if _value(values, specs, f"Model{n}Name")]
+    problems = _count_problems(count, named)
+    index = _int(_value(values, specs, "PromptModelIndex"))
+    if index is not None and not 1 <= index <= count:
+        problems.append(
+            f"PromptModelIndex must name one of the {count} models (1-{count}), not {index}."
+        )
+    if catalog is not None:
+        for n in (n for n in named if n <= count):
+            problems += _slot_problems(n, values, specs, catalog)
+    return problems
+
+
+def _count_problems(count: int, named: list[int]) -> list[str]:
+    problems: list[str] = []
+    empty = [n for n in range(1, count + 1) if n not in named]
+    if empty:
+        slots = ", ".join(f"Model{n}Name" for n in empty)
+        problems.append(
+            f"ModelCount is {count} but {slots} {'is' if len(empty) == 1 else 'are'} empty: "
+            f"name a model there or lower ModelCount."
+        )
+    extra = [n for n in named if n > count]
+    if extra:
+        slots = ", ".join(f"Model{n}Name" for n in extra)
+        problems.append(
+            f"ModelCount is {count} but {slots} {'is' if len(extra) == 1 else 'are'} also "
+            f"named: raise ModelCount to {max(extra)} or empty "
+            f"{'it' if len(extra) == 1 else 'them'}."
+        )
+    return problems
+
+
+def _slot_problems(
+    n: int, values: Mapping[str, str], specs: Mapping[str, ParamSpec], catalog: ModelCatalog
+) -> list[str]:
+    name = _value(values, specs, f"Model{n}Name") or ""
+    try:
+        model = catalog.resolve(name)
+    except UnknownModel as exc:
+        return [f"Model{n}Name: {exc}"]
+    if model.needs_key and not _value(values, specs, f"Model{n}Key"):
+        return [
+            f"Model{n}Name '{name}' is served by {model.provider}, which needs an API key: "
+            f"put it in Model{n}Key."
+        ]
+    return []
+
+
+def bedrock_model_ids(params: Parameters, catalog: ModelCatalog | None) -> str:
+    """The Bedrock model ids named by the configured slots, comma-separated, in slot order."""
+    count = _int(params.values.get("ModelCount")) or 0
+    if catalog is None:
+        return ""
+    ids: list[str] = []
+    for n in range(1, count + 1):
+        name = params.values.get(f"Model{n}Name")
+        if not name:
+            continue
+        try:
+            model = catalog.resolve(name)
+        except UnknownModel:
+            continue
+        if model.provider == "bedrock" and model.model_id not in ids:
+            ids.append(model.model_id)
+    return ",".join(ids)
+
+
+def _value(values: Mapping[str, str], specs: Mapping[str, ParamSpec], name: str) -> str | None:
+    if name in values:
+        return values[name]
+    spec = specs.get(name)
+    return spec.default if spec else None
+
+
+def _text(value: Any) -> str | None:
+    """A JSON value as CloudFormation's string; None for types a parameter cannot take."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ",".join(str(v) for v in value)
+    return None
+
+
+def _num(value: Any) -> float | None:
+    try:
+        return float(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    number = _num(value)
+    return int(number) if number is not None and number == int(number) else None
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if number == int(number) else str(number)

@@ -1,0 +1,295 @@
+"""The AWS stage: settle the stack, upload, change set, confirm, execute, watch, outputs.
+
+Collaborators come in (client factory, UI, sleep), so tests pass Stubber-backed clients.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import changeset
+from .artifacts import (
+    CODE_PREFIX,
+    TEMPLATE_PREFIX,
+    ArtifactBucket,
+    default_bucket_name,
+    ensure_bucket,
+)
+from .aws import ClientFactory
+from .build import Prepared
+from .errors import DeployError
+from .events import EventFeed, Watcher, cause_sentence, last_operation, root_cause
+from .params import Parameters
+from .stack import (
+    RECREATE,
+    StackInfo,
+    State,
+    deployed_template,
+    describe,
+    output_descriptions,
+    outputs_as_dict,
+)
+from .template import Body, with_secrets_digest
+from .ui import UI
+
+FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    stack_name: str
+    execute: bool = True
+    force: bool = False
+    artifacts_bucket: str | None = None
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    outcome: str  # created | updated | unchanged | no-changes | not-executed | declined
+    outputs: dict[str, str] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+
+class Deployer:
+    def __init__(self, factory: ClientFactory, ui: UI, sleep: Callable[[float], None] = time.sleep):
+        self.factory = factory
+        self.ui = ui
+        self.sleep = sleep
+        self.cf = factory.client("cloudformation")
+        self.watcher = Watcher(self.cf, ui, sleep)
+
+    # -- deploy ---------------------------------------------------------------------------
+    def deploy(self, prepared: Prepared, request: DeployRequest) -> DeployResult:
+        account = self.factory.account_id()
+        info = self.settle(request.stack_name)
+        bucket = ensure_bucket(
+            self.factory.client("s3"),
+            request.artifacts_bucket or default_bucket_name(account, self.factory.region),
+            self.factory.region,
+            self.ui,
+            tls_only=not (self.factory.endpoint_url or "").startswith("http://"),
+        )
+        code_key = f"{CODE_PREFIX}{prepared.package.sha256}.zip"
+        values = prepared.params.with_values(CodeBucket=bucket.name, CodeKey=code_key)
+        body = with_secrets_digest(prepared.template, request.stack_name, values.secrets())
+        if info and not request.force and self.identical(info, body, values, prepared):
+            self.ui.success(
+                f"No changes: stack {request.stack_name} already runs this template, code "
+                "and parameters."
+            )
+            return self._finish("unchanged", info)
+        if bucket.upload_file(prepared.package.path, code_key):
+            self.ui.step(f"Uploaded the code to s3://{bucket.name}/{code_key}")
+        else:
+            self.ui.say(f"  code already in s3://{bucket.name}/{code_key} (not uploaded again)")
+        return self._change(request, info, self._template_arg(bucket, body), values)
+
+    def identical(
+        self, info: StackInfo, body: Body, values: Parameters, prepared: Prepared
+    ) -> bool:
+        """CDK's shortcut: the deployed template body and every parameter already match."""
+        if (
+            info.state is not State.COMPLETE
+            or deployed_template(self.cf, info.stack_id) != body.data
+        ):
+            return False
+        for name, spec in prepared.specs.items():
+            if spec.no_echo:
+                continue  # covered by the secrets digest in the template body
+            wanted = values.values.get(name, spec.default or "")
+            if info.parameters.get(name) != wanted:
+                return False
+        return True
+
+    def _template_arg(self, bucket: ArtifactBucket, body: Body) -> dict[str, str]:
+        if body.inline:
+            return {"TemplateBody": body.text}
+        key = f"{TEMPLATE_PREFIX}{body.sha256}.json"
+        bucket.upload_bytes(body.text.encode(), key)
+        return {"TemplateURL": bucket.url(key)}
+
+    def _change(
+        self,
+        request: DeployRequest,
+        info: StackInfo | None,
+        template: dict[str, str],
+        values: Parameters,
+    ) -> DeployResult:
+        kind = "UPDATE" if info else "CREATE"
+        self.ui.step(f"Creating a change set ({kind}) for stack {request.stack_name}")
+        cs = changeset.create(
+            self.cf, request.stack_name, kind, template, values.to_cloudformation()
+        )
+        cs = changeset.wait(self.cf, cs, self.sleep)
+        if cs.empty:
+            self._discard(cs)
+            self.ui.success("No changes: CloudFormation found nothing to update.")
+            return self._finish("no-changes", describe(self.cf, request.stack_name))
+        if cs.status != "CREATE_COMPLETE":
+            self._discard(cs)
+            raise DeployError(
+                f"CloudFormation could not create the change set: {cs.reason or cs.status}"
+            )
+        self.ui.show(changeset.table(cs))
+        if not request.execute:
+            self.ui.say(
+                f"Change set {cs.name} is ready and was not executed (--no-execute). "
+                "Execute it with:\n"
+                f"  aws cloudformation execute-change-set --change-set-name {cs.arn}"
+            )
+            return DeployResult("not-executed")
+        if not self.ui.confirm(f"Deploy these changes to stack {request.stack_name}?"):
+            self._discard(cs)
+            self.ui.say("Nothing was deployed.")
+            return DeployResult("declined")
+        return self._execute(cs)
+
+    def _execute(self, cs: changeset.ChangeSet) -> DeployResult:
+        token = f"pixel-prompt-{uuid.uuid4()}"
+        feed = EventFeed.starting_now(self.cf, cs.stack_id, token)
+        changeset.execute(self.cf, cs, token)
+        final = self.watcher.wait(
+            cs.stack_id, feed, f"{cs.kind.title()} {cs.stack_id.split('/')[1]}"
+        )
+        if final is None or final.state is not State.COMPLETE:
+            raise DeployError(
+                "The deploy failed. Root cause: " + cause_sentence(root_cause(feed.history), final),
+                fix="Fix the cause and run deploy.py again; the stack rolled back to its last "
+                "good state."
+                if cs.kind == "UPDATE"
+                else "Fix the cause and run deploy.py again; it will replace the failed stack.",
+            )
+        self.ui.success(f"Stack {final.name}: {final.status}")
+        return self._finish("created" if cs.kind == "CREATE" else "updated", final)
+
+    def _discard(self, cs: changeset.ChangeSet) -> None:
+        """Delete the change set, and the empty shell a CREATE change set leaves behind."""
+        changeset.delete(self.cf, cs)
+        if cs.kind == "CREATE":
+            self.cf.delete_stack(StackName=cs.stack_id)
+
+    def _finish(self, outcome: str, info: StackInfo | None) -> DeployResult:
+        if info is None:
+            return DeployResult(outcome)
+        values = outputs_as_dict(info)
+        self.publish_site(values)
+        return DeployResult(outcome, values, output_descriptions(info))
+
+    # -- the web page (issue 6) -------------------------------------------------------------
+    def publish_site(self, outputs: dict[str, str]) -> None:
+        """Upload frontend/ to the stack's bucket once the stack is up.
+
+        Contract for `deployer/site.py` (added with the web page):
+        `upload_site(s3, bucket: str, frontend_dir: Path, outputs: dict[str, str], ui: UI)`,
+        idempotent (skips unchanged files), writing `config.json` from the outputs.
+        """
+        if not (FRONTEND_DIR / "index.html").exists() or "S3BucketName" not in outputs:
+            return
+        try:
+            from .site import upload_site  # type: ignore[import-not-found]
+        except ImportError:
+            return
+        upload_site(
+            self.factory.client("s3"), outputs["S3BucketName"], FRONTEND_DIR, outputs, self.ui
+        )
+
+    # -- the stack's state first ---------------------------------------------------------------
+    def settle(self, name: str) -> StackInfo | None:
+        """Make the stack deployable: wait, or delete a failed first create, or explain."""
+        info = describe(self.cf, name)
+        if info is None:
+            return None
+        if info.status in RECREATE:
+            return self._recreate(info)
+        if info.status == "UPDATE_ROLLBACK_FAILED":
+            raise _rollback_failed(info, self._past_cause(info))
+        if info.status == "DELETE_FAILED":
+            raise DeployError(
+                f"Stack {name} is DELETE_FAILED: {info.reason}",
+                fix=f"Run `python deploy.py --delete --stack-name {name}` again once the "
+                "cause is fixed.",
+            )
+        if info.state is State.IN_PROGRESS:
+            self.ui.step(f"Stack {name} is {info.status}; waiting for that operation to finish")
+            self.watcher.wait(
+                info.stack_id, EventFeed.starting_now(self.cf, info.stack_id, None), name
+            )
+            return self.settle(name)
+        return info
+
+    def _recreate(self, info: StackInfo) -> None:
+        why = {
+            "REVIEW_IN_PROGRESS": "it was never created (a change set was made but not executed)",
+        }.get(info.status, "its first create failed, and such a stack can only be deleted")
+        self.ui.warn(f"Stack {info.name} is {info.status}: {why}.")
+        cause = self._past_cause(info)
+        if cause:
+            self.ui.say(f"  Earlier failure: {cause}")
+        if not self.ui.confirm(f"Delete stack {info.name} and create it again?"):
+            raise DeployError(
+                f"Stack {info.name} was left as it is ({info.status}); nothing was deployed."
+            )
+        self._delete(info)
+        return None
+
+    def _past_cause(self, info: StackInfo) -> str:
+        events = last_operation(EventFeed(self.cf, info.stack_id, None, None).poll())
+        cause = root_cause(events)
+        return cause_sentence(cause, None) if cause else ""
+
+    # -- delete ------------------------------------------------------------------------------
+    def delete(self, name: str) -> bool:
+        """Delete the stack after confirmation; False when there was none."""
+        self.factory.account_id()
+        info = describe(self.cf, name)
+        if info is None:
+            self.ui.say(
+                f"There is no stack named {name} in {self.factory.region}; nothing to delete."
+            )
+            return False
+        bucket = outputs_as_dict(info).get("S3BucketName")
+        if not self.ui.confirm(
+            f"Delete stack {name} and its resources (the image bucket is kept)?"
+        ):
+            self.ui.say("Nothing was deleted.")
+            return False
+        self._delete(info)
+        self.ui.success(f"Deleted stack {name}.")
+        if bucket:
+            self.ui.say(retained_bucket_note(bucket))
+        return True
+
+    def _delete(self, info: StackInfo) -> None:
+        token = f"pixel-prompt-{uuid.uuid4()}"
+        feed = EventFeed.starting_now(self.cf, info.stack_id, token)
+        self.cf.delete_stack(StackName=info.stack_id, ClientRequestToken=token)
+        final = self.watcher.wait(info.stack_id, feed, f"Delete {info.name}")
+        if final is not None:
+            raise DeployError(
+                f"Deleting stack {info.name} failed. Root cause: "
+                + cause_sentence(root_cause(feed.history), final),
+                fix="Fix the cause (e.g. empty a bucket the stack owns) and delete again.",
+            )
+
+
+def retained_bucket_note(bucket: str) -> str:
+    return (
+        f"The image bucket {bucket} is retained by design (DeletionPolicy: Retain), so generated "
+        f"images survive a delete. To remove it too:\n"
+        f"  aws s3 rm s3://{bucket} --recursive\n"
+        f"  aws s3 rb s3://{bucket}"
+    )
+
+
+def _rollback_failed(info: StackInfo, cause: str) -> DeployError:
+    return DeployError(
+        f"Stack {info.name} is UPDATE_ROLLBACK_FAILED: CloudFormation could not roll back the "
+        f"last update{f' ({cause})' if cause else ''}, and no update is possible until it does.",
+        fix=f"Fix what stopped the rollback, then run `aws cloudformation continue-update-rollback "
+        f"--stack-name {info.name}` (add --resources-to-skip LOGICAL_ID for a resource that cannot "
+        f"be restored), wait for UPDATE_ROLLBACK_COMPLETE, and deploy again.",
+    )
