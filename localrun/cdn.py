@@ -1,0 +1,125 @@
+"""The CloudFront distribution emulated: the origin bucket's objects over HTTP, read-only.
+
+Behaves as a distribution with an S3 origin behind origin access control: GET and HEAD only,
+DefaultRootObject for "/", conditional requests answered with 304, and 403 AccessDenied for a key
+that does not exist (S3 hides missing keys from a reader without s3:ListBucket). No caching: every
+request reads the local S3, so a new object is visible at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+from urllib.parse import unquote
+from xml.sax.saxutils import escape
+
+from botocore.exceptions import ClientError
+
+from .apigw_events import HttpRequest, HttpResponse
+from .aws import LocalAwsClients
+
+_PASS_HEADERS = (
+    ("ContentType", "Content-Type"),
+    ("CacheControl", "Cache-Control"),
+    ("ContentEncoding", "Content-Encoding"),
+    ("ContentDisposition", "Content-Disposition"),
+    ("ContentLanguage", "Content-Language"),
+    ("Expires", "Expires"),
+    ("ContentRange", "Content-Range"),
+)
+
+
+def bucket_from_origin(domain_name: str) -> str:
+    """`bucket.s3.amazonaws.com` / `bucket.s3.<region>.amazonaws.com` / `bucket.s3-<region>…`."""
+    for marker in (".s3.", ".s3-"):
+        if marker in domain_name:
+            return domain_name.split(marker, 1)[0]
+    return domain_name
+
+
+def _access_denied(request_id: str = "LOCALRUN") -> HttpResponse:
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message>"
+        f"<RequestId>{escape(request_id)}</RequestId></Error>"
+    ).encode()
+    return HttpResponse(403, [("Content-Type", "application/xml")], body)
+
+
+def _method_not_allowed() -> HttpResponse:
+    text = (
+        "This distribution is not configured to allow the HTTP request method that was used "
+        "for this request. The distribution supports only cachable requests."
+    )
+    return HttpResponse(403, [("Content-Type", "text/plain")], text.encode())
+
+
+class CdnApp:
+    """GET/HEAD of objects of one bucket of the local AWS."""
+
+    def __init__(self, aws: LocalAwsClients, bucket: str, default_root_object: str = "") -> None:
+        self._aws = aws
+        self.bucket = bucket
+        self._root = default_root_object.lstrip("/")
+
+    def handle(self, request: HttpRequest, domain_name: str) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return _method_not_allowed()
+        key = unquote(request.raw_path.lstrip("/"))
+        if not key:
+            key = self._root
+        if not key:
+            return _access_denied()
+        headers = {name.lower(): value for name, value in request.headers}
+        s3 = self._aws.client("s3")
+        try:
+            if request.method == "HEAD":
+                obj = s3.head_object(Bucket=self.bucket, Key=key)
+                body = b""
+            else:
+                extra = {"Range": headers["range"]} if "range" in headers else {}
+                obj = s3.get_object(Bucket=self.bucket, Key=key, **extra)
+                body = obj["Body"].read()
+        except ClientError as exc:
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+            code = exc.response.get("Error", {}).get("Code", "")
+            if status == 416 or code == "InvalidRange":
+                return HttpResponse(416, [("Content-Type", "application/xml")], b"")
+            return _access_denied(exc.response.get("ResponseMetadata", {}).get("RequestId", ""))
+        out = self._headers(obj)
+        if _not_modified(headers, obj):
+            keep = {"etag", "last-modified", "cache-control", "expires"}
+            return HttpResponse(304, [(k, v) for k, v in out if k.lower() in keep])
+        status = 206 if obj.get("ContentRange") else 200
+        if request.method == "HEAD":
+            out.append(("Content-Length", str(obj.get("ContentLength", 0))))
+        return HttpResponse(status, out, body)
+
+    @staticmethod
+    def _headers(obj: Mapping[str, Any]) -> list[tuple[str, str]]:
+        out = [(header, str(obj[field])) for field, header in _PASS_HEADERS if obj.get(field)]
+        if not obj.get("ContentType"):
+            out.append(("Content-Type", "binary/octet-stream"))  # S3's default
+        if obj.get("ETag"):
+            out.append(("ETag", obj["ETag"]))
+        if obj.get("LastModified"):
+            out.append(("Last-Modified", format_datetime(obj["LastModified"], usegmt=True)))
+        out.append(("Accept-Ranges", "bytes"))
+        out.append(("X-Cache", "Miss from cloudfront"))
+        out.append(("Via", "1.1 localrun (CloudFront emulator)"))
+        return out
+
+
+def _not_modified(headers: Mapping[str, str], obj: Mapping[str, Any]) -> bool:
+    etag = obj.get("ETag")
+    if "if-none-match" in headers:
+        wanted = [t.strip().removeprefix("W/") for t in headers["if-none-match"].split(",")]
+        return bool(etag) and ("*" in wanted or etag in wanted)
+    since = headers.get("if-modified-since")
+    if since and obj.get("LastModified"):
+        try:
+            return obj["LastModified"].replace(microsecond=0) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False

@@ -1,0 +1,509 @@
+"""Runs a deployed Lambda function's own code in worker processes apart from the server.
+
+Each worker is one execution environment: the handler is imported once (cold start) and module
+state persists across invocations (warm). A crash or timeout kills only that worker; the next
+invocation starts a new one. Every invocation checks the deployed configuration, so a redeploy
+through the local AWS is picked up by the next request without restarting anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .artifact import load_function
+from .aws import FAKE_CREDENTIALS, LocalAwsClients
+from .logs import LogSink
+
+_WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_worker.py")
+# Host variables a Python process needs to start; nothing else of ours leaks into the function.
+_PASSTHROUGH = ("PATH", "SYSTEMROOT", "WINDIR", "LANG", "LC_ALL", "HOME", "TMPDIR", "TEMP", "TMP")
+_INIT_LIMIT_S = 30.0  # Lambda allows 10 s; a cold local import of boto3 + Pillow can be slower
+_STOP_GRACE_S = 2.0
+
+
+class FunctionNotFound(LookupError):
+    pass
+
+
+class Throttled(RuntimeError):
+    """No execution environment became free in time (Lambda's TooManyRequestsException)."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One deployed version of the function, as the local AWS describes it."""
+
+    generation: int
+    fingerprint: str
+    name: str
+    arn: str
+    handler: str
+    timeout_s: float
+    memory_mb: int
+    code_sha256: str
+    code_dir: str
+    env: dict[str, str]
+    dead_letter_arn: str | None
+
+
+@dataclass
+class InvokeResult:
+    request_id: str
+    ok: bool
+    payload: bytes  # the function's JSON result, or Lambda's error object
+    error_type: str | None = None
+    duration_ms: float = 0.0
+    init_ms: float | None = None  # set on a cold start
+    error: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def error_message(self) -> str:
+        return str(self.error.get("errorMessage", ""))
+
+
+def _fingerprint(config: dict[str, Any]) -> str:
+    keys = ("CodeSha256", "Handler", "Runtime", "Timeout", "MemorySize", "Environment")
+    blob = json.dumps({k: config.get(k) for k in keys}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _error_payload(error_type: str, message: str) -> dict[str, Any]:
+    return {"errorMessage": message, "errorType": error_type}
+
+
+class WorkerProcess:
+    """One `_worker.py` child: JSON lines in on stdin, out on stdout; stderr is its log."""
+
+    def __init__(self, deployment: Deployment, sink: LogSink) -> None:
+        self.deployment = deployment
+        self.init_ms: float | None = None
+        self.initialized = False
+        self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        kwargs: dict[str, Any] = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True  # Ctrl-C reaches the server, which stops us
+        else:
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        self._proc = subprocess.Popen(
+            [sys.executable, "-u", _WORKER_SCRIPT, deployment.code_dir, deployment.handler],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=deployment.code_dir,
+            env=deployment.env,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+            **kwargs,
+        )
+        self._sink = sink
+        self._threads = [
+            threading.Thread(target=self._read_messages, daemon=True, name="worker-out"),
+            threading.Thread(target=self._pump_logs, daemon=True, name="worker-log"),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def _read_messages(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            try:
+                self._messages.put(json.loads(line))
+            except ValueError:
+                self._sink.function(self.deployment.name, line)
+        self._messages.put(None)  # EOF: the worker is gone
+
+    def _pump_logs(self) -> None:
+        assert self._proc.stderr is not None
+        for line in self._proc.stderr:
+            self._sink.function(self.deployment.name, line)
+
+    def _next(self, timeout: float) -> dict[str, Any] | None:
+        """The next message; None if the worker died; raises queue.Empty on timeout."""
+        return self._messages.get(timeout=max(0.0, timeout))
+
+    def _exit_description(self) -> str:
+        try:
+            code = self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "Runtime exited without providing a reason"
+        if code < 0:
+            return f"Runtime exited with error: signal {-code}"
+        return f"Runtime exited with error: exit status {code}"
+
+    def wait_init(self, timeout: float) -> dict[str, Any] | None:
+        """None when the handler imported; else Lambda's init error object."""
+        started = time.perf_counter()
+        try:
+            message = self._next(timeout)
+        except queue.Empty:
+            self.kill()
+            return _error_payload(
+                "Runtime.InitTimeout", f"Init phase did not finish within {timeout:.0f} seconds"
+            )
+        if message is None:
+            return _error_payload("Runtime.ExitError", self._exit_description())
+        if not message.get("ok"):
+            self.kill()
+            return dict(message.get("error") or _error_payload("Runtime.Unknown", "init failed"))
+        self.initialized = True
+        self.init_ms = float(message.get("ms") or (time.perf_counter() - started) * 1000)
+        return None
+
+    def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """The worker's result message, or a synthesized error message on timeout or crash."""
+        assert self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(json.dumps(request) + "\n")
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            error = _error_payload("Runtime.ExitError", self._exit_description())
+            return {"ok": False, "error": error, "crashed": True}
+        try:
+            message = self._next(timeout)
+        except queue.Empty:
+            self.kill()
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            text = f"{stamp} {request['requestId']} Task timed out after {timeout:.2f} seconds"
+            return {"ok": False, "error": _error_payload("Sandbox.Timedout", text), "crashed": True}
+        if message is None:
+            text = f"RequestId: {request['requestId']} Error: {self._exit_description()}"
+            return {
+                "ok": False,
+                "error": _error_payload("Runtime.ExitError", text),
+                "crashed": True,
+            }
+        return message
+
+    def kill(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._reap()
+
+    def stop(self) -> None:
+        """Close stdin so the worker leaves its loop; kill it if it does not exit promptly."""
+        if self._proc.poll() is None:
+            try:
+                if self._proc.stdin:
+                    self._proc.stdin.close()
+                self._proc.wait(timeout=_STOP_GRACE_S)
+            except (subprocess.TimeoutExpired, OSError):
+                self._proc.kill()
+        self._reap()
+
+    def _reap(self) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=1)
+        for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
+            try:
+                if stream:
+                    stream.close()
+            except OSError:
+                pass
+
+
+class FunctionRunner:
+    """The execution environments of one function: a small pool of warm workers."""
+
+    def __init__(
+        self,
+        aws: LocalAwsClients,
+        function_name: str,
+        overrides: dict[str, str],
+        sink: LogSink,
+        max_workers: int = 4,
+    ) -> None:
+        self._aws = aws
+        self.function_name = function_name
+        self._overrides = dict(overrides)
+        self._sink = sink
+        self._max_workers = max(1, max_workers)
+        self._cond = threading.Condition()
+        self._refresh_lock = threading.Lock()
+        self._deployment: Deployment | None = None
+        self._code_dirs: list[str] = []
+        self._idle: list[WorkerProcess] = []
+        self._busy: set[WorkerProcess] = set()
+        self._stopped = False
+
+    # --- deployment -------------------------------------------------------------------------
+
+    def _environment(self, config: dict[str, Any], code_dir: str) -> dict[str, str]:
+        env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+        env.update((config.get("Environment") or {}).get("Variables") or {})
+        name = config["FunctionName"]
+        runtime = config.get("Runtime") or "python3.12"
+        # Lambda's reserved variables, which a function's configuration cannot override.
+        env.update(
+            {
+                "AWS_LAMBDA_FUNCTION_NAME": name,
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.get("MemorySize") or 128),
+                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+                "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[$LATEST]{uuid.uuid4().hex}",
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+                "AWS_REGION": self._aws.region,
+                "AWS_DEFAULT_REGION": self._aws.region,
+                "LAMBDA_TASK_ROOT": code_dir,
+                "_HANDLER": config.get("Handler") or "lambda_function.lambda_handler",
+                "TZ": ":UTC",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                # The function's own AWS calls go to the local AWS with throwaway credentials,
+                # never to a profile or config file of this machine.
+                "AWS_ENDPOINT_URL": self._aws.endpoint_url,
+                "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                **FAKE_CREDENTIALS,
+            }
+        )
+        env.update(self._overrides)
+        return env
+
+    def deployment(self) -> Deployment:
+        """The current deployment, reloading code and configuration when they changed."""
+        try:
+            config = self._aws.client("lambda").get_function_configuration(
+                FunctionName=self.function_name
+            )
+        except self._aws.client("lambda").exceptions.ResourceNotFoundException as exc:
+            raise FunctionNotFound(self.function_name) from exc
+        fingerprint = _fingerprint(config)
+        current = self._deployment
+        if current is not None and current.fingerprint == fingerprint:
+            return current
+        with self._refresh_lock:
+            current = self._deployment
+            if current is not None and current.fingerprint == fingerprint:
+                return current
+            config, code_dir = load_function(self._aws, self.function_name)
+            self._code_dirs.append(code_dir)
+            deployment = Deployment(
+                generation=(current.generation + 1) if current else 1,
+                fingerprint=_fingerprint(config),
+                name=config["FunctionName"],
+                arn=config["FunctionArn"],
+                handler=config.get("Handler") or "lambda_function.lambda_handler",
+                timeout_s=float(config.get("Timeout") or 3),
+                memory_mb=int(config.get("MemorySize") or 128),
+                code_sha256=config.get("CodeSha256", ""),
+                code_dir=code_dir,
+                env=self._environment(config, code_dir),
+                dead_letter_arn=(config.get("DeadLetterConfig") or {}).get("TargetArn"),
+            )
+            with self._cond:
+                self._deployment = deployment
+                stale = [w for w in self._idle if w.deployment.generation != deployment.generation]
+                self._idle = [w for w in self._idle if w not in stale]
+            for worker in stale:
+                worker.stop()
+            verb = "loaded" if current is None else "reloaded (new deployment)"
+            self._sink.info(
+                "fn",
+                f"{deployment.name} {verb}: code {deployment.code_sha256[:12]}…, "
+                f"timeout {deployment.timeout_s:.0f}s, {deployment.memory_mb} MB",
+            )
+            return deployment
+
+    # --- workers ----------------------------------------------------------------------------
+
+    def _acquire(self, deployment: Deployment, wait_s: float) -> WorkerProcess:
+        deadline = time.monotonic() + wait_s
+        stale: list[WorkerProcess] = []
+        try:
+            with self._cond:
+                while True:
+                    if self._stopped:
+                        raise Throttled("the local run is stopping")
+                    for worker in list(self._idle):
+                        if (
+                            worker.deployment.generation != deployment.generation
+                            or not worker.alive
+                        ):
+                            self._idle.remove(worker)
+                            stale.append(worker)
+                    if self._idle:
+                        worker = self._idle.pop()
+                        self._busy.add(worker)
+                        return worker
+                    if len(self._busy) < self._max_workers:
+                        worker = WorkerProcess(deployment, self._sink)
+                        self._busy.add(worker)
+                        return worker
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise Throttled(f"all {self._max_workers} environments busy")
+                    self._cond.wait(min(remaining, 0.5))
+        finally:
+            for worker in stale:
+                worker.stop()
+
+    def _release(self, worker: WorkerProcess, reusable: bool) -> None:
+        with self._cond:
+            self._busy.discard(worker)
+            current = self._deployment
+            keep = (
+                reusable
+                and not self._stopped
+                and worker.alive
+                and current is not None
+                and worker.deployment.generation == current.generation
+            )
+            if keep:
+                self._idle.append(worker)
+            self._cond.notify()
+        if not keep:
+            worker.stop()
+
+    def invoke(
+        self, payload: bytes, *, request_id: str | None = None, wait_s: float = 900.0
+    ) -> InvokeResult:
+        """Run one invocation synchronously; never raises for a function failure."""
+        request_id = request_id or str(uuid.uuid4())
+        deployment = self.deployment()
+        worker = self._acquire(deployment, wait_s)
+        cold = not worker.initialized
+        started = time.perf_counter()
+        if cold:
+            init_error = worker.wait_init(max(_INIT_LIMIT_S, deployment.timeout_s))
+            if init_error is not None:
+                self._release(worker, reusable=False)
+                return self._report(
+                    InvokeResult(
+                        request_id,
+                        False,
+                        json.dumps(init_error).encode(),
+                        init_error.get("errorType"),
+                        0.0,
+                        None,
+                        init_error,
+                    ),
+                    deployment,
+                )
+        request = {
+            "requestId": request_id,
+            "payload": payload.decode("utf-8") if payload else "",
+            "functionName": deployment.name,
+            "invokedFunctionArn": deployment.arn,
+            "memoryMb": deployment.memory_mb,
+            "deadlineMs": int(time.time() * 1000 + deployment.timeout_s * 1000),
+        }
+        message = worker.run(request, deployment.timeout_s)
+        duration = float(message.get("ms") or (time.perf_counter() - started) * 1000)
+        self._release(worker, reusable=not message.get("crashed"))
+        init_ms = worker.init_ms if cold else None
+        if message.get("ok"):
+            result = InvokeResult(
+                request_id, True, str(message["payload"]).encode(), None, duration, init_ms
+            )
+        else:
+            error = dict(message.get("error") or {})
+            result = InvokeResult(
+                request_id,
+                False,
+                json.dumps(error).encode(),
+                error.get("errorType"),
+                duration,
+                init_ms,
+                error,
+            )
+        return self._report(result, deployment)
+
+    def _report(self, result: InvokeResult, deployment: Deployment) -> InvokeResult:
+        cold = f" (cold start, init {result.init_ms:.0f}ms)" if result.init_ms is not None else ""
+        status = "ok" if result.ok else f"error {result.error_type}"
+        self._sink.info(
+            "fn",
+            f"REPORT {deployment.name} {result.request_id[:8]} {result.duration_ms:.0f}ms "
+            f"{status}{cold}",
+        )
+        return result
+
+    def worker_pids(self) -> list[int]:
+        with self._cond:
+            return [w.pid for w in [*self._idle, *self._busy] if w.alive]
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            workers = [*self._idle, *self._busy]
+            self._idle.clear()
+            self._busy.clear()
+            self._cond.notify_all()
+        for worker in workers:
+            worker.stop()
+        for code_dir in self._code_dirs:
+            shutil.rmtree(code_dir, ignore_errors=True)
+
+
+class FunctionRegistry:
+    """Runners for the functions of the local AWS, created on first use (name or ARN)."""
+
+    def __init__(
+        self,
+        aws: LocalAwsClients,
+        overrides: dict[str, str],
+        sink: LogSink,
+        max_workers: int = 4,
+    ) -> None:
+        self._aws = aws
+        self._overrides = overrides
+        self._sink = sink
+        self._max_workers = max_workers
+        self._runners: dict[str, FunctionRunner] = {}
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    @staticmethod
+    def function_name(name_or_arn: str) -> str:
+        """`arn:aws:lambda:r:acct:function:NAME[:qualifier]` or `NAME[:qualifier]` -> NAME."""
+        if name_or_arn.startswith("arn:"):
+            return name_or_arn.split(":")[6]
+        return name_or_arn.split(":", 1)[0]
+
+    def get(self, name_or_arn: str) -> FunctionRunner:
+        name = self.function_name(name_or_arn)
+        with self._lock:
+            if self._stopped:
+                raise Throttled("the local run is stopping")
+            runner = self._runners.get(name)
+            if runner is None:
+                runner = FunctionRunner(
+                    self._aws, name, self._overrides, self._sink, self._max_workers
+                )
+                self._runners[name] = runner
+            return runner
+
+    def worker_pids(self) -> list[int]:
+        with self._lock:
+            runners = list(self._runners.values())
+        return [pid for runner in runners for pid in runner.worker_pids()]
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            runners = list(self._runners.values())
+        for runner in runners:
+            runner.stop()

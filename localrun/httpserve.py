@@ -1,0 +1,140 @@
+"""A small threaded HTTP/1.1 server on 127.0.0.1 for an app of `handle(request, host)`.
+
+Shared by the API emulator and the CDN so that both parse requests, write responses, log one
+access line per request and stop the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from .apigw_events import HttpRequest, HttpResponse, json_message
+from .logs import LogSink
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # HTTP API's payload limit; the CDN takes no bodies anyway
+
+
+class App(Protocol):
+    def handle(self, request: HttpRequest, domain_name: str) -> HttpResponse: ...
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 15  # idle keep-alive connections must not pin handler threads forever
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # one access line per request is written by _serve instead
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None when it exceeds the limit."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks, total = [], 0
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                total += size
+                if total > MAX_BODY_BYTES:
+                    return None
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _serve(self) -> None:
+        started = time.perf_counter()
+        target = urlsplit(self.path)
+        body = self._read_body()
+        if body is None:
+            response = json_message(413, "Request Entity Too Large")
+            self.close_connection = True
+        else:
+            request = HttpRequest(
+                method=self.command,
+                raw_path=target.path or "/",
+                raw_query=target.query,
+                headers=list(self.headers.items()),
+                body=body,
+                source_ip=self.client_address[0],
+                protocol=self.request_version,
+            )
+            host = (self.headers.get("Host") or "127.0.0.1").split(":", 1)[0]
+            try:
+                response = self.server.app.handle(request, host)
+            except Exception as exc:  # our own bug must still answer, and be visible
+                self.server.sink.info(self.server.name, f"internal error: {exc!r}")
+                response = json_message(500, "Internal Server Error")
+        self._write(response)
+        millis = (time.perf_counter() - started) * 1000
+        self.server.sink.access(self.server.name, self.command, self.path, response.status, millis)
+
+    def _write(self, response: HttpResponse) -> None:
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        self.send_response_only(response.status, reason)
+        skip = {"content-length", "connection", "transfer-encoding", "date"}
+        for name, value in response.headers:
+            if name.lower() not in skip:
+                self.send_header(name, value)
+        self.send_header("Date", self.date_time_string())
+        if response.status not in (204, 304):
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD" and response.body and response.status not in (204, 304):
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, app: App, sink: LogSink, name: str) -> None:
+        self.app = app
+        self.sink = sink
+        self.name = name
+        super().__init__(("127.0.0.1", port), _Handler)
+
+
+class BackgroundServer:
+    """Serves an app on 127.0.0.1:port (0 picks a free port) from a daemon thread."""
+
+    def __init__(self, app: App, sink: LogSink, name: str, port: int = 0) -> None:
+        self._server = _Server(port, app, sink, name)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            daemon=True,
+            name=f"{name}-server",
+        )
+        self._stopped = False
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> str:
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        """Idempotent: stop accepting, close the listening socket."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
