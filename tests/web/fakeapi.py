@@ -1,0 +1,401 @@
+"""A fake Pixel Prompt API and a static file server for the page's browser tests.
+
+The fake speaks the HTTP API contract of DESIGN.md (generate, status that progresses with
+time, enhance, gallery, JSON errors, 429 with Retry-After, CORS) and serves the images it
+"generates" from its own origin, so the page meets cross-origin images as it does on AWS.
+Both servers bind 127.0.0.1 on a free port and run in a daemon thread until stopped.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import io
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageFont
+
+PROMPT_LIMIT = 1000
+JOB_ID = re.compile(r"^[0-9a-f-]{36}$")
+
+
+@dataclass
+class FakeModel:
+    name: str
+    provider: str
+    seconds: float  # time from job start until this model finishes
+    error: str | None = None  # when set, the model fails with this message
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    at: float
+
+
+@dataclass
+class Job:
+    id: str
+    prompt: str
+    created: float
+    gallery_id: str
+    models: list[FakeModel]
+    gallery_ts: float = 0.0
+    images: dict[int, bytes] = field(default_factory=dict)
+
+
+DEFAULT_MODELS = [
+    FakeModel("openai/gpt-image-2", "openai", 0.7),
+    FakeModel("bfl/flux-pro-1.1", "bfl", 1.1),
+    FakeModel("Flux Pro 1.1 Ultra", "bfl", 1.5),
+    FakeModel("stability/sd3.5-large", "stability", 0.9),
+    FakeModel("recraft/recraftv3", "recraft", 1.3),
+    FakeModel("google/gemini-2.5-flash-image", "google", 0.6),
+    FakeModel("Gemini 3 Pro Image", "google", 1.6),
+    FakeModel("bedrock/amazon.nova-canvas-v1:0", "bedrock", 1.0),
+]
+
+
+def draw_image(prompt: str, model: str, size: int = 512) -> bytes:
+    """A PNG that differs per model and prompt: a soft gradient, a sun, hills and the model name."""
+    seed = int.from_bytes(hashlib.sha256(f"{model}|{prompt}".encode()).digest()[:4], "big")
+    hue = (seed % 360) / 360
+
+    def rgb(h: float, s: float, v: float) -> tuple[int, int, int]:
+        r, g, b = colorsys.hsv_to_rgb(h % 1, s, v)
+        return int(r * 255), int(g * 255), int(b * 255)
+
+    img = Image.new("RGB", (size, size))
+    draw = ImageDraw.Draw(img)
+    top, bottom = rgb(hue, 0.55, 0.95), rgb(hue + 0.12, 0.75, 0.45)
+    for y in range(size):
+        t = y / size
+        shade = tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
+        draw.line([(0, y), (size, y)], fill=shade)
+    sun_x = size * (0.25 + (seed >> 8) % 50 / 100)
+    draw.ellipse(
+        [sun_x - 60, size * 0.18, sun_x + 60, size * 0.18 + 120], fill=rgb(hue + 0.08, 0.2, 1)
+    )
+    for i, (height, shade) in enumerate([(0.62, 0.35), (0.72, 0.25), (0.82, 0.15)]):
+        points = [(0, size)]
+        for x in range(0, size + 32, 32):
+            wobble = ((seed >> (i + x // 32 % 7)) % 40) - 20
+            points.append((x, size * height + wobble))
+        points.append((size, size))
+        draw.polygon(points, fill=rgb(hue + 0.6 + i * 0.04, 0.45, shade + 0.25))
+    font = ImageFont.load_default(size=26)
+    small = ImageFont.load_default(size=16)
+    draw.rounded_rectangle([16, size - 76, size - 16, size - 16], radius=12, fill=(0, 0, 0, 120))
+    draw.text((30, size - 70), model, fill="white", font=font)
+    draw.text((30, size - 38), "simulated image", fill=(220, 220, 220), font=small)
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+class FakeApi:
+    """The API contract on 127.0.0.1; tests steer it through its attributes."""
+
+    def __init__(self, models: list[FakeModel] | None = None) -> None:
+        self.models = list(models or DEFAULT_MODELS)
+        self.jobs: dict[str, Job] = {}
+        self.requests: list[Recorded] = []
+        self.rate_limit_seconds: int | None = None  # answer the next /generate with 429
+        self.enhance_suffix = ", golden hour light, highly detailed, 35 mm photograph"
+        self.expose_retry_after = True
+        self.lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> str:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_ApiHandler, self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def reset(self, models: list[FakeModel] | None = None) -> None:
+        with self.lock:
+            self.models = list(models or DEFAULT_MODELS)
+            self.jobs.clear()
+            self.requests.clear()
+            self.rate_limit_seconds = None
+            self.expose_retry_after = True
+
+    def calls(self, method: str, prefix: str) -> list[Recorded]:
+        with self.lock:
+            return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
+
+    # -- the contract ------------------------------------------------------------------------
+    def status_of(self, job: Job) -> dict[str, Any]:
+        elapsed = time.monotonic() - job.created
+        results = []
+        for index, model in enumerate(job.models, start=1):
+            result: dict[str, Any] = {
+                "index": index,
+                "model": model.name,
+                "provider": model.provider,
+            }
+            if elapsed >= model.seconds:
+                if model.error:
+                    result |= {"status": "error", "error": model.error}
+                else:
+                    key = f"images/{job.gallery_id}/{index}-{job.id}.png"
+                    result |= {
+                        "status": "completed",
+                        "imageKey": key,
+                        "imageUrl": f"{self.url}/{key}",
+                        "duration": round(model.seconds, 1),
+                    }
+            elif elapsed >= model.seconds / 3:
+                result["status"] = "in_progress"
+            else:
+                result["status"] = "pending"
+            results.append(result)
+        done = [r for r in results if r["status"] in ("completed", "error")]
+        ok = [r for r in results if r["status"] == "completed"]
+        if len(done) < len(results):
+            status = "in_progress" if elapsed > 0.1 else "pending"
+        elif len(ok) == len(results):
+            status = "completed"
+        else:
+            status = "partial" if ok else "failed"
+        stamp = datetime.now(UTC).isoformat()
+        return {
+            "jobId": job.id,
+            "status": status,
+            "createdAt": stamp,
+            "updatedAt": stamp,
+            "prompt": job.prompt,
+            "parameters": {},
+            "totalModels": len(results),
+            "completedModels": len(ok),
+            "results": results,
+        }
+
+    def image(self, gallery_id: str, name: str) -> bytes | None:
+        match = re.fullmatch(r"(\d+)-([0-9a-f-]{36})\.png", name)
+        if not match:
+            return None
+        job = self.jobs.get(match.group(2))
+        index = int(match.group(1))
+        if not job or job.gallery_id != gallery_id or not 1 <= index <= len(job.models):
+            return None
+        if index not in job.images:
+            job.images[index] = draw_image(job.prompt, job.models[index - 1].name)
+        return job.images[index]
+
+    def galleries(self) -> list[dict[str, Any]]:
+        out = []
+        for job in self.jobs.values():
+            images = [r for r in self.status_of(job)["results"] if r["status"] == "completed"]
+            if images:
+                out.append(
+                    {
+                        "id": job.gallery_id,
+                        "timestamp": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat(),
+                        "preview": images[0]["imageUrl"],
+                        "imageCount": len(images),
+                    }
+                )
+        return out
+
+
+class _ApiHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def __init__(self, api: FakeApi, *args: Any, **kwargs: Any) -> None:
+        self.api = api
+        super().__init__(*args, **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def _record(self) -> None:
+        with self.api.lock:
+            self.api.requests.append(
+                Recorded(self.command, self.path, dict(self.headers.items()), time.monotonic())
+            )
+
+    def _cors(self) -> None:
+        self.send_header("Access-Control-Allow-Origin", "*")
+        if self.api.expose_retry_after:
+            self.send_header("Access-Control-Expose-Headers", "Retry-After")
+
+    def _send(self, code: int, body: bytes, ctype: str, headers: dict[str, str] | None = None):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self._cors()
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, code: int, data: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(code, json.dumps(data).encode(), "application/json", headers)
+
+    def _error(self, code: int, message: str, machine: str, **headers: str) -> None:
+        self._json(code, {"error": message, "code": machine}, headers)
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw or b"null")
+        except ValueError:
+            return ValueError
+
+    def do_OPTIONS(self) -> None:
+        self._record()
+        self.send_response(204)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Methods", "GET,POST,OPTIONS")
+        self.send_header("Access-Control-Allow-Headers", "content-type,x-correlation-id")
+        self.send_header("Access-Control-Max-Age", "86400")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_POST(self) -> None:
+        self._record()
+        body = self._body()
+        if self.path not in ("/generate", "/enhance"):
+            return self._json(404, {"message": "Not Found"})
+        if body is ValueError or not isinstance(body, dict):
+            return self._error(400, "The request body is not valid JSON.", "INVALID_JSON")
+        prompt = body.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            return self._error(400, "A prompt is required.", "MISSING_PROMPT")
+        if len(prompt) > PROMPT_LIMIT:
+            return self._error(
+                400,
+                f"The prompt is {len(prompt)} characters long; the limit is {PROMPT_LIMIT}.",
+                "PROMPT_TOO_LONG",
+            )
+        if self.path == "/enhance":
+            enhanced = prompt + self.api.enhance_suffix
+            return self._json(200, {"original": prompt, "enhanced": enhanced})
+        with self.api.lock:
+            wait = self.api.rate_limit_seconds
+            self.api.rate_limit_seconds = None
+        if wait is not None:
+            return self._error(
+                429,
+                "Too many requests from your address: the limit is 5 generations per hour.",
+                "RATE_LIMITED",
+                **{"Retry-After": str(wait)},
+            )
+        now = time.time()
+        job = Job(
+            id=str(uuid.uuid4()),
+            prompt=prompt,
+            created=time.monotonic(),
+            gallery_id=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d-%H-%M-%S-")
+            + uuid.uuid4().hex[:6],
+            models=list(self.api.models),
+            gallery_ts=now,
+        )
+        self.api.jobs[job.id] = job
+        self._json(202, {"jobId": job.id, "status": "pending", "totalModels": len(job.models)})
+
+    def do_GET(self) -> None:
+        self._record()
+        path = self.path.split("?", 1)[0]
+        if path.startswith("/status/"):
+            job_id = path.removeprefix("/status/")
+            if not JOB_ID.match(job_id):
+                return self._error(400, "That is not a valid job id.", "INVALID_JOB_ID")
+            job = self.api.jobs.get(job_id)
+            if not job:
+                return self._error(404, "No job with that id.", "JOB_NOT_FOUND")
+            return self._json(200, self.api.status_of(job))
+        if path == "/gallery/list":
+            return self._json(200, {"galleries": self.api.galleries()})
+        if path.startswith("/gallery/"):
+            gallery_id = path.removeprefix("/gallery/")
+            for job in self.api.jobs.values():
+                if job.gallery_id == gallery_id:
+                    results = self.api.status_of(job)["results"]
+                    images = [
+                        {"model": r["model"], "url": r["imageUrl"], "prompt": job.prompt}
+                        for r in results
+                        if r["status"] == "completed"
+                    ]
+                    return self._json(200, {"id": gallery_id, "images": images})
+            return self._error(404, "No gallery with that id.", "GALLERY_NOT_FOUND")
+        match = re.fullmatch(r"/images/([\w-]+)/([\w.-]+)", path)
+        if match and (png := self.api.image(match.group(1), match.group(2))):
+            return self._send(200, png, "image/png", {"Cache-Control": "max-age=3600"})
+        self._json(404, {"message": "Not Found"})
+
+
+class _StaticHandler(SimpleHTTPRequestHandler):
+    """frontend/ as CloudFront would serve it, plus the generated config.json."""
+
+    def __init__(self, config: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        self.config = config
+        super().__init__(*args, **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        if self.path.split("?", 1)[0] == "/config.json":
+            body = json.dumps(self.config).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+
+class StaticSite:
+    def __init__(self, root: Path, config: dict[str, Any]) -> None:
+        self.config = config
+        handler = partial(_StaticHandler, self.config, directory=str(root))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        host, port = self._server.server_address[:2]
+        self.url = f"http://{host}:{port}/"
+
+    def start(self) -> str:
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
