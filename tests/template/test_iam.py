@@ -1,0 +1,159 @@
+"""Least privilege: every Allow names exact actions on this stack's own resources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from tests.template._cfn_eval import Evaluator
+from tests.template._lookup import function_log_group, of_type, only, props
+
+BEDROCK_ARN = "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${ModelId}"
+# Which service's actions may touch which of the stack's resources.
+SERVICE_TARGET = {
+    "s3": "bucket",
+    "logs": "log group",
+    "sqs": "queue",
+    "lambda": "function",
+    "bedrock": "bedrock model",
+}
+
+
+def allow_statements(resources) -> Iterator[tuple[str, dict]]:
+    """(where, statement) for every Allow in an identity or bucket policy of the stack."""
+    for name, role in of_type(resources, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for s in policy["PolicyDocument"]["Statement"]:
+                yield f"{name}/{policy['PolicyName']}", s
+    for type_ in ("AWS::IAM::Policy", "AWS::S3::BucketPolicy"):
+        for name, res in of_type(resources, type_).items():
+            for s in res["Properties"]["PolicyDocument"]["Statement"]:
+                if s["Effect"] == "Allow":
+                    yield name, s
+
+
+def targets(expr: Any, known: dict[str, str]) -> set[str]:
+    """What a Resource expression points at, by kind; anything unrecognised is 'unknown'."""
+    if isinstance(expr, dict) and "Fn::If" in expr:
+        _, yes, no = expr["Fn::If"]
+        return {k for b in (yes, no) if b != {"Ref": "AWS::NoValue"} for k in targets(b, known)}
+    if isinstance(expr, dict) and "Fn::GetAtt" in expr:
+        return {known.get(expr["Fn::GetAtt"][0], "unknown")}
+    if isinstance(expr, dict) and "Fn::Sub" in expr:
+        template, values = expr["Fn::Sub"]
+        if template == BEDROCK_ARN and "BedrockModelIds" in str(values["ModelId"]):
+            return {"bedrock model"}
+        return set().union(*(targets(v, known) for v in values.values()))
+    return {"unknown"}
+
+
+def known_resources(resources) -> dict[str, str]:
+    return {
+        only(resources, "AWS::S3::Bucket")[0]: "bucket",
+        function_log_group(resources)[0]: "log group",
+        only(resources, "AWS::SQS::Queue")[0]: "queue",
+        only(resources, "AWS::Lambda::Function")[0]: "function",
+    }
+
+
+def test_no_wildcard_or_service_wide_action(resources) -> None:
+    for where, statement in allow_statements(resources):
+        assert "NotAction" not in statement, where
+        for action in statement["Action"]:
+            service, _, name = action.partition(":")
+            assert "*" not in action and service and name, f"{where}: {action}"
+
+
+def test_no_wildcard_resource(resources) -> None:
+    for where, statement in allow_statements(resources):
+        assert "NotResource" not in statement, where
+        assert statement["Resource"] and "*" not in statement["Resource"], where
+
+
+def test_every_resource_is_this_stacks_own_and_fits_the_action(resources) -> None:
+    known = known_resources(resources)
+    for where, statement in allow_statements(resources):
+        services = {a.split(":")[0] for a in statement["Action"]}
+        assert len(services) == 1, f"{where}: one service per statement"
+        wanted = SERVICE_TARGET[services.pop()]
+        for resource in statement["Resource"]:
+            assert targets(resource, known) == {wanted}, f"{where}: {resource}"
+
+
+def test_function_reads_and_writes_only_its_three_prefixes(resources) -> None:
+    statements = [
+        s for _, s in allow_statements(resources) if s.get("Sid") == "ReadWriteOwnPrefixes"
+    ]
+    (rw,) = statements
+    assert rw["Action"] == ["s3:GetObject", "s3:PutObject"]
+    keys = [r["Fn::Sub"][0] for r in rw["Resource"]]
+    assert keys == ["${BucketArn}/jobs/*", "${BucketArn}/images/*", "${BucketArn}/ratelimit/*"]
+
+
+def test_listing_is_limited_to_the_three_prefixes(resources) -> None:
+    (listing,) = [s for _, s in allow_statements(resources) if "s3:ListBucket" in s["Action"]]
+    assert listing["Condition"] == {
+        "StringLike": {"s3:prefix": ["jobs/*", "images/*", "ratelimit/*"]}
+    }
+
+
+def test_role_has_no_managed_policy_and_trusts_only_lambda(resources) -> None:
+    role = props(resources, "AWS::IAM::Role")
+    assert "ManagedPolicyArns" not in role
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert trust["Action"] == ["sts:AssumeRole"]
+
+
+def test_self_invoke_is_a_separate_policy_so_role_and_function_form_no_cycle(resources) -> None:
+    role, _ = only(resources, "AWS::IAM::Role")
+    function, fn = only(resources, "AWS::Lambda::Function")
+    (invoke,) = [
+        r["Properties"]
+        for r in of_type(resources, "AWS::IAM::Policy").values()
+        if "lambda:InvokeFunction" in str(r["Properties"]["PolicyDocument"])
+    ]
+    assert invoke["Roles"] == [{"Ref": role}]
+    assert invoke["PolicyDocument"]["Statement"][0]["Resource"] == [
+        {"Fn::GetAtt": [function, "Arn"]}
+    ]
+    assert fn["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}
+    assert function not in str(props(resources, "AWS::IAM::Role"))
+
+
+def _bedrock_policy(resources) -> dict:
+    (policy,) = [
+        r
+        for r in of_type(resources, "AWS::IAM::Policy").values()
+        if "bedrock:InvokeModel" in str(r["Properties"]["PolicyDocument"])
+    ]
+    return policy
+
+
+def test_bedrock_invoke_covers_exactly_the_named_models(doc, resources) -> None:
+    # GIVEN deploy.py passes two Bedrock model ids
+    ids = "amazon.nova-canvas-v1:0,stability.sd3-5-large-v1:0"
+    evaluator = Evaluator(doc, {"BedrockModelIds": ids})
+    policy = _bedrock_policy(resources)
+    # WHEN CloudFormation resolves the policy
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    arns = evaluator.eval(statement["Resource"])
+    # THEN it is created, with one partition- and region-correct ARN per model
+    assert evaluator.condition(policy["Condition"])
+    assert arns == [
+        "arn:aws:bedrock:eu-west-1::foundation-model/amazon.nova-canvas-v1:0",
+        "arn:aws:bedrock:eu-west-1::foundation-model/stability.sd3-5-large-v1:0",
+    ]
+
+
+def test_bedrock_policy_is_left_out_without_bedrock_models(doc, resources) -> None:
+    policy = _bedrock_policy(resources)
+    assert not Evaluator(doc, {"BedrockModelIds": ""}).condition(policy["Condition"])
+
+
+def test_bedrock_invoke_handles_twenty_models(doc, resources) -> None:
+    ids = [f"vendor.model-{n}-v1:0" for n in range(1, 21)]
+    evaluator = Evaluator(doc, {"BedrockModelIds": ",".join(ids)})
+    (statement,) = _bedrock_policy(resources)["Properties"]["PolicyDocument"]["Statement"]
+    arns = evaluator.eval(statement["Resource"])
+    assert [a.rsplit("/", 1)[1] for a in arns] == ids

@@ -1,0 +1,82 @@
+"""Parameters: names, types, limits, NoEcho keys and their console groups."""
+
+from __future__ import annotations
+
+from infra.parameters import MAX_MODELS
+
+SLOTS = range(1, MAX_MODELS + 1)
+
+
+def test_model_count_is_a_number_from_1_to_20_defaulting_to_9(doc) -> None:
+    p = doc["Parameters"]["ModelCount"]
+    assert (p["Type"], p["Default"], p["MinValue"], p["MaxValue"]) == ("Number", 9, 1, 20)
+
+
+def test_every_model_slot_has_a_name_and_key_that_may_stay_empty(doc) -> None:
+    params = doc["Parameters"]
+    for n in SLOTS:
+        for kind in ("Name", "Key"):
+            p = params[f"Model{n}{kind}"]
+            assert (p["Type"], p["Default"]) == ("String", ""), f"Model{n}{kind}"
+            assert p["Description"]
+    assert "Model21Name" not in params
+
+
+def test_only_the_model_keys_are_no_echo(doc) -> None:
+    no_echo = {name for name, p in doc["Parameters"].items() if p.get("NoEcho")}
+    assert no_echo == {f"Model{n}Key" for n in SLOTS}
+
+
+def test_environment_is_one_of_dev_staging_prod(doc) -> None:
+    assert doc["Parameters"]["Environment"]["AllowedValues"] == ["dev", "staging", "prod"]
+
+
+def test_prompt_model_index_is_a_slot_number(doc) -> None:
+    p = doc["Parameters"]["PromptModelIndex"]
+    assert (p["Type"], p["MinValue"], p["MaxValue"], p["Default"]) == ("Number", 1, 20, 1)
+
+
+def test_rate_limits_and_whitelist(doc) -> None:
+    params = doc["Parameters"]
+    assert params["GlobalRateLimit"]["Type"] == "Number"
+    assert "hour" in params["GlobalRateLimit"]["Description"]
+    assert params["IPRateLimit"]["Type"] == "Number"
+    assert "per client IP per day" in params["IPRateLimit"]["Description"]
+    assert (params["IPWhitelist"]["Type"], params["IPWhitelist"]["Default"]) == ("String", "")
+
+
+def test_deployment_parameters(doc) -> None:
+    params = doc["Parameters"]
+    assert params["CodeBucket"]["Type"] == params["CodeKey"]["Type"] == "String"
+    assert (params["ReservedConcurrency"]["Type"], params["ReservedConcurrency"]["Default"]) == (
+        "Number",
+        0,
+    )
+    price = params["PriceClass"]
+    assert price["AllowedValues"] == ["PriceClass_100", "PriceClass_200", "PriceClass_All"]
+    assert price["Default"] == "PriceClass_100"
+    assert (params["BedrockModelIds"]["Type"], params["BedrockModelIds"]["Default"]) == (
+        "CommaDelimitedList",
+        "",
+    )
+
+
+def test_console_groups_cover_every_parameter_once_in_order(doc) -> None:
+    groups = doc["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+    labels = [g["Label"]["default"] for g in groups]
+    assert labels == [
+        "Environment",
+        "Models",
+        *[f"Model slot {n}" for n in SLOTS],
+        "Rate limits",
+        "Deployment",
+    ]
+    assert groups[1]["Parameters"] == ["ModelCount", "PromptModelIndex", "BedrockModelIds"]
+    assert groups[2]["Parameters"] == ["Model1Name", "Model1Key"]
+    grouped = [name for g in groups for name in g["Parameters"]]
+    assert sorted(grouped) == sorted(doc["Parameters"])
+
+
+def test_every_parameter_has_a_console_label(doc) -> None:
+    labels = doc["Metadata"]["AWS::CloudFormation::Interface"]["ParameterLabels"]
+    assert set(labels) == set(doc["Parameters"])
