@@ -1,0 +1,76 @@
+"""Recraft: POST /recraft/v1/images/generations, OpenAI-compatible, url or b64_json."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from ..drawing import draw
+from ..errors import recraft_error, retry_after_value
+from ..exchange import NOT_AN_IMAGE, Exchange, Reply, b64, json_reply
+from ..faults import Fault
+from ..state import Protocol, Route, State
+from .openai import bearer
+
+MAX_PROMPT = {"recraftv2": 1000, "recraftv3": 1000}  # V4 models take up to 10000
+
+
+def check_auth(exchange: Exchange) -> Reply | None:
+    key = bearer(exchange)
+    if not key:
+        return recraft_error(401, "not_authorized", "Authorization header is required")
+    if key == "invalid":
+        return recraft_error(401, "not_authorized", "Invalid API token")
+    return None
+
+
+def fault_reply(fault: Fault) -> Reply:
+    if fault.mode == "401":
+        return recraft_error(401, "not_authorized", "Invalid API token")
+    if fault.mode == "429":
+        return recraft_error(
+            429,
+            "too_many_requests",
+            "Too many requests, please slow down",
+            retry_after=retry_after_value(fault.retry_after or 1),
+        )
+    return recraft_error(500, "internal_error", "Internal server error")
+
+
+def bad_request(message: str) -> Reply:
+    return recraft_error(400, "invalid_request", message)
+
+
+def generate(state: State, exchange: Exchange, params: dict[str, str], mode: str | None) -> Reply:
+    body = exchange.json()
+    model = str(body.get("model") or "recraftv3")
+    prompt = body.get("prompt")
+    limit = MAX_PROMPT.get(model, 10000)
+    if not isinstance(prompt, str) or not prompt.strip() or len(prompt) > limit:
+        return bad_request(f"prompt must be between 1 and {limit} characters")
+    response_format = body.get("response_format") or "url"
+    if response_format not in ("url", "b64_json"):
+        return bad_request("response_format must be url or b64_json")
+    if mode == "moderation":
+        return recraft_error(400, "prompt_moderation", "Prompt was rejected by content moderation")
+    data = [] if mode == "block200" else [_item(state, prompt, model, response_format, mode)]
+    return json_reply(200, {"created": int(time.time()), "credits": 40, "data": data})
+
+
+def _item(state: State, prompt: str, model: str, response_format: str, mode: str | None) -> dict:
+    image = NOT_AN_IMAGE if mode == "malformed" else draw(prompt, model, "png")
+    item: dict[str, str] = {"image_id": str(uuid.uuid4())}
+    if response_format == "b64_json":
+        item["b64_json"] = b64(image)
+    else:
+        item["url"] = state.store_file("recraft", image, "image/png", "png")
+    return item
+
+
+PROTOCOL = Protocol(
+    provider="recraft",
+    routes=(Route("POST", r"^/recraft/v1/images/generations$", generate),),
+    check_auth=check_auth,
+    fault_reply=fault_reply,
+    bad_request=bad_request,
+)
