@@ -59,6 +59,9 @@ THROTTLE_RATE_PER_SECOND = 20.0
 THROTTLE_BURST = 40
 LOG_RETENTION_DAYS = 7
 DLQ_RETENTION_SECONDS = 14 * ONE_DAY_SECONDS
+# Said explicitly for stateful resources whose data is disposable: a retained log group
+# named after the function would make re-creating a stack of the same name fail.
+DISPOSABLE = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
 
 
 def _tags(params: Params) -> Tags:
@@ -187,6 +190,7 @@ def add_dead_letter_queue(t: Template, params: Params) -> sqs.Queue:
         sqs.Queue(
             "DeadLetterQueue",
             Metadata=checkov_skips("CKV_AWS_27"),
+            **DISPOSABLE,
             SqsManagedSseEnabled=True,
             MessageRetentionPeriod=DLQ_RETENTION_SECONDS,
             Tags=_tags(params),
@@ -199,6 +203,7 @@ def add_log_group(t: Template, params: Params) -> logs.LogGroup:
         logs.LogGroup(
             "FunctionLogGroup",
             Metadata=checkov_skips("CKV_AWS_158"),
+            **DISPOSABLE,
             LogGroupName=Sub("/aws/lambda/" + FUNCTION_NAME),
             RetentionInDays=LOG_RETENTION_DAYS,
             Tags=_tags(params),
@@ -339,6 +344,7 @@ def add_http_api(
         logs.LogGroup(
             "ApiAccessLogGroup",
             Metadata=checkov_skips("CKV_AWS_158"),
+            **DISPOSABLE,
             RetentionInDays=LOG_RETENTION_DAYS,
             Tags=_tags(params),
         )

@@ -1,4 +1,4 @@
-"""cfn-lint on the generated template: no error and no warning in any checked region."""
+"""cfn-lint on the generated template: no error, warning or informational finding."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ REGIONS = ["us-east-1", "eu-west-1"]
 
 
 def findings(template: str) -> list[str]:
-    matches = lint(template, config=ManualArgs(regions=REGIONS))
-    return [f"{m.rule.id} {m.path_string}: {m.message}" for m in matches if m.rule.id[0] in "EW"]
+    matches = lint(template, config=ManualArgs(regions=REGIONS, include_checks=["I"]))
+    return [f"{m.rule.id} {m.path_string}: {m.message}" for m in matches]
 
 
-def test_cfn_lint_reports_no_error_or_warning() -> None:
+def test_cfn_lint_reports_nothing_at_all() -> None:
     assert findings(template_json()) == []
 
 
