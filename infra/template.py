@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 
 from troposphere import GetAtt, If, NoValue, Output, Ref, Sub, Tags, Template, iam, logs, s3, sqs
 from troposphere import apigatewayv2 as apigw
@@ -249,10 +250,13 @@ def _environment(params: Params, bucket: s3.Bucket, distribution: cf.Distributio
 def add_function(
     t: Template,
     params: Params,
+    *,
     role: iam.Role,
-    deps: tuple[s3.Bucket, cf.Distribution, sqs.Queue, logs.LogGroup],
+    bucket: s3.Bucket,
+    distribution: cf.Distribution,
+    dlq: sqs.Queue,
+    log_group: logs.LogGroup,
 ) -> lam.Function:
-    bucket, distribution, dlq, log_group = deps
     return t.add_resource(
         lam.Function(
             "GeneratorFunction",
@@ -387,18 +391,26 @@ def add_http_api(
     return api
 
 
-def _alarm(
-    t: Template, params: Params, title: str, metric: str, dimension: cw.MetricDimension
-) -> None:
-    namespace = "AWS/SQS" if dimension.Name == "QueueName" else "AWS/Lambda"
+@dataclass(frozen=True)
+class Metric:
+    """One CloudWatch metric an alarm watches."""
+
+    namespace: str
+    name: str
+    dimension: cw.MetricDimension
+    statistic: str
+
+
+def _alarm(t: Template, params: Params, title: str, metric: Metric) -> None:
+    """Alarm as soon as one event appears in a 5-minute window; quiet when there is no data."""
     t.add_resource(
         cw.Alarm(
             title,
-            AlarmDescription=Sub(f"${{AWS::StackName}}: {metric} in the last 5 minutes"),
-            Namespace=namespace,
-            MetricName=metric,
-            Dimensions=[dimension],
-            Statistic="Sum" if namespace == "AWS/Lambda" else "Maximum",
+            AlarmDescription=Sub(f"${{AWS::StackName}}: {metric.name} in the last 5 minutes"),
+            Namespace=metric.namespace,
+            MetricName=metric.name,
+            Dimensions=[metric.dimension],
+            Statistic=metric.statistic,
             Period=300,
             EvaluationPeriods=1,
             Threshold=1,
@@ -411,19 +423,25 @@ def _alarm(
 
 def add_alarms(t: Template, params: Params, function: lam.Function, dlq: sqs.Queue) -> None:
     by_function = cw.MetricDimension(Name="FunctionName", Value=Ref(function))
-    _alarm(t, params, "FunctionErrorsAlarm", "Errors", by_function)
-    _alarm(t, params, "FunctionThrottlesAlarm", "Throttles", by_function)
     by_queue = cw.MetricDimension(Name="QueueName", Value=GetAtt(dlq, "QueueName"))
-    _alarm(t, params, "DeadLetterQueueAlarm", "ApproximateNumberOfMessagesVisible", by_queue)
+    _alarm(t, params, "FunctionErrorsAlarm", Metric("AWS/Lambda", "Errors", by_function, "Sum"))
+    _alarm(
+        t, params, "FunctionThrottlesAlarm", Metric("AWS/Lambda", "Throttles", by_function, "Sum")
+    )
+    # A failed worker run means a job that never finished: worth a look every time.
+    dead_letters = Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", by_queue, "Maximum")
+    _alarm(t, params, "DeadLetterQueueAlarm", dead_letters)
 
 
 def add_outputs(
     t: Template,
+    *,
     api: apigw.Api,
     distribution: cf.Distribution,
-    resources: tuple[s3.Bucket, lam.Function, sqs.Queue],
+    bucket: s3.Bucket,
+    function: lam.Function,
+    dlq: sqs.Queue,
 ) -> None:
-    bucket, function, dlq = resources
     domain = GetAtt(distribution, "DomainName")
     t.add_output(
         [
@@ -462,11 +480,19 @@ def build_template() -> Template:
     dlq = add_dead_letter_queue(t, params)
     log_group = add_log_group(t, params)
     role = add_role(t, params, bucket, log_group, dlq)
-    function = add_function(t, params, role, (bucket, distribution, dlq, log_group))
+    function = add_function(
+        t,
+        params,
+        role=role,
+        bucket=bucket,
+        distribution=distribution,
+        dlq=dlq,
+        log_group=log_group,
+    )
     self_invoke = add_function_policies(t, params, role, function)
     api = add_http_api(t, params, function, self_invoke)
     add_alarms(t, params, function, dlq)
-    add_outputs(t, api, distribution, (bucket, function, dlq))
+    add_outputs(t, api=api, distribution=distribution, bucket=bucket, function=function, dlq=dlq)
     return t
 
 
