@@ -125,7 +125,9 @@ def enhance(request: Request) -> Result:
             f"The prompt model is misconfigured: {exc.message}", code="CONFIG_ERROR"
         ) from None
     try:
-        enhanced = providers.enhance(spec, slot.key, prompt, time.monotonic() + ENHANCE_SECONDS)
+        deadline = time.monotonic() + ENHANCE_SECONDS
+        label = f"Model{slot.index}Key"
+        enhanced = providers.enhance(spec, slot.key, prompt, deadline, key_label=label)
     except ProviderError as exc:
         headers = {"Retry-After": str(int(exc.retry_after))} if exc.retry_after else None
         raise BadGateway(

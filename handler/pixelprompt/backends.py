@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pixelprompt.providers.base import GeneratedImage, GenerationRequest, ModelSpec
+from pixelprompt.providers.base import GeneratedImage, ModelSpec
 
 
 @dataclass(frozen=True)
 class Providers:
     resolve_model: Callable[[str], ModelSpec]
-    generate: Callable[[ModelSpec, str, GenerationRequest, float], GeneratedImage]
-    enhance: Callable[[ModelSpec, str, str, float], str]
+    # generate(spec, api_key, request, deadline, *, key_label) -> GeneratedImage
+    generate: Callable[..., GeneratedImage]
+    # enhance(spec, api_key, prompt, deadline, *, key_label) -> str
+    enhance: Callable[..., str]
 
 
 _override: Providers | None = None

@@ -23,6 +23,7 @@ RUN_JOB = "run-job"
 SAFETY_MARGIN_S = 20.0  # time kept back to store images and write the final record
 MODEL_CAP_S = 300.0  # no provider call may run longer than this, whatever time is left
 MIN_MODEL_S = 5.0
+JOIN_GRACE_S = 5.0  # how long past the deadline to wait for a thread storing its image
 _log = log.get_logger("worker")
 
 
@@ -77,7 +78,7 @@ class JobRun:
         for t in threads:
             t.start()
         for t in threads:
-            t.join(timeout=max(0.0, deadline - time.monotonic() + 5))
+            t.join(timeout=max(0.0, deadline - time.monotonic() + JOIN_GRACE_S))
         self._finalise()
 
     def _one(self, slot: ModelSlot, deadline: float) -> None:
@@ -101,7 +102,8 @@ class JobRun:
     def _generate(self, slot: ModelSlot, deadline: float) -> dict[str, Any]:
         try:
             spec = self.providers.resolve_model(slot.name)
-            image = self.providers.generate(spec, slot.key, self.request, deadline)
+            label = f"Model{slot.index}Key"  # error messages name the parameter to fix
+            image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
             ext, content_type = images.inspect(image.data)
         except ProviderError as exc:
             return {"status": "error", "error": exc.message, "errorCode": exc.code}

@@ -60,17 +60,17 @@ def fake_providers() -> Iterator[FakeProviders]:
     backends.use(None)
 
 
-@pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch, fake_providers: FakeProviders) -> Iterator[Any]:
-    """A moto account with the bucket, three fake models and a serialised (faithful) S3."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+def _app_env() -> dict[str, str]:
+    return {
         "S3_BUCKET": BUCKET,
         "CLOUDFRONT_DOMAIN": "d111111abcdef8.cloudfront.net",
         "AWS_LAMBDA_FUNCTION_NAME": FUNCTION,
@@ -80,18 +80,43 @@ def s3(monkeypatch: pytest.MonkeyPatch, fake_providers: FakeProviders) -> Iterat
         "IP_WHITELIST": "",
         **model_env(["fake/ok-one", "fake/ok-two", "fake/ok-three"]),
     }
-    for name, value in env.items():
+
+
+@pytest.fixture(scope="module")
+def _moto() -> Iterator[Any]:
+    """One moto account per test module (starting moto and boto3 clients is the slow part)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_LAMBDA"):
+            mp.delenv(name, raising=False)
+        mp.delenv("AWS_PROFILE", raising=False)
+        for name, value in AWS_ENV.items():
+            mp.setenv(name, value)
+        mp.setattr(S3Response, "key_response", _locked_key_response)
+        aws.reset()
+        with mock_aws():
+            client = boto3.client("s3", region_name="us-east-1")
+            client.create_bucket(Bucket=BUCKET)
+            yield client
+        aws.reset()
+
+
+def _empty(client: Any) -> None:
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if keys:
+            client.delete_objects(Bucket=BUCKET, Delete={"Objects": keys})
+
+
+@pytest.fixture
+def s3(_moto: Any, monkeypatch: pytest.MonkeyPatch, fake_providers: FakeProviders) -> Iterator[Any]:
+    """An empty bucket, three fake models and a fresh configuration (a new cold start)."""
+    for name, value in _app_env().items():
         monkeypatch.setenv(name, value)
     for n in range(4, 21):
         monkeypatch.delenv(f"MODEL_{n}_NAME", raising=False)
-    monkeypatch.setattr(S3Response, "key_response", _locked_key_response)
+    _empty(_moto)
     config.reset()
-    aws.reset()
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
-    aws.reset()
+    yield _moto
     config.reset()
 
 
@@ -146,3 +171,44 @@ def call() -> Callable[[dict[str, Any]], tuple[int, Any, dict[str, str]]]:
         return out["statusCode"], body_of(out), out["headers"]
 
     return run
+
+
+@pytest.fixture
+def run_worker() -> Callable[..., dict[str, Any]]:
+    """Run the worker event /generate dispatched, as Lambda would deliver it."""
+    import lambda_function
+
+    def run(payload: dict[str, Any], remaining_ms: int = 900_000) -> dict[str, Any]:
+        return lambda_function.lambda_handler(payload, Context(remaining_ms))
+
+    return run
+
+
+@pytest.fixture
+def generate_job(
+    event: Callable[..., dict[str, Any]],
+    call: Callable[[dict[str, Any]], tuple[int, Any, dict[str, str]]],
+    dispatched: list[dict[str, Any]],
+) -> Callable[..., tuple[str, dict[str, Any]]]:
+    """POST /generate and return (jobId, the worker event it dispatched)."""
+
+    def make(prompt: str = "a red fox in the snow", ip: str | None = None) -> tuple[str, Any]:
+        status, body, _ = call(event("httpApiV2_generate.json", body={"prompt": prompt}, ip=ip))
+        assert status == 202, body
+        return body["jobId"], dispatched[-1]
+
+    return make
+
+
+@pytest.fixture
+def get_status(
+    event: Callable[..., dict[str, Any]],
+    call: Callable[[dict[str, Any]], tuple[int, Any, dict[str, str]]],
+) -> Callable[[str], tuple[int, Any]]:
+    def get(job_id: str) -> tuple[int, Any]:
+        ev = event("httpApiV2_status.json", path=f"/status/{job_id}")
+        ev["pathParameters"] = {"jobId": job_id}
+        status, body, _ = call(ev)
+        return status, body
+
+    return get

@@ -30,8 +30,10 @@ class FakeProviders:
     def __init__(self) -> None:
         self.generate_calls: list[tuple[str, GenerationRequest]] = []
         self.barrier: threading.Barrier | None = None
+        self.deadlines: list[float] = []
         self.enhanced = "a cat, photorealistic, soft morning light"
         self.enhance_error: ProviderError | None = None
+        self.enhance_calls: list[tuple[str, str, str, str]] = []
 
     def resolve_model(self, name: str) -> ModelSpec:
         if not name.startswith("fake/"):
@@ -39,9 +41,16 @@ class FakeProviders:
         return ModelSpec(provider="fake", model_id=name.split("/", 1)[1])
 
     def generate(
-        self, spec: ModelSpec, api_key: str, request: GenerationRequest, deadline: float
+        self,
+        spec: ModelSpec,
+        api_key: str,
+        request: GenerationRequest,
+        deadline: float,
+        *,
+        key_label: str = "",
     ) -> GeneratedImage:
         self.generate_calls.append((spec.model_id, request))
+        self.deadlines.append(deadline)
         if self.barrier is not None:
             self.barrier.wait(timeout=10)  # every model answers at the same moment
         if spec.model_id.startswith("moderated"):
@@ -54,7 +63,10 @@ class FakeProviders:
             raise RuntimeError("adapter bug")
         return GeneratedImage(png_bytes(), "image/png")
 
-    def enhance(self, spec: ModelSpec, api_key: str, prompt: str, deadline: float) -> str:
+    def enhance(
+        self, spec: ModelSpec, api_key: str, prompt: str, deadline: float, *, key_label: str = ""
+    ) -> str:
+        self.enhance_calls.append((spec.model_id, api_key, prompt, key_label))
         if self.enhance_error:
             raise self.enhance_error
         return self.enhanced
