@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from types import TracebackType
 
@@ -32,6 +33,8 @@ class LocalAws:
             assert self.endpoint_url is not None
             return self.endpoint_url
         install()
+        # werkzeug logs every request at INFO; the deploy output is not the place for that.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         with _running_lock:
             if _running == 0:
                 moto_api.moto_api_backend.reset()
