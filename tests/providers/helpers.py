@@ -1,0 +1,90 @@
+"""Shared table of the six providers as the adapter tests drive them."""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+
+from PIL import Image
+from pixelprompt.providers import GeneratedImage, GenerationRequest, ModelSpec, generate
+
+SECRET = "sk-test-SECRET-0123456789"
+KEY_LABEL = "Model3Key"
+
+
+@dataclass(frozen=True)
+class Case:
+    spec: ModelSpec
+    name: str  # the provider's name in error sentences
+    content_type: str
+    block_code: str  # what a 200 holding a block becomes
+    path: str  # the generation request's path on the simulator
+
+    @property
+    def key(self) -> str:
+        return "" if self.spec.provider == "bedrock" else SECRET
+
+
+CASES = {
+    "openai": Case(
+        ModelSpec("openai", "gpt-image-2"),
+        "OpenAI",
+        "image/png",
+        "BAD_RESPONSE",
+        "/openai/v1/images/generations",
+    ),
+    "bfl": Case(
+        ModelSpec("bfl", "flux-pro-1.1"), "BFL", "image/jpeg", "MODERATED", "/bfl/v1/flux-pro-1.1"
+    ),
+    "stability": Case(
+        ModelSpec("stability", "sd3.5-large"),
+        "Stability AI",
+        "image/png",
+        "MODERATED",
+        "/stability/v2beta/stable-image/generate/sd3",
+    ),
+    "recraft": Case(
+        ModelSpec("recraft", "recraftv3"),
+        "Recraft",
+        "image/png",
+        "BAD_RESPONSE",
+        "/recraft/v1/images/generations",
+    ),
+    "google": Case(
+        ModelSpec("google", "gemini-2.5-flash-image"),
+        "Google Gemini",
+        "image/png",
+        "MODERATED",
+        "/gemini/v1beta/models/gemini-2.5-flash-image:generateContent",
+    ),
+    "bedrock": Case(
+        ModelSpec("bedrock", "amazon.nova-canvas-v1:0"),
+        "Amazon Bedrock",
+        "image/png",
+        "MODERATED",
+        "/model/amazon.nova-canvas-v1:0/invoke",
+    ),
+}
+PROVIDER_IDS = list(CASES)
+HTTP_PROVIDERS = [p for p in CASES if p != "bedrock"]
+
+
+def run(case: Case, seconds: float = 10.0, prompt: str = "a red fox, watercolor") -> GeneratedImage:
+    return generate(
+        case.spec,
+        case.key,
+        GenerationRequest(prompt=prompt),
+        time.monotonic() + seconds,
+        key_label=KEY_LABEL,
+    )
+
+
+def calls(requests: list[tuple[str, str, str]], path: str) -> int:
+    return sum(1 for _, logged, _ in requests if logged == path)
+
+
+def decoded(image: GeneratedImage) -> Image.Image:
+    picture = Image.open(io.BytesIO(image.data))
+    picture.load()
+    return picture

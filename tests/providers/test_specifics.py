@@ -1,0 +1,120 @@
+"""What only one provider does: BFL's polling and parameters, Stability's form and raw-image
+answers, OpenAI's quota error, Recraft's URL answers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from pixelprompt.providers import (
+    GenerationRequest,
+    ModelSpec,
+    ProviderError,
+    bfl,
+    generate,
+    openai_api,
+    recraft,
+    stability,
+)
+from pixelprompt.providers.transport import Caller
+
+from simulator import ProviderSimulator
+from tests.providers.helpers import CASES, SECRET, calls, decoded, run
+
+
+def test_bfl_polls_the_returned_url_until_ready(sim: ProviderSimulator) -> None:
+    sim.latency = 0.3  # the task is Ready 0.3 s after it was submitted
+    image = run(CASES["bfl"])
+    assert image.content_type == "image/jpeg"
+    assert calls(sim.requests, "/bfl/v1/get_result") >= 2
+    assert any(path.startswith("/files/") for _, path, _ in sim.requests)
+
+
+def test_bfl_task_slower_than_the_deadline_times_out(sim: ProviderSimulator) -> None:
+    sim.latency = 10
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as caught:
+        run(CASES["bfl"], seconds=1.0)
+    assert caught.value.code == ProviderError.TIMEOUT
+    assert caught.value.message.startswith("BFL timed out after")
+    assert time.monotonic() - started < 1.3
+
+
+def test_bfl_sends_steps_and_guidance_only_to_models_that_take_them() -> None:
+    request = GenerationRequest("fox", steps=80, guidance=9.0)
+    assert "steps" not in bfl.request_body("flux-pro-1.1", request)
+    dev = bfl.request_body("flux-dev", request)
+    assert (dev["steps"], dev["guidance"]) == (50, 5.0)  # clamped to BFL's ranges
+    ultra = bfl.request_body("flux-pro-1.1-ultra", request)
+    assert ultra["aspect_ratio"] == "1:1" and "width" not in ultra
+
+
+def test_bfl_flux_dev_with_steps_is_accepted_by_the_simulator(sim: ProviderSimulator) -> None:
+    spec = ModelSpec("bfl", "flux-dev")
+    request = GenerationRequest("fox", steps=20, guidance=3.0)
+    assert generate(spec, SECRET, request, time.monotonic() + 5).content_type == "image/jpeg"
+
+
+def test_stability_form_has_cfg_scale_only_on_sd3_and_never_steps() -> None:
+    request = GenerationRequest("fox", steps=30, guidance=7.5)
+    sd3 = stability.form_fields("sd3.5-large", request)
+    assert sd3["cfg_scale"] == "7.5" and sd3["model"] == "sd3.5-large" and "steps" not in sd3
+    assert "cfg_scale" not in stability.form_fields("ultra", request)
+
+
+def test_stability_raw_image_answer_is_read_with_its_finish_reason(
+    sim: ProviderSimulator,
+) -> None:
+    sim.set_fault("stability", "block200")
+    response = requests.post(
+        f"{sim.url}/stability/v2beta/stable-image/generate/core",
+        headers={"Authorization": f"Bearer {SECRET}", "Accept": "image/*"},
+        files={"prompt": (None, "fox")},
+        timeout=5,
+    )
+    with pytest.raises(ProviderError) as caught:
+        stability._image(response, Caller("Stability AI"))
+    assert caught.value.code == ProviderError.MODERATED
+    assert "CONTENT_FILTERED" in caught.value.message
+
+
+def test_stability_unknown_model_is_refused_before_sending(sim: ProviderSimulator) -> None:
+    with pytest.raises(ProviderError) as caught:
+        generate(
+            ModelSpec("stability", "sdxl"), SECRET, GenerationRequest("x"), time.monotonic() + 5
+        )
+    assert caught.value.code == ProviderError.UNKNOWN_MODEL
+    assert sim.requests == []
+
+
+def _response(status: int, body: bytes) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+def test_openai_insufficient_quota_is_not_retried() -> None:
+    body = (
+        b'{"error": {"message": "You exceeded your current quota", "code": "insufficient_quota"}}'
+    )
+    error = openai_api.classify(_response(429, body), Caller("OpenAI"))
+    assert error is not None and not error.retryable
+    assert error.code == ProviderError.RATE_LIMITED and "quota" in error.message
+
+
+def test_recraft_url_answers_are_downloaded(
+    sim: ProviderSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = recraft.send
+
+    def without_b64(*args: object, **kwargs: object) -> requests.Response:
+        kwargs["json"] = {**kwargs["json"], "response_format": "url"}  # type: ignore[dict-item]
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(recraft, "send", without_b64)
+    image = run(CASES["recraft"])
+    assert decoded(image).format == "PNG"
+    assert any(path.startswith("/files/") for _, path, _ in sim.requests)
