@@ -88,9 +88,9 @@ class Parameters:
 def load(path: Path, specs: Mapping[str, ParamSpec], catalog: ModelCatalog | None) -> Parameters:
     """Read `path` and validate it; raise one DeployError (exit 2) naming every problem."""
     raw, problems = read_file(path)
-    values, more = _check_values(raw, specs)
-    problems += more
-    problems += model_problems(values, specs, catalog)
+    if raw or not problems:  # a file that could not be read says only that
+        values, more = _check_values(raw, specs)
+        problems += more + model_problems(values, specs, catalog)
     if problems:
         raise DeployError(
             f"The parameters file {path} has {len(problems)} problem(s):",

@@ -5,6 +5,7 @@ Collaborators come in (client factory, UI, sleep), so tests pass Stubber-backed 
 
 from __future__ import annotations
 
+import ast
 import time
 import uuid
 from collections.abc import Callable
@@ -61,6 +62,8 @@ class Deployer:
         self.sleep = sleep
         self.cf = factory.client("cloudformation")
         self.watcher = Watcher(self.cf, ui, sleep)
+        # ClientRequestToken of each operation: its events carry it, so only they are shown.
+        self.new_token: Callable[[], str] = lambda: f"pixel-prompt-{uuid.uuid4()}"
 
     # -- deploy ---------------------------------------------------------------------------
     def deploy(self, prepared: Prepared, request: DeployRequest) -> DeployResult:
@@ -101,7 +104,7 @@ class Deployer:
             if spec.no_echo:
                 continue  # covered by the secrets digest in the template body
             wanted = values.values.get(name, spec.default or "")
-            if info.parameters.get(name) != wanted:
+            if _as_list_text(info.parameters.get(name)) != wanted:
                 return False
         return True
 
@@ -149,7 +152,7 @@ class Deployer:
         return self._execute(cs)
 
     def _execute(self, cs: changeset.ChangeSet) -> DeployResult:
-        token = f"pixel-prompt-{uuid.uuid4()}"
+        token = self.new_token()
         feed = EventFeed.starting_now(self.cf, cs.stack_id, token)
         changeset.execute(self.cf, cs, token)
         final = self.watcher.wait(
@@ -264,7 +267,7 @@ class Deployer:
         return True
 
     def _delete(self, info: StackInfo) -> None:
-        token = f"pixel-prompt-{uuid.uuid4()}"
+        token = self.new_token()
         feed = EventFeed.starting_now(self.cf, info.stack_id, token)
         self.cf.delete_stack(StackName=info.stack_id, ClientRequestToken=token)
         final = self.watcher.wait(info.stack_id, feed, f"Delete {info.name}")
@@ -274,6 +277,17 @@ class Deployer:
                 + cause_sentence(root_cause(feed.history), final),
                 fix="Fix the cause (e.g. empty a bucket the stack owns) and delete again.",
             )
+
+
+def _as_list_text(value: str | None) -> str | None:
+    """moto answers a CommaDelimitedList as a Python list's repr; AWS as "a,b"."""
+    if value and value.startswith("[") and value.endswith("]"):
+        try:
+            items = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+        return ",".join(str(item) for item in items) if isinstance(items, list) else value
+    return value
 
 
 def retained_bucket_note(bucket: str) -> str:

@@ -34,10 +34,10 @@ class UI:
         return self.console.is_terminal and not self.console.is_dumb_terminal
 
     def say(self, text: str) -> None:
-        self.console.print(text, highlight=False)
+        self.console.print(text, highlight=False, soft_wrap=True)
 
     def step(self, text: str) -> None:
-        self.console.print(f"[bold cyan]>[/] {escape(text)}", highlight=False)
+        self.console.print(f"[bold cyan]>[/] {escape(text)}", highlight=False, soft_wrap=True)
 
     def warn(self, text: str) -> None:
         self.console.print(f"[yellow]![/] {escape(text)}", highlight=False)

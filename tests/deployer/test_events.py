@@ -1,0 +1,125 @@
+"""Following a stack operation: only its events, plain or live, and the root cause on failure."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from deployer import changeset
+from deployer.errors import DeployError
+from deployer.events import EventFeed, Watcher, event_line, root_cause
+from deployer.pipeline import Deployer
+from tests.deployer._support import (
+    STACK,
+    STACK_ID,
+    FakeFactory,
+    event,
+    recording_ui,
+    stack,
+    text_of,
+)
+
+TOKEN = "pixel-prompt-token"
+FN = "AWS::Lambda::Function"
+BUCKET = "AWS::S3::Bucket"
+CFN = "AWS::CloudFormation::Stack"
+
+
+def cf_client() -> tuple[object, Stubber]:
+    client = boto3.client("cloudformation", region_name="us-east-1")
+    return client, Stubber(client)
+
+
+def events_newest_first(*events: dict) -> dict:
+    return {"StackEvents": list(reversed(events))}
+
+
+FAILED_CREATE = [
+    event(1, STACK, CFN, "CREATE_IN_PROGRESS", "User Initiated", TOKEN),
+    event(2, "ImagesBucket", BUCKET, "CREATE_IN_PROGRESS", token=TOKEN),
+    event(3, "ImagesBucket", BUCKET, "CREATE_FAILED", "Resource creation cancelled", TOKEN),
+    event(
+        4,
+        "GeneratorFunction",
+        FN,
+        "CREATE_FAILED",
+        'Resource handler returned message: "Specified ReservedConcurrentExecutions for '
+        "function decreases account's UnreservedConcurrentExecution below its minimum value "
+        'of [10]."',
+        TOKEN,
+    ),
+    event(5, STACK, CFN, "ROLLBACK_IN_PROGRESS", "The following resource(s) failed", TOKEN),
+    event(6, STACK, CFN, "ROLLBACK_COMPLETE", token=TOKEN),
+]
+
+
+def test_root_cause_skips_cancellations_and_the_stack_itself() -> None:
+    from deployer.events import StackEvent
+
+    cause = root_cause([StackEvent.from_api(e) for e in FAILED_CREATE])
+    assert cause is not None
+    assert (cause.logical_id, cause.resource_type) == ("GeneratorFunction", FN)
+    assert "UnreservedConcurrentExecution" in cause.reason
+
+
+def test_a_failed_create_prints_the_root_cause_and_exits_1() -> None:
+    cf, stub = cf_client()
+    cs = changeset.ChangeSet(arn="arn:cs", name="cs", stack_id=STACK_ID, kind="CREATE")
+    stub.add_response("describe_stack_events", events_newest_first())  # baseline: none yet
+    stub.add_response("execute_change_set", {})
+    stub.add_response("describe_stacks", stack("CREATE_IN_PROGRESS"))
+    stub.add_response("describe_stack_events", events_newest_first(*FAILED_CREATE[:2]))
+    stub.add_response(
+        "describe_stacks", stack("ROLLBACK_COMPLETE", "The following resource(s) failed")
+    )
+    stub.add_response("describe_stack_events", events_newest_first(*FAILED_CREATE))
+    ui, console = recording_ui()
+    deployer = Deployer(FakeFactory(cloudformation=cf), ui, sleep=lambda s: None)
+    deployer.new_token = lambda: TOKEN
+    with stub, pytest.raises(DeployError) as caught:
+        deployer._execute(cs)
+    stub.assert_no_pending_responses()
+    message = caught.value.render()
+    assert caught.value.exit_code == 1
+    assert "Root cause: GeneratorFunction (AWS::Lambda::Function) CREATE_FAILED" in message
+    assert "UnreservedConcurrentExecution below its minimum" in message
+    shown = text_of(console)
+    assert shown.count("GeneratorFunction") == 1  # each event once, as plain lines
+    assert "ROLLBACK_COMPLETE" in shown
+
+
+def test_events_of_other_operations_are_not_shown() -> None:
+    cf, stub = cf_client()
+    older = event(1, "Old", FN, "UPDATE_COMPLETE", token="someone-else")
+    ours = event(3, "GeneratorFunction", FN, "UPDATE_COMPLETE", token=TOKEN)
+    theirs = event(4, "Other", FN, "UPDATE_IN_PROGRESS", token="someone-else")
+    stub.add_response("describe_stack_events", events_newest_first(older))
+    stub.add_response("describe_stack_events", events_newest_first(older, ours, theirs))
+    with stub:
+        feed = EventFeed.starting_now(cf, STACK_ID, TOKEN)
+        fresh = feed.poll()
+    assert [e.logical_id for e in fresh] == ["GeneratorFunction"]
+
+
+def test_a_terminal_gets_a_live_table() -> None:
+    cf, stub = cf_client()
+    done = event(2, "GeneratorFunction", FN, "UPDATE_COMPLETE", token=TOKEN)
+    stub.add_response("describe_stacks", stack("UPDATE_COMPLETE"))
+    stub.add_response("describe_stack_events", events_newest_first(done))
+    ui, console = recording_ui(terminal=True)
+    with stub:
+        final = Watcher(cf, ui, sleep=lambda s: None).wait(
+            STACK_ID, EventFeed(cf, STACK_ID, TOKEN, None), "Update"
+        )
+    assert final is not None and final.status == "UPDATE_COMPLETE"
+    shown = text_of(console)
+    assert "┃ Resource" in shown and "GeneratorFunction" in shown
+
+
+def test_plain_lines_carry_time_status_type_and_reason() -> None:
+    from deployer.events import StackEvent
+
+    line = event_line(StackEvent.from_api(FAILED_CREATE[3]))
+    assert line.startswith("12:00:04  CREATE_FAILED")
+    assert "AWS::Lambda::Function" in line and "GeneratorFunction" in line

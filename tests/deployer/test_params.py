@@ -1,0 +1,130 @@
+"""Parameters: both file forms, every problem at once, NoEcho never shown, exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from deployer import params
+from deployer.errors import USAGE, DeployError
+from deployer.models import HandlerCatalog
+from tests.deployer._support import small_params, small_template, write_json
+
+SPECS = params.specs_from_template(small_template())
+CATALOG = HandlerCatalog()
+
+
+def problems_for(path: Path) -> tuple[str, ...]:
+    with pytest.raises(DeployError) as caught:
+        params.load(path, SPECS, CATALOG)
+    assert caught.value.exit_code == USAGE
+    return caught.value.problems
+
+
+def test_object_form_is_read_as_cloudformation_strings(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "p.json", small_params())
+    loaded = params.load(path, SPECS, CATALOG)
+    assert loaded.values["ModelCount"] == "2"
+    assert loaded.values["Model1Name"] == "openai/gpt-image-2"
+    assert "Model1Key" in loaded.no_echo
+
+
+def test_list_form_gives_the_same_values(tmp_path: Path) -> None:
+    items = [
+        {"ParameterKey": k, "ParameterValue": str(v)}
+        for k, v in small_params()["Parameters"].items()
+    ]
+    from_list = params.load(write_json(tmp_path / "l.json", items), SPECS, CATALOG)
+    from_object = params.load(write_json(tmp_path / "o.json", small_params()), SPECS, CATALOG)
+    assert from_list == from_object
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    bad = small_params(
+        Enviroment="dev",  # typo: unknown key
+        ModelCount=2,
+        Model1Key="",  # openai needs a key
+        Model2Name="",  # ModelCount says 2
+        Model3Name="Not A Real Model",  # named beyond ModelCount
+        PromptModelIndex=3,
+        CodeKey="x.zip",  # deploy.py fills this
+    )
+    bad["Parameters"]["Environment"] = "qa"
+    found = problems_for(write_json(tmp_path / "bad.json", bad))
+    text = "\n".join(found)
+    assert "Enviroment is not a parameter of the template. Did you mean Environment?" in text
+    assert "Environment 'qa' must be one of: dev, prod." in text
+    assert "ModelCount is 2 but Model2Name is empty" in text
+    assert "Model3Name is also named" in text
+    assert "PromptModelIndex must name one of the 2 models (1-2), not 3." in text
+    assert "Model1Name 'openai/gpt-image-2' is served by openai, which needs an API key" in text
+    assert "CodeKey is filled in by deploy.py" in text
+    assert len(found) == 7
+
+
+def test_unknown_model_names_say_what_is_accepted(tmp_path: Path) -> None:
+    found = problems_for(write_json(tmp_path / "p.json", small_params(Model2Name="Pixel Magic 9")))
+    assert len(found) == 1 and found[0].startswith("Model2Name: ") and "Pixel Magic 9" in found[0]
+
+
+def test_numbers_are_checked_against_the_template_range(tmp_path: Path) -> None:
+    found = problems_for(write_json(tmp_path / "p.json", small_params(ModelCount=25)))
+    assert "ModelCount '25' must be at most 3." in found
+
+
+def test_no_echo_values_never_appear_in_messages(tmp_path: Path) -> None:
+    secret = "sk-this-must-never-be-printed"
+    spec_bad = small_params(Model1Key=True, Model2Key=secret, ModelCount=9)
+    found = problems_for(write_json(tmp_path / "p.json", spec_bad))
+    text = "\n".join(found)
+    assert (
+        secret not in text and "Model1Key must be a string or a number, not a hidden value." in text
+    )
+    long_key = {"Model1Key": {"Type": "String", "NoEcho": True, "MaxLength": 5}}
+    with pytest.raises(DeployError) as caught:
+        params.load(write_json(tmp_path / "k.json", {"Parameters": {"Model1Key": secret}}),
+                    params.specs_from_template({"Parameters": long_key}), None)  # fmt: skip
+    assert secret not in caught.value.render()
+    assert "Model1Key (value hidden) must be at most 5 characters." in caught.value.problems
+
+
+def test_a_file_that_is_not_json_is_one_clear_problem(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('{"Parameters": {"ModelCount": 2,}}')
+    (problem,) = problems_for(path)
+    assert problem.startswith("The file is not valid JSON")
+
+
+def test_a_list_with_duplicates_and_missing_keys_is_reported(tmp_path: Path) -> None:
+    items = [
+        {"ParameterKey": "Model1Name", "ParameterValue": "bedrock/amazon.nova-canvas-v1:0"},
+        {"ParameterKey": "Model1Name", "ParameterValue": "bedrock/amazon.nova-canvas-v1:0"},
+        {"ParameterValue": "orphan"},
+        {"ParameterKey": "ModelCount", "ParameterValue": "1"},
+    ]
+    found = problems_for(write_json(tmp_path / "p.json", items))
+    assert "Model1Name is given more than once (item 2)." in found
+    assert "Item 3 of the list has no ParameterKey." in found
+
+
+def test_bedrock_model_ids_come_from_the_named_slots() -> None:
+    loaded = params.Parameters(
+        {
+            "ModelCount": "3",
+            "Model1Name": "bedrock/amazon.nova-canvas-v1:0",
+            "Model2Name": "openai/gpt-image-2",
+            "Model3Name": "bedrock/stability.sd3-5-large-v1:0",
+        }
+    )
+    ids = params.bedrock_model_ids(loaded, CATALOG)
+    assert ids == "amazon.nova-canvas-v1:0,stability.sd3-5-large-v1:0"
+
+
+def test_the_example_file_is_valid_for_the_real_template(repo_root: Path) -> None:
+    from infra.template import template_json
+
+    specs = params.specs_from_template(json.loads(template_json()))
+    loaded = params.load(repo_root / "parameters.example.json", specs, CATALOG)
+    assert int(loaded.values["ModelCount"]) >= 1
