@@ -165,7 +165,8 @@ def map_result(payload: bytes) -> HttpResponse:
         raise InvalidIntegrationResponse(f"invalid statusCode {status!r}")
 
     headers: list[tuple[str, str]] = []
-    raw_headers = result.get("headers") or {}
+    raw_headers = result.get("headers")
+    raw_headers = {} if raw_headers is None else raw_headers
     if not isinstance(raw_headers, dict):
         raise InvalidIntegrationResponse("headers must be an object")
     for name, value in raw_headers.items():

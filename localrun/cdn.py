@@ -9,6 +9,7 @@ request reads the local S3, so a new object is visible at once.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import unquote
@@ -104,7 +105,9 @@ class CdnApp:
         if obj.get("ETag"):
             out.append(("ETag", obj["ETag"]))
         if obj.get("LastModified"):
-            out.append(("Last-Modified", format_datetime(obj["LastModified"], usegmt=True)))
+            out.append(
+                ("Last-Modified", format_datetime(obj["LastModified"].astimezone(UTC), usegmt=True))
+            )
         out.append(("Accept-Ranges", "bytes"))
         out.append(("X-Cache", "Miss from cloudfront"))
         out.append(("Via", "1.1 localrun (CloudFront emulator)"))

@@ -89,7 +89,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
         self.send_header("Date", self.date_time_string())
         if response.status not in (204, 304):
-            self.send_header("Content-Length", str(len(response.body)))
+            length = str(len(response.body))
+            if self.command == "HEAD":  # a HEAD answer states the length of the GET body
+                length = next(
+                    (v for k, v in response.headers if k.lower() == "content-length"), length
+                )
+            self.send_header("Content-Length", length)
         self.end_headers()
         if self.command != "HEAD" and response.body and response.status not in (204, 304):
             self.wfile.write(response.body)

@@ -1,0 +1,101 @@
+"""The CDN: the origin bucket over HTTP, as CloudFront with origin access control answers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from localrun.aws import LocalAwsClients
+from localrun.cdn import CdnApp, bucket_from_origin
+from localrun.httpserve import BackgroundServer
+from tests.localrun.support import ListSink
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+
+
+@pytest.fixture(scope="module")
+def cdn(aws: LocalAwsClients) -> Iterator[str]:
+    bucket = f"images-{uuid.uuid4().hex[:8]}"
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="images/g1/cat.png", Body=PNG, ContentType="image/png")
+    s3.put_object(
+        Bucket=bucket,
+        Key="index.html",
+        Body=b"<html>hi</html>",
+        ContentType="text/html",
+        CacheControl="no-cache",
+    )
+    server = BackgroundServer(CdnApp(aws, bucket, "index.html"), ListSink(), "cdn")
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+def test_object_with_its_metadata(cdn: str) -> None:
+    resp = requests.get(f"{cdn}/images/g1/cat.png", timeout=10)
+    assert resp.status_code == 200
+    assert resp.content == PNG
+    assert resp.headers["Content-Type"] == "image/png"
+    assert resp.headers["Content-Length"] == str(len(PNG))
+    assert resp.headers["ETag"].startswith('"')
+    assert resp.headers["Last-Modified"].endswith("GMT")
+
+
+def test_head_has_headers_and_no_body(cdn: str) -> None:
+    resp = requests.head(f"{cdn}/images/g1/cat.png", timeout=10)
+    assert resp.status_code == 200
+    assert resp.headers["Content-Length"] == str(len(PNG))
+    assert resp.content == b""
+
+
+def test_conditional_get_is_304(cdn: str) -> None:
+    first = requests.get(f"{cdn}/images/g1/cat.png", timeout=10)
+    again = requests.get(
+        f"{cdn}/images/g1/cat.png", headers={"If-None-Match": first.headers["ETag"]}, timeout=10
+    )
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+    other = requests.get(f"{cdn}/images/g1/cat.png", headers={"If-None-Match": '"x"'}, timeout=10)
+    assert other.status_code == 200
+
+
+def test_missing_key_is_403_access_denied(cdn: str) -> None:
+    resp = requests.get(f"{cdn}/images/nope.png", timeout=10)
+    assert resp.status_code == 403
+    assert resp.headers["Content-Type"] == "application/xml"
+    assert b"<Code>AccessDenied</Code>" in resp.content
+
+
+def test_root_is_the_default_root_object(cdn: str) -> None:
+    resp = requests.get(f"{cdn}/", timeout=10)
+    assert (resp.status_code, resp.text) == (200, "<html>hi</html>")
+    assert resp.headers["Cache-Control"] == "no-cache"
+
+
+def test_range_request(cdn: str) -> None:
+    resp = requests.get(f"{cdn}/images/g1/cat.png", headers={"Range": "bytes=0-7"}, timeout=10)
+    assert resp.status_code == 206
+    assert resp.content == PNG[:8]
+
+
+def test_writes_are_refused(cdn: str) -> None:
+    assert requests.post(f"{cdn}/images/g1/cat.png", data=b"x", timeout=10).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "my-bucket.s3.amazonaws.com",
+        "my-bucket.s3.us-east-1.amazonaws.com",
+        "my-bucket.s3-eu-west-1.amazonaws.com",
+    ],
+)
+def test_bucket_from_origin_domain(domain: str) -> None:
+    assert bucket_from_origin(domain) == "my-bucket"

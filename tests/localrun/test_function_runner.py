@@ -1,0 +1,115 @@
+"""The deployed artifact runs in worker processes: warm state, isolation, timeouts, redeploys."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from localrun.aws import LocalAwsClients
+from localrun.function_runner import FunctionNotFound, FunctionRegistry
+from tests.localrun.support import Deployed, ListSink
+
+
+def _body(payload: bytes) -> dict:
+    return json.loads(json.loads(payload)["body"])
+
+
+@pytest.fixture(scope="module")
+def fn(aws: LocalAwsClients) -> Deployed:
+    return Deployed(aws, timeout=2)
+
+
+def test_cold_once_then_warm_with_module_state(fn: Deployed, registry: FunctionRegistry) -> None:
+    runner = registry.get(fn.name)
+    first = runner.invoke(b"{}")
+    second = runner.invoke(b"{}")
+    assert first.ok and second.ok
+    assert first.init_ms is not None and first.init_ms > 0
+    assert second.init_ms is None
+    a, b = _body(first.payload), _body(second.payload)
+    assert (a["count"], b["count"]) == (1, 2)  # module state persisted: same environment
+    assert a["pid"] == b["pid"] != os.getpid()  # in a process apart from the server
+    assert 0 < b["remaining"] <= 2000  # context deadline from the deployed Timeout
+    assert b["requestId"] == second.request_id
+
+
+def test_environment_and_sys_path(fn: Deployed, registry: FunctionRegistry, aws) -> None:
+    body = _body(registry.get(fn.name).invoke(b"{}").payload)
+    env = body["env"]
+    assert env["DEPLOYED_VAR"] == "from-config"  # the deployed configuration
+    assert env["AWS_ENDPOINT_URL"] == aws.endpoint_url  # its AWS calls go to the local AWS
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == fn.name
+    assert env["AWS_REGION"] == "us-east-1"
+    assert env["AWS_ACCESS_KEY_ID"] == "testing"
+    assert env["CLOUDFRONT_DOMAIN"] == "http://127.0.0.1:9"  # the local override wins
+    # The handler comes from the artifact, third-party packages from this environment.
+    assert body["paths"]["handler"].startswith(env["LAMBDA_TASK_ROOT"])
+    assert "site-packages" in body["paths"]["boto3"]
+
+
+def test_handler_error_keeps_the_environment(fn: Deployed, registry: FunctionRegistry) -> None:
+    runner = registry.get(fn.name)
+    pid = _body(runner.invoke(b"{}").payload)["pid"]
+    failed = runner.invoke(b'{"do": "raise"}')
+    assert not failed.ok
+    assert failed.error_type == "ValueError"
+    assert json.loads(failed.payload)["errorMessage"] == "boom from v1"
+    assert _body(runner.invoke(b"{}").payload)["pid"] == pid
+
+
+def test_crash_is_isolated_and_next_call_is_a_cold_start(
+    fn: Deployed, registry: FunctionRegistry, sink: ListSink
+) -> None:
+    runner = registry.get(fn.name)
+    pid = _body(runner.invoke(b"{}").payload)["pid"]
+    crashed = runner.invoke(b'{"do": "crash"}')
+    assert not crashed.ok
+    assert crashed.error_type == "Runtime.ExitError"
+    assert "exit status 3" in crashed.error_message
+    after = runner.invoke(b"{}")
+    assert after.ok and after.init_ms is not None
+    assert _body(after.payload)["pid"] != pid
+    assert any("Runtime.ExitError" in line for line in sink.lines)
+
+
+def test_timeout_kills_only_that_environment(fn: Deployed, registry: FunctionRegistry) -> None:
+    runner = registry.get(fn.name)
+    timed_out = runner.invoke(b'{"do": "sleep", "s": 30}')
+    assert not timed_out.ok
+    assert timed_out.error_type == "Sandbox.Timedout"
+    assert "Task timed out after 2.00 seconds" in timed_out.error_message
+    assert runner.invoke(b"{}").ok
+
+
+def test_redeploy_is_picked_up_by_the_next_invocation(aws: LocalAwsClients, sink) -> None:
+    fn = Deployed(aws, timeout=5)
+    registry = FunctionRegistry(aws, {}, sink, max_workers=2)
+    try:
+        runner = registry.get(fn.name)
+        assert _body(runner.invoke(b"{}").payload)["version"] == "v1"
+        old_pids = runner.worker_pids()
+        fn.redeploy("v2")
+        result = runner.invoke(b"{}")
+        assert _body(result.payload)["version"] == "v2"
+        assert result.init_ms is not None  # new code means a new environment
+        assert not set(old_pids) & set(runner.worker_pids())
+    finally:
+        registry.stop()
+
+
+def test_unknown_function(registry: FunctionRegistry) -> None:
+    with pytest.raises(FunctionNotFound):
+        registry.get("arn:aws:lambda:us-east-1:123456789012:function:nope").invoke(b"{}")
+
+
+def test_stop_leaves_no_worker_process(fn: Deployed, aws: LocalAwsClients, sink) -> None:
+    registry = FunctionRegistry(aws, {}, sink, max_workers=2)
+    registry.get(fn.name).invoke(b"{}")
+    pids = registry.worker_pids()
+    assert pids
+    registry.stop()
+    for pid in pids:
+        with pytest.raises(OSError):
+            os.kill(pid, 0)

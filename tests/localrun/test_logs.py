@@ -1,0 +1,50 @@
+"""Function output made readable for the terminal."""
+
+from __future__ import annotations
+
+import re
+
+from localrun.logs import LogSink, format_function_line
+
+
+def test_structured_json_inside_the_lambda_text_prefix() -> None:
+    line = (
+        '[INFO]\t2026-11-25T20:31:02.123Z\treq-1\t{"level": "INFO", "message": "generate accepted",'
+        ' "job": "j-1", "corr": "c-9", "timestamp": "2026-11-25T20:31:02Z"}'
+    )
+    assert format_function_line(line) == "20:31:02 INFO generate accepted job=j-1 corr=c-9"
+
+
+def test_plain_json_line_and_plain_text() -> None:
+    out = format_function_line('{"levelname": "warning", "msg": "slow", "ms": 1200}\n')
+    assert re.fullmatch(r"\d\d:\d\d:\d\d WARNING slow ms=1200", out)
+    text = format_function_line("[ERROR]\t2026-11-25T20:31:02Z\treq\tplain words")
+    assert re.fullmatch(r"\d\d:\d\d:\d\d ERROR plain words", text)
+    assert format_function_line("hello").endswith(" hello")
+
+
+def test_long_values_are_shortened() -> None:
+    out = format_function_line('{"message": "m", "prompt": "' + "x" * 500 + '"}')
+    assert len(out) < 120
+    assert out.endswith("…")
+
+
+class _Console:
+    def __init__(self) -> None:
+        self.printed: list[tuple[str, dict]] = []
+
+    def print(self, text: str, **kwargs: object) -> None:
+        self.printed.append((text, kwargs))
+
+
+def test_sink_writes_to_a_rich_like_console_without_markup() -> None:
+    console = _Console()
+    sink = LogSink(console)
+    sink.access("api", "POST", "/generate", 202, 12.4)
+    sink.function("fn", "[not markup] text\n")
+    sink.function("fn", "   \n")  # blank output is not a line
+    assert len(console.printed) == 2
+    text, kwargs = console.printed[0]
+    assert re.fullmatch(r"\[api\] \d\d:\d\d:\d\d POST /generate 202 12ms", text)
+    assert kwargs["markup"] is False
+    assert console.printed[1][0].endswith("[not markup] text")
