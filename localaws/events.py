@@ -75,8 +75,11 @@ def record_failures() -> str:
     failed = failures()
     for f in failed:
         resource_event(f.logical_id, f.resource_type, f.physical_id, f.status, f.reason)
+    if not failed:
+        return ""
     names = ", ".join(f.logical_id for f in failed)
-    return f"The following resource(s) failed: [{names}]." if failed else ""
+    verb = failed[0].status.split("_")[0].lower()
+    return f"The following resource(s) failed to {verb}: [{names}]."
 
 
 def _physical_id(resource: Any) -> str:
@@ -105,11 +108,14 @@ def _tracked(
 
 
 def _reason(exc: Exception) -> str:
-    code = getattr(exc, "code", None)
-    message = getattr(exc, "message", None)
-    if not (code and message) and len(exc.args) == 2 and all(isinstance(a, str) for a in exc.args):
+    """In the shape CloudFormation uses for a resource handler's refusal."""
+    code = getattr(exc, "error_type", None) or getattr(exc, "code", None)
+    message = getattr(exc, "message", None) or getattr(exc, "description", None)
+    if not (isinstance(code, str) and message) and len(exc.args) == 2:
         code, message = exc.args  # moto's lambda raises ValueError(code, message)
-    return f"{code or type(exc).__name__}: {message or exc}"
+    if not isinstance(code, str):
+        code = type(exc).__name__
+    return f'Resource handler returned message: "{message or exc}" (HandlerErrorCode: {code})'
 
 
 _original_create = parsing.parse_and_create_resource

@@ -12,10 +12,13 @@ import base64
 import json
 from typing import Any
 
-from moto.awslambda.exceptions import UnknownFunctionException
+from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.utils import get_backend
 from moto.core.common_models import CloudFormationModel
+from moto.s3.exceptions import MissingBucket
+from moto.s3.models import s3_backends
+from moto.utilities.utils import get_partition
 
 from localaws.cfn.common import properties, tag_dict
 
@@ -45,7 +48,26 @@ def _backend(account_id: str, region_name: str) -> LambdaBackend:
     return get_backend(account_id, region_name)
 
 
-def _code(code: dict[str, Any]) -> dict[str, Any]:
+def _check_code_location(code: dict[str, Any], account_id: str, region_name: str) -> None:
+    """Lambda refuses code it cannot fetch; moto would deploy an empty function instead."""
+    if "S3Bucket" not in code:
+        return
+    s3 = s3_backends[account_id][get_partition(region_name)]
+    prefix = "Error occurred while GetObject. S3 Error Code:"
+    try:
+        found = s3.get_object(code["S3Bucket"], code["S3Key"])
+    except MissingBucket:
+        raise InvalidParameterValueException(
+            f"{prefix} NoSuchBucket. S3 Error Message: The specified bucket does not exist"
+        ) from None
+    if found is None:
+        raise InvalidParameterValueException(
+            f"{prefix} NoSuchKey. S3 Error Message: The specified key does not exist."
+        )
+
+
+def _code(code: dict[str, Any], account_id: str, region_name: str) -> dict[str, Any]:
+    _check_code_location(code, account_id, region_name)
     code = dict(code)
     if "ZipFile" in code:  # in a template, ZipFile is the handler's source text
         zipped = LambdaFunction._create_zipfile_from_plaintext_code(code["ZipFile"])
@@ -82,7 +104,7 @@ class FunctionResource(CloudFormationModel):
         if "KmsKeyArn" in spec:
             spec["KMSKeyArn"] = spec.pop("KmsKeyArn")
         spec["FunctionName"] = resource_name
-        spec["Code"] = _code(props["Code"])
+        spec["Code"] = _code(props["Code"], account_id, region_name)
         spec["Tags"] = tag_dict(props.get("Tags"))
         return _backend(account_id, region_name).create_function(spec)
 
@@ -104,6 +126,7 @@ class FunctionResource(CloudFormationModel):
             )
             original_resource.delete(account_id, region_name)
             return new
+        code = _code(props["Code"], account_id, region_name)  # fail before changing anything
         fn = original_resource
         fn.update_configuration(props)
         # What update_configuration leaves alone: removals, and properties it does not know.
@@ -117,7 +140,7 @@ class FunctionResource(CloudFormationModel):
         fn.memory_size = props.get("MemorySize", 128)
         fn.timeout = props.get("Timeout", 3)
         fn.description = props.get("Description", "")
-        fn.update_function_code(_code(props["Code"]))
+        fn.update_function_code(code)
         return fn
 
     @classmethod
