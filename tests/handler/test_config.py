@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from pixelprompt import config
 
 HANDLER = str(Path(__file__).resolve().parents[2] / "handler")
