@@ -39,12 +39,14 @@ def run_local(args: argparse.Namespace, ui: UI) -> int:
         endpoint = local_aws.start()
         ui.step(f"Local AWS listening on {endpoint}")
         factory = make_factory(Target(region=region, endpoint_url=endpoint, fake_credentials=True))
-        result = Deployer(factory, ui).deploy(prepared, request_from(args))
+        deployer = Deployer(factory, ui)
+        result = deployer.deploy(prepared, request_from(args))
         values = {**result.outputs, "LocalAwsEndpoint": endpoint}
         descriptions = {**result.descriptions, "LocalAwsEndpoint": LOCAL_AWS_DESCRIPTION}
         handle = _serve(endpoint, args.stack_name, values, ui, args.local_port)
         if handle is not None:
             values.update(handle.outputs)
+            deployer.publish_site(values)  # the page's config.json names the local API
         show_outputs(ui, values, descriptions, args.outputs_file, args.stack_name)
         for line in getattr(handle, "hints", None) or _default_hints(endpoint, args):
             ui.say(line)

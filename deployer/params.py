@@ -81,6 +81,12 @@ class Parameters:
     def redacted(self) -> dict[str, str]:
         return {k: ("****" if k in self.no_echo else v) for k, v in self.values.items()}
 
+    def model_names(self) -> list[str]:
+        """Names of the configured slots 1..ModelCount, in order."""
+        count = _int(self.values.get("ModelCount")) or 0
+        names = (self.values.get(f"Model{n}Name", "") for n in range(1, count + 1))
+        return [name for name in names if name]
+
     def to_cloudformation(self) -> list[dict[str, str]]:
         return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(self.values.items())]
 

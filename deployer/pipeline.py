@@ -64,9 +64,11 @@ class Deployer:
         self.watcher = Watcher(self.cf, ui, sleep)
         # ClientRequestToken of each operation: its events carry it, so only they are shown.
         self.new_token: Callable[[], str] = lambda: f"pixel-prompt-{uuid.uuid4()}"
+        self.models: list[str] = []  # the configured model names, for the page's config.json
 
     # -- deploy ---------------------------------------------------------------------------
     def deploy(self, prepared: Prepared, request: DeployRequest) -> DeployResult:
+        self.models = prepared.params.model_names()
         account = self.factory.account_id()
         info = self.settle(request.stack_name)
         bucket = ensure_bucket(
@@ -145,7 +147,12 @@ class Deployer:
                 f"  aws cloudformation execute-change-set --change-set-name {cs.arn}"
             )
             return DeployResult("not-executed")
-        if not self.ui.confirm(f"Deploy these changes to stack {request.stack_name}?"):
+        try:
+            confirmed = self.ui.confirm(f"Deploy these changes to stack {request.stack_name}?")
+        except DeployError:
+            self._discard(cs)  # nobody to ask: leave nothing half-made behind
+            raise
+        if not confirmed:
             self._discard(cs)
             self.ui.say("Nothing was deployed.")
             return DeployResult("declined")
@@ -184,20 +191,23 @@ class Deployer:
 
     # -- the web page (issue 6) -------------------------------------------------------------
     def publish_site(self, outputs: dict[str, str]) -> None:
-        """Upload frontend/ to the stack's bucket once the stack is up.
+        """Upload frontend/ and its config.json to the stack's bucket once the stack is up.
 
-        Contract for `deployer/site.py` (added with the web page):
-        `upload_site(s3, bucket: str, frontend_dir: Path, outputs: dict[str, str], ui: UI)`,
-        idempotent (skips unchanged files), writing `config.json` from the outputs.
+        Idempotent (unchanged files are skipped), so it runs on every deploy, and again in
+        --local once the local API's address (LocalApiEndpoint) is known.
         """
         if not (FRONTEND_DIR / "index.html").exists() or "S3BucketName" not in outputs:
             return
-        try:
-            from .site import upload_site  # type: ignore[import-not-found]
-        except ImportError:
-            return
+        from .site import upload_site
+
+        endpoint = outputs.get("LocalApiEndpoint") or outputs.get("ApiEndpoint", "")
         upload_site(
-            self.factory.client("s3"), outputs["S3BucketName"], FRONTEND_DIR, outputs, self.ui
+            self.factory.client("s3"),
+            outputs["S3BucketName"],
+            endpoint,
+            FRONTEND_DIR,
+            self.ui,
+            models=self.models,
         )
 
     # -- the stack's state first ---------------------------------------------------------------
