@@ -380,3 +380,26 @@ def test_api_text_is_inserted_as_text_not_markup(page: Any, site: StaticSite, ap
     expect(page.locator("#grid h3")).to_have_text(hostile)
     assert page.evaluate("window.__pwned") is None
     assert page.evaluate("document.querySelectorAll('#grid img').length") == 0
+
+
+def test_dark_colour_scheme_and_the_viewer_fit_the_screen(
+    page: Any, site: StaticSite, api: FakeApi, screenshot_dir: Path
+) -> None:
+    page.emulate_media(color_scheme="dark")
+    api.reset(DEFAULT_MODELS[:4])
+    open_page(page, site)
+    generate(page)
+    wait_for_images(page, 4)
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    text = page.evaluate("getComputedStyle(document.body).color")
+    assert background == "rgb(15, 17, 23)" and text == "rgb(236, 238, 244)"
+    page.screenshot(path=str(screenshot_dir / "dark.png"), full_page=True)
+
+    card(page, DEFAULT_MODELS[0].name).get_by_role("button").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    page.wait_for_function("() => document.querySelector('#viewer-image').naturalWidth > 0")
+    box = dialog.bounding_box()
+    viewport = page.viewport_size
+    assert box["width"] <= viewport["width"] and box["height"] <= viewport["height"]
+    page.screenshot(path=str(screenshot_dir / "viewer.png"))
