@@ -37,6 +37,7 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 ENHANCE_SECONDS = 25.0  # API Gateway gives up after 30 s
 MAX_LOG_BYTES = 8 * 1024
 GALLERY_LIMIT = 50
+CONFIG_CODES = {ProviderError.NO_CHAT, ProviderError.MISSING_KEY, ProviderError.UNKNOWN_MODEL}
 
 
 def _provider_of(providers: backends.Providers, name: str) -> str | None:
@@ -129,6 +130,10 @@ def enhance(request: Request) -> Result:
         label = f"Model{slot.index}Key"
         enhanced = providers.enhance(spec, slot.key, prompt, deadline, key_label=label)
     except ProviderError as exc:
+        if exc.code in CONFIG_CODES:  # the operator's to fix, not the provider's failure
+            raise ServiceUnavailable(
+                f"The prompt model is misconfigured: {exc.message}", code="CONFIG_ERROR"
+            ) from None
         headers = {"Retry-After": str(int(exc.retry_after))} if exc.retry_after else None
         raise BadGateway(
             f"{slot.name} could not enhance the prompt: {exc.message}",
