@@ -50,7 +50,8 @@ def run_local(args: argparse.Namespace, ui: UI) -> int:
         show_outputs(ui, values, descriptions, args.outputs_file, args.stack_name)
         for line in getattr(handle, "hints", None) or _default_hints(endpoint, args):
             ui.say(line)
-        ui.say("Running until Ctrl-C.")
+        if handle is None:
+            ui.say("Running until Ctrl-C.")
         wait_for_signal()
     finally:
         if handle is not None:

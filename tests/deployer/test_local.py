@@ -1,0 +1,62 @@
+"""`deploy.py --local` as a person runs it: deploy to the embedded AWS, serve, stop on a signal."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+FOLDERS = ("deployer", "infra", "handler", "localaws", "localrun", "simulator")
+
+
+@pytest.fixture(scope="module")
+def project(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project without frontend/: the web page has tests of its own."""
+    root = tmp_path_factory.mktemp("local")
+    for folder in FOLDERS:
+        if (repo_root / folder).is_dir():
+            shutil.copytree(repo_root / folder, root / folder,
+                            ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    for name in ("deploy.py", "parameters.example.json"):
+        shutil.copy(repo_root / name, root / name)
+    return root
+
+
+def wait_for(path: Path, process: subprocess.Popen, seconds: float) -> dict[str, str]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        if path.exists():
+            return json.loads(path.read_text())
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"no outputs file; exit {process.poll()}: {process.stdout.read()}")  # type: ignore[union-attr]
+
+
+@pytest.mark.e2e
+def test_local_deploys_serves_and_stops_cleanly_on_sigint(project: Path) -> None:
+    outputs_file = project / "outputs.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no account needed
+    process = subprocess.Popen(
+        [sys.executable, "deploy.py", "--params", "parameters.example.json", "--local",
+         "--outputs-file", str(outputs_file)],
+        cwd=project, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        outputs = wait_for(outputs_file, process, 60)
+        assert outputs["LocalAwsEndpoint"].startswith("http://127.0.0.1:")
+        assert {"ApiEndpoint", "S3BucketName", "FunctionName"} <= set(outputs)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "CREATE_COMPLETE" in output and "Traceback" not in output
