@@ -20,6 +20,8 @@ _LEVEL_KEYS = ("level", "levelname", "log_level", "severity")
 _MESSAGE_KEYS = ("message", "msg", "event")
 _TIME_KEYS = ("timestamp", "time", "ts", "asctime")
 _DROP_KEYS = {"logger", "name", "aws_request_id", "requestId", "request_id", "function", "module"}
+_SHORT_NAMES = {"correlationId": "corr", "correlation_id": "corr", "jobId": "job", "job_id": "job"}
+_TRACE_KEYS = ("exception", "exc_info", "stackTrace", "traceback")
 _MAX_VALUE = 80
 
 
@@ -63,11 +65,18 @@ def format_structured(record: dict[str, Any], level: str | None = None) -> str:
         if key in record:
             when = _time_of(record.pop(key))
             break
+    trace = next((record.pop(k) for k in _TRACE_KEYS if k in record), None)
     extras = " ".join(
-        f"{k}={_short(v)}" for k, v in record.items() if k not in _DROP_KEYS and v is not None
+        f"{_SHORT_NAMES.get(k, k)}={_short(v)}"
+        for k, v in record.items()
+        if k not in _DROP_KEYS and v not in (None, "")
     )
     parts = [when or _clock(), lvl or "INFO", message, extras]
-    return " ".join(p for p in parts if p)
+    text = " ".join(p for p in parts if p)
+    if trace:  # a traceback stays readable: on its own lines, under the record
+        lines = trace if isinstance(trace, list) else str(trace).splitlines()
+        text += "".join(f"\n    {line.rstrip()}" for line in lines if str(line).strip())
+    return text
 
 
 def format_function_line(line: str) -> str:

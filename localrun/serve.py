@@ -15,6 +15,10 @@ from .httpserve import BackgroundServer
 from .invoker import DEFAULT_RETRY_DELAYS, Invoker
 from .logs import LogSink
 
+# Real providers take seconds; a short delay keeps the local run honest (pending -> completed
+# is visible) without making a demo slow. Tests and /_control/latency can change it.
+DEFAULT_SIMULATOR_LATENCY_S = 1.0
+
 
 class LocalRun:
     """A running local stack. `stop()` is idempotent and ends every server and worker."""
@@ -55,12 +59,12 @@ class LocalRun:
         self._sink.info("local", "stopped")
 
 
-def _start_simulator() -> tuple[Any, dict[str, str]] | None:
+def _start_simulator(latency: float, port: int) -> tuple[Any, dict[str, str]] | None:
     try:
         from simulator import ProviderSimulator
     except ImportError:
         return None
-    sim = ProviderSimulator()
+    sim = ProviderSimulator(latency=latency, port=port)
     sim.start()
     return sim, dict(sim.env())
 
@@ -93,9 +97,10 @@ def serve(
     max_workers: int = 4,
     retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
     with_simulator: bool = True,
+    simulator_latency: float = DEFAULT_SIMULATOR_LATENCY_S,
 ) -> LocalRun:
-    """Serve the deployed stack on 127.0.0.1: HTTP API at `local_port` (0 = a free port), the CDN
-    at the next port (or a free one), the provider simulator, and Lambda Invoke on the local AWS.
+    """Serve the deployed stack on 127.0.0.1: the HTTP API at `local_port` (0 = free ports), the
+    CDN and the provider simulator at the next two ports, and Lambda Invoke on the local AWS.
     """
     sink = LogSink(console)
     aws = LocalAwsClients(endpoint_url, region or guess_region(outputs))
@@ -116,7 +121,7 @@ def serve(
         overrides = {"CLOUDFRONT_DOMAIN": cdn_url}
         simulator_url = ""
         if with_simulator:
-            started = _start_simulator()
+            started = _start_simulator(simulator_latency, local_port + 2 if local_port else 0)
             if started is None:
                 sink.info(
                     "local", "provider simulator unavailable: provider calls are not redirected"
@@ -159,6 +164,9 @@ def serve(
         '-d \'{"prompt": "a lighthouse at dusk, oil painting"}\'',
         f"  curl -s {api_url}/status/<jobId>",
         f"  open {cdn_url}/ for the web page; images are served from {cdn_url}/images/…",
+        "Redeploy changed code into this running stack from another terminal with:",
+        f"  python deploy.py --params <FILE> --endpoint-url {endpoint_url} "
+        f"--stack-name {stack_name} --yes",
         "Function logs stream below; Ctrl-C stops everything.",
     ]
     return run

@@ -23,6 +23,18 @@ def test_plain_json_line_and_plain_text() -> None:
     assert format_function_line("hello").endswith(" hello")
 
 
+def test_the_handlers_own_json_format() -> None:
+    line = (
+        '{"time": "2026-11-25T20:31:02.120Z", "level": "INFO", "message": "job created",'
+        ' "correlationId": "c-1", "logger": "pixelprompt.api", "jobId": "j-9", "models": 9}'
+    )
+    assert format_function_line(line) == "20:31:02 INFO job created corr=c-1 job=j-9 models=9"
+    failed = format_function_line(
+        '{"level": "ERROR", "message": "x", "correlationId": "", "exception": "Traceback\\nBoom"}'
+    )
+    assert failed.endswith("ERROR x\n    Traceback\n    Boom")
+
+
 def test_long_values_are_shortened() -> None:
     out = format_function_line('{"message": "m", "prompt": "' + "x" * 500 + '"}')
     assert len(out) < 120
