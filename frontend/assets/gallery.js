@@ -41,9 +41,11 @@ function el(tag, className, text) {
  * @param {(item: object, opener: HTMLElement) => void} onOpen
  */
 export function createGallery(api, parts, onOpen) {
-  const { list, status, detail, detailTitle, images, closeButton, refreshButton } = parts;
+  const { list, status, detail, detailTitle, detailPrompt, images, closeButton, refreshButton } =
+    parts;
   let loading = null;
   let openedFrom = null;
+  let showing = 0; // the latest request wins when entries are opened quickly one after another
 
   function setStatus(text) {
     status.textContent = text;
@@ -58,18 +60,25 @@ export function createGallery(api, parts, onOpen) {
   refreshButton.addEventListener("click", () => refresh());
 
   async function show(entry, button) {
+    const token = ++showing;
     openedFrom = button;
     detail.hidden = false;
     const when = formatTimestamp(entry.timestamp);
     detailTitle.textContent = when ? `Generation of ${when}` : "Generation";
+    detailPrompt.hidden = true;
     images.replaceChildren(el("li", "empty", "Loading…"));
     images.setAttribute("aria-busy", "true");
     try {
       const data = await api.gallery(entry.id);
-      const items = Array.isArray(data.images) ? data.images : [];
+      if (token !== showing) return;
+      const items = (Array.isArray(data.images) ? data.images : []).filter((i) => i && i.url);
+      const shared = typeof data.prompt === "string" ? data.prompt : "";
+      detailPrompt.textContent = shared;
+      detailPrompt.hidden = !shared;
       images.replaceChildren();
       if (!items.length) images.append(el("li", "empty", "This generation has no images."));
-      for (const image of items) {
+      for (const item of items) {
+        const image = { ...item, prompt: item.prompt || shared };
         const li = el("li", "card");
         li.dataset.status = "completed";
         const frame = el("div", "frame");
@@ -91,10 +100,10 @@ export function createGallery(api, parts, onOpen) {
         images.append(li);
       }
     } catch (err) {
+      if (token !== showing) return;
       images.replaceChildren(el("li", "card-error", describeError(err)));
-    } finally {
-      images.setAttribute("aria-busy", "false");
     }
+    images.setAttribute("aria-busy", "false");
     detailTitle.focus();
   }
 

@@ -62,6 +62,7 @@ function start(config) {
       status: $("gallery-status"),
       detail: $("gallery-detail"),
       detailTitle: $("gallery-detail-title"),
+      detailPrompt: $("gallery-detail-prompt"),
       images: $("gallery-images"),
       closeButton: $("gallery-close"),
       refreshButton: $("gallery-refresh"),

@@ -57,14 +57,14 @@ class Job:
 
 
 DEFAULT_MODELS = [
-    FakeModel("openai/gpt-image-2", "openai", 0.7),
-    FakeModel("bfl/flux-pro-1.1", "bfl", 1.1),
-    FakeModel("Flux Pro 1.1 Ultra", "bfl", 1.5),
-    FakeModel("stability/sd3.5-large", "stability", 0.9),
-    FakeModel("recraft/recraftv3", "recraft", 1.3),
-    FakeModel("google/gemini-2.5-flash-image", "google", 0.6),
-    FakeModel("Gemini 3 Pro Image", "google", 1.6),
-    FakeModel("bedrock/amazon.nova-canvas-v1:0", "bedrock", 1.0),
+    FakeModel("openai/gpt-image-2", "openai", 0.5),
+    FakeModel("bfl/flux-pro-1.1", "bfl", 0.8),
+    FakeModel("Flux Pro 1.1 Ultra", "bfl", 1.1),
+    FakeModel("stability/sd3.5-large", "stability", 0.7),
+    FakeModel("recraft/recraftv3", "recraft", 0.9),
+    FakeModel("google/gemini-2.5-flash-image", "google", 0.4),
+    FakeModel("Gemini 3 Pro Image", "google", 1.0),
+    FakeModel("bedrock/amazon.nova-canvas-v1:0", "bedrock", 0.6),
 ]
 
 
@@ -347,7 +347,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
                         for r in results
                         if r["status"] == "completed"
                     ]
-                    return self._json(200, {"id": gallery_id, "images": images})
+                    payload = {"id": gallery_id, "prompt": job.prompt, "images": images}
+                    return self._json(200, payload)
             return self._error(404, "No gallery with that id.", "GALLERY_NOT_FOUND")
         match = re.fullmatch(r"/images/([\w-]+)/([\w.-]+)", path)
         if match and (png := self.api.image(match.group(1), match.group(2))):

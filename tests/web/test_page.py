@@ -239,6 +239,7 @@ def test_the_gallery_lists_the_generation_just_made(
     for i in range(N):
         expect(images.nth(i)).to_have_attribute("alt", re.compile(re.escape(f": {PROMPT}") + "$"))
     expect(page.locator("#gallery-detail-title")).to_be_focused()
+    expect(page.locator("#gallery-detail-prompt")).to_have_text(PROMPT)
     images.first.click()
     expect(page.locator("#viewer-prompt")).to_have_text(PROMPT)
     page.keyboard.press("Escape")
