@@ -1,0 +1,140 @@
+"""A throttling S3 front on 127.0.0.1: answers some first attempts with SlowDown/InternalError.
+
+The function is pointed at it with `AWS_ENDPOINT_URL_S3` (botocore's service-specific endpoint
+variable); every other request is forwarded unchanged to the local AWS. Faults are injected
+before the request reaches S3, as real S3 throttling is, and only on a request's first attempt
+(botocore's `amz-sdk-request: attempt=N` header), so a client that retries always gets through
+and one that does not retry loses the write -- which the test would see.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import threading
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-connection"}
+FAULTS = (
+    (503, "SlowDown", "Please reduce your request rate."),
+    (500, "InternalError", "We encountered an internal error. Please try again."),
+    (503, "ServiceUnavailable", "Service is unable to handle request."),
+)
+
+
+@dataclass
+class Stats:
+    forwarded: int = 0
+    injected: dict[str, int] = field(default_factory=dict)
+    retried: int = 0  # requests that arrived with attempt >= 2
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class ThrottlingS3:
+    """`every`-th first attempt gets a fault (cycling through FAULTS); the rest pass through."""
+
+    def __init__(self, upstream: str, every: int = 2) -> None:
+        target = urlsplit(upstream)
+        self.upstream = (target.hostname or "127.0.0.1", target.port or 80)
+        self.every = every
+        self.stats = Stats()
+        self._counter = itertools.count(1)
+        self._kinds = itertools.cycle(FAULTS)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> ThrottlingS3:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def _fault_for(self, attempt_header: str) -> tuple[int, str, str] | None:
+        attempt = 1
+        for part in attempt_header.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == "attempt" and value.isdigit():
+                attempt = int(value)
+        with self.stats.lock:
+            if attempt > 1:
+                self.stats.retried += 1
+                return None
+            if next(self._counter) % self.every:
+                return None
+            fault = next(self._kinds)
+            self.stats.injected[fault[1]] = self.stats.injected.get(fault[1], 0) + 1
+            return fault
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _body(self) -> bytes:
+                if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                    chunks = []
+                    for _ in range(1_000_000):  # bounded: a chunk per iteration
+                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                        if size == 0:
+                            self.rfile.readline()
+                            break
+                        chunks.append(self.rfile.read(size))
+                        self.rfile.readline()
+                    return b"".join(chunks)
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def _reply(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers:
+                    if name.lower() not in _HOP and name.lower() != "content-length":
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def _any(self) -> None:
+                body = self._body()
+                fault = proxy._fault_for(self.headers.get("amz-sdk-request", ""))
+                if fault is not None:
+                    status, code, message = fault
+                    xml = (
+                        '<?xml version="1.0" encoding="UTF-8"?>\n'
+                        f"<Error><Code>{code}</Code><Message>{message}</Message>"
+                        f"<RequestId>{uuid.uuid4().hex[:16]}</RequestId></Error>"
+                    ).encode()
+                    self._reply(status, [("Content-Type", "application/xml")], xml)
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
+                if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                    headers["Content-Length"] = str(len(body))
+                conn = http.client.HTTPConnection(*proxy.upstream, timeout=60)
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    resp = conn.getresponse()
+                    data = resp.read()
+                    self._reply(resp.status, resp.getheaders(), data)
+                finally:
+                    conn.close()
+                with proxy.stats.lock:
+                    proxy.stats.forwarded += 1
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler

@@ -1,0 +1,141 @@
+"""The real local run when providers misbehave and when the worker dies mid-job.
+
+One `deploy.py --local` with six models, one per provider. The deployed function's timeout is
+cut to 30 s (through the local AWS, as a redeploy would), so a job's budget is 10 s and its
+deadline 20 s after it starts: a hung provider is cut off quickly and a dead worker's job
+expires within the test.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from tests.hardening._localstack import LocalStack, local_stack, parameters
+
+pytestmark = pytest.mark.e2e
+
+MODELS = [
+    ("openai/gpt-image-2", "sk-faults-openai"),
+    ("bfl/flux-pro-1.1", "bfl-faults"),
+    ("stability/sd3.5-large", "sk-faults-stability"),
+    ("recraft/recraftv3", "recraft-faults"),
+    ("google/gemini-2.5-flash-image", "gemini-faults"),
+    ("bedrock/amazon.nova-canvas-v1:0", ""),
+]
+FUNCTION_TIMEOUT_S = 30
+# provider -> (simulator fault, per-model error codes that describe it)
+FAULTS: dict[str, tuple[dict[str, Any], set[str]]] = {
+    "openai": ({"mode": "429", "retry_after": 1}, {"RATE_LIMITED"}),
+    "bfl": ({"mode": "hang"}, {"TIMEOUT"}),
+    "stability": ({"mode": "500"}, {"UPSTREAM"}),
+    "recraft": ({"mode": "malformed"}, {"BAD_RESPONSE", "BAD_IMAGE"}),
+    "google": ({"mode": "moderation"}, {"MODERATED"}),
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with local_stack(parameters(MODELS), tmp_path_factory.mktemp("faults")) as running:
+        running.control("POST", "/_control/latency", {"seconds": 0.05})
+        config = running.configure_function(timeout=FUNCTION_TIMEOUT_S)
+        assert config["Timeout"] == FUNCTION_TIMEOUT_S
+        yield running
+
+
+def epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def by_provider(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    names = {name: name.split("/", 1)[0] for name, _ in MODELS}
+    return {names[r["model"]]: r for r in record["results"]}
+
+
+def test_misbehaving_providers_end_in_per_model_errors_within_the_deadline(
+    stack: LocalStack,
+) -> None:
+    stack.control("DELETE", "/_control/faults")
+    for provider, (fault, _) in FAULTS.items():
+        stack.control("POST", "/_control/faults", {"provider": provider, **fault})
+    try:
+        reply = stack.call("POST", "/generate", {"prompt": "a storm over the lighthouse"})
+        assert reply.status == 202, reply
+        record = stack.wait_terminal(reply.json()["jobId"], within_s=60)
+    finally:
+        stack.control("DELETE", "/_control/faults")
+
+    assert record["status"] == "partial", record
+    results = by_provider(record)
+    assert results["bedrock"]["status"] == "completed" and results["bedrock"]["imageKey"]
+    for provider, (_, codes) in FAULTS.items():
+        result = results[provider]
+        assert result["status"] == "error", result
+        assert result.get("errorCode") in codes, result
+        assert result["error"] and "Traceback" not in result["error"], result
+    assert "moderat" in results["google"]["error"].lower(), results["google"]
+    # Finished within its own deadline, not by /status giving up on it.
+    assert epoch(record["updatedAt"]) <= record["deadline"], record
+    assert "stopped" not in " ".join(r.get("error") or "" for r in record["results"])
+
+
+def test_a_worker_killed_mid_job_is_reported_failed_and_lands_in_the_dlq(
+    stack: LocalStack,
+) -> None:
+    # GIVEN a job whose BFL model hangs while the five others finish
+    stack.control("DELETE", "/_control/faults")
+    stack.control("POST", "/_control/faults", {"provider": "bfl", "mode": "hang"})
+    sqs = stack.client("sqs")
+    dlq = stack.outputs["DeadLetterQueueUrl"]
+    reply = stack.call("POST", "/generate", {"prompt": "a lantern in the fog"})
+    assert reply.status == 202, reply
+    job_id = reply.json()["jobId"]
+
+    # WHEN every attempt (Lambda's first try and its two retries) is killed mid-job
+    killed_runs: list[str] = []
+    give_up = time.monotonic() + 60
+    while len(killed_runs) < 3 and time.monotonic() < give_up:
+        record = stack.call("GET", f"/status/{job_id}").json()
+        assert record["status"] not in {"completed", "partial", "failed"}, record
+        started = record.get("startedAt")
+        others_done = all(
+            r["status"] == "completed" for p, r in by_provider(record).items() if p != "bfl"
+        )
+        if started and started not in killed_runs and others_done:
+            for pid in stack.worker_pids():
+                os.kill(pid, signal.SIGKILL)  # as an out-of-memory kill would
+            killed_runs.append(started)
+        time.sleep(0.1)
+    stack.control("DELETE", "/_control/faults")
+    assert len(killed_runs) == 3, f"the job was run {len(killed_runs)} times, not 3"
+
+    # THEN the failed invocation is in the dead-letter queue
+    message = None
+    for _ in range(15):  # bounded: 15 long polls of at most 2 s
+        got = sqs.receive_message(
+            QueueUrl=dlq, WaitTimeSeconds=2, MessageAttributeNames=["All"], MaxNumberOfMessages=10
+        )
+        found = [m for m in got.get("Messages", []) if job_id in m["Body"]]
+        if found:
+            message = found[0]
+            break
+    assert message is not None, "the killed job's invocation never reached the DLQ"
+    assert "ErrorMessage" in message.get("MessageAttributes", {}), message
+
+    # AND once its deadline passes, /status reports it over, keeping the models that finished
+    record = stack.wait_terminal(job_id, within_s=40)
+    assert record["status"] == "partial", record  # DESIGN.md: some models succeeded
+    results = by_provider(record)
+    assert results["bfl"]["status"] == "error" and "stopped" in results["bfl"]["error"]
+    assert all(r["status"] == "completed" for p, r in results.items() if p != "bfl"), results
+
+
+def test_zz_stops_on_sigint_and_leaves_no_worker(stack: LocalStack) -> None:
+    assert stack.stop() == 0, stack.tail()
+    assert stack.worker_pids() == []
