@@ -9,8 +9,6 @@ import io
 import re
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
 # Pillow format -> (extension, Content-Type). Anything else is refused (e.g. SVG, PDF).
 FORMATS = {
     "PNG": ("png", "image/png"),
@@ -31,6 +29,8 @@ def inspect(data: bytes) -> tuple[str, str]:
         raise NotAnImage("the provider returned no image data")
     if len(data) > MAX_IMAGE_BYTES:
         raise NotAnImage(f"the image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB")
+    from PIL import Image, UnidentifiedImageError  # deferred: not needed for API requests
+
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt = img.format or ""

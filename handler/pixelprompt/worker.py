@@ -17,6 +17,7 @@ from pixelprompt import aws, images, jobs, log, s3json
 from pixelprompt.backends import Providers
 from pixelprompt.config import Config, ModelSlot
 from pixelprompt.providers.base import GenerationRequest, ProviderError
+from pixelprompt.recorder import Recorder
 
 EVENT_KEY = "pixelprompt"
 RUN_JOB = "run-job"
@@ -51,6 +52,7 @@ class JobRun:
         self.providers = providers
         self.s3 = aws.s3()
         self.results: dict[int, dict[str, Any]] = {}
+        self.recorder = Recorder(self.s3, cfg.bucket, self.job_id)
         self.lock = threading.Lock()
         params = record.get("parameters", {})
         self.request = GenerationRequest(
@@ -75,6 +77,7 @@ class JobRun:
             )
             for slot in self.slots
         ]
+        self.recorder.start()
         for t in threads:
             t.start()
         for t in threads:
@@ -94,9 +97,10 @@ class JobRun:
         with self.lock:
             self.results[slot.index] = result
         try:
-            jobs.record_result(self.s3, self.cfg.bucket, self.job_id, result)
-        except Exception:  # _finalise writes it again
-            _log.exception("could not record result", extra={"fields": {"model": slot.name}})
+            jobs.save_result(self.s3, self.cfg.bucket, self.job_id, result)
+        except Exception:  # the record is what /status reads; this object is the audit trail
+            _log.exception("could not save result", extra={"fields": {"model": slot.name}})
+        self.recorder.add(result)
         log.event(_log, logging.INFO, "model finished", model=slot.name, **_summary(result))
 
     def _generate(self, slot: ModelSlot, deadline: float) -> dict[str, Any]:
@@ -115,17 +119,15 @@ class JobRun:
 
     def _finalise(self) -> None:
         """One last merge of everything held in memory; unfinished models are marked as errors."""
+        self.recorder.close(timeout=JOIN_GRACE_S)
         with self.lock:
             held = list(self.results.values())
         now = time.time()
+        reason = "the model did not answer before the job's deadline"
 
         def change(doc: dict[str, Any]) -> dict[str, Any] | None:
-            changed = False
-            for result in held:
-                changed = jobs.merge(doc, result, now) is not None or changed
-            reason = "the model did not answer before the job's deadline"
-            changed = jobs.fail_unfinished(doc, reason, now) is not None or changed
-            return doc if changed else None
+            merged = jobs.merge_all(doc, held, now) is not None
+            return doc if jobs.fail_unfinished(doc, reason, now) is not None or merged else None
 
         doc = jobs.update(self.s3, self.cfg.bucket, self.job_id, change)
         log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))

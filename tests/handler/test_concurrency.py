@@ -161,18 +161,55 @@ def test_stale_etag_is_refused_by_s3(s3):
     assert s3json.read(s3, BUCKET, "jobs/x/status.json")[0] == {"v": 2}
 
 
-def test_per_thread_merges_alone_lose_nothing(
+def test_recorder_merges_alone_lose_nothing(
     s3, set_env, generate_job, run_worker, get_status, fake_providers, monkeypatch
 ):
     # GIVEN 20 simultaneous results and no final safety-net merge
     from pixelprompt import worker
 
-    monkeypatch.setattr(worker.JobRun, "_finalise", lambda self: None)
+    monkeypatch.setattr(worker.JobRun, "_finalise", lambda self: self.recorder.close(5))
     set_env(**model_env(TWENTY))
     fake_providers.barrier = threading.Barrier(20)
     job_id, payload = generate_job()
     # WHEN the worker runs
     run_worker(payload)
-    # THEN the threads' own conditional merges recorded all 20
+    # THEN the recorder's conditional merges recorded all 20
     _, body = get_status(job_id)
     assert (body["status"], body["completedModels"]) == ("completed", 20)
+
+
+def test_recorder_writes_results_that_arrive_together_at_once(s3, generate_job):
+    # GIVEN three results queued before the recorder gets to run
+    from pixelprompt import jobs
+    from pixelprompt.recorder import Recorder
+
+    job_id, _ = generate_job()
+    recorder = Recorder(s3, BUCKET, job_id)
+    for index in (1, 2, 3):
+        recorder.add({"index": index, "status": "completed", "imageKey": f"images/g/{index}.png"})
+    # WHEN it runs and closes
+    recorder.start().close(5)
+    # THEN one conditional write recorded all three
+    assert recorder.writes == 1
+    assert jobs.read(s3, BUCKET, job_id)["status"] == "completed"
+
+
+def test_merge_keeps_a_writer_from_another_invocation(s3, generate_job):
+    # GIVEN a record another writer changed after our recorder started
+    from pixelprompt import jobs
+    from pixelprompt.recorder import Recorder
+
+    job_id, _ = generate_job()
+    recorder = Recorder(s3, BUCKET, job_id).start()
+    jobs.update(
+        s3,
+        BUCKET,
+        job_id,
+        lambda d: jobs.merge(d, {"index": 1, "status": "error", "error": "x"}, 0),
+    )
+    # WHEN our recorder merges its own results
+    recorder.add({"index": 2, "status": "completed", "imageKey": "images/g/2.png"})
+    recorder.close(5)
+    # THEN both writers' results are in the record
+    record = jobs.read(s3, BUCKET, job_id)
+    assert [r["status"] for r in record["results"]] == ["error", "completed", "pending"]
