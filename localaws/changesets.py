@@ -193,11 +193,11 @@ def _create_change_set(
             tags=tags,
             role_arn=role_arn,
         )
-    if any(
-        cs.change_set_name == change_set_name and cs.stack_id == stack.stack_id
-        for cs in self.change_sets.values()
-    ):
-        raise AlreadyExistsException(f"ChangeSet {change_set_name} already exists")
+    for cs_id, cs in list(self.change_sets.items()):
+        if cs.change_set_name == change_set_name and cs.stack_id == stack.stack_id:
+            if cs.execution_status not in ("EXECUTE_COMPLETE", "EXECUTE_FAILED"):
+                raise AlreadyExistsException(f"ChangeSet {change_set_name} already exists")
+            del self.change_sets[cs_id]  # an executed one only documents history
 
     template_dict = Stack.parse_template(template)
     _validate(self, stack, template_dict, parameters)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 
-from localaws import changesets, events, invoke
+from localaws import changesets, events, invoke, s3policy
 
 _lock = threading.Lock()
 _installed = False
 
 
 def install() -> None:
-    """Idempotent. Resource models, change-set behaviour, stack events and the invoke hook."""
+    """Idempotent: resource models, change sets, stack events, invoke hook, bucket policies."""
     global _installed
     with _lock:
         if _installed:
@@ -22,4 +22,5 @@ def install() -> None:
         changesets.install()
         events.install()
         invoke.install()
+        s3policy.install()
         _installed = True

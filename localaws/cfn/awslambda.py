@@ -48,6 +48,18 @@ def _backend(account_id: str, region_name: str) -> LambdaBackend:
     return get_backend(account_id, region_name)
 
 
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def _environment(props: dict[str, Any]) -> dict[str, Any]:
+    """Lambda's variables are strings; a Ref to a Number parameter resolves to an int in moto."""
+    variables = (props.get("Environment") or {}).get("Variables") or {}
+    return {"Variables": {k: _text(v) for k, v in variables.items()}}
+
+
 def _check_code_location(code: dict[str, Any], account_id: str, region_name: str) -> None:
     """Lambda refuses code it cannot fetch; moto would deploy an empty function instead."""
     if "S3Bucket" not in code:
@@ -104,6 +116,7 @@ class FunctionResource(CloudFormationModel):
         if "KmsKeyArn" in spec:
             spec["KMSKeyArn"] = spec.pop("KmsKeyArn")
         spec["FunctionName"] = resource_name
+        spec["Environment"] = _environment(props)
         spec["Code"] = _code(props["Code"], account_id, region_name)
         spec["Tags"] = tag_dict(props.get("Tags"))
         return _backend(account_id, region_name).create_function(spec)
@@ -128,9 +141,9 @@ class FunctionResource(CloudFormationModel):
             return new
         code = _code(props["Code"], account_id, region_name)  # fail before changing anything
         fn = original_resource
-        fn.update_configuration(props)
+        fn.update_configuration({**props, "Environment": _environment(props)})
         # What update_configuration leaves alone: removals, and properties it does not know.
-        fn.environment_vars = (props.get("Environment") or {}).get("Variables", {})
+        fn.environment_vars = _environment(props)["Variables"]
         fn.dead_letter_config = props.get("DeadLetterConfig")
         fn.reserved_concurrency = props.get("ReservedConcurrentExecutions")
         fn.tags = tag_dict(props.get("Tags"))

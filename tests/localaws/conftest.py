@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,8 +31,6 @@ def client(local_aws: LocalAws) -> Callable[[str], Any]:
     return make
 
 
-def lambda_zip(source: str = "def lambda_handler(event, context):\n    return event\n") -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("lambda_function.py", source)
-    return buf.getvalue()
+@pytest.fixture(scope="module")
+def cfn(client: Callable[[str], Any]) -> Any:
+    return client("cloudformation")

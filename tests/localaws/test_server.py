@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 import localaws
 from localaws import LocalAws
-from tests.localaws.conftest import lambda_zip
+from tests.localaws.helpers import lambda_zip
 
 ROLE_POLICY = json.dumps(
     {
