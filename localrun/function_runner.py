@@ -253,7 +253,8 @@ class FunctionRunner:
 
     def _environment(self, config: dict[str, Any], code_dir: str) -> dict[str, str]:
         env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
-        env.update((config.get("Environment") or {}).get("Variables") or {})
+        variables = (config.get("Environment") or {}).get("Variables") or {}
+        env.update((str(k), str(v)) for k, v in variables.items())  # Lambda's values are strings
         name = config["FunctionName"]
         runtime = config.get("Runtime") or "python3.12"
         # Lambda's reserved variables, which a function's configuration cannot override.
