@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from pixelprompt.providers import transport
+from pixelprompt.providers import ProviderError, transport
 from pixelprompt.providers.images import sniff
 from pixelprompt.providers.transport import Caller, parse_retry_after, scrub
+
+from simulator import ProviderSimulator
+from tests.providers.helpers import CASES, run
 
 
 @pytest.mark.parametrize(("value", "expected"), [("3", 3.0), ("0.5", 0.5), (" 7 ", 7.0)])
@@ -40,8 +48,6 @@ def test_the_key_is_scrubbed_from_provider_messages() -> None:
 
 
 def test_each_thread_gets_its_own_session() -> None:
-    import threading
-
     sessions = []
     thread = threading.Thread(target=lambda: sessions.append(transport.session()))
     thread.start()
@@ -61,3 +67,46 @@ def test_each_thread_gets_its_own_session() -> None:
 )
 def test_image_types_are_recognised_by_their_bytes(data: bytes, kind: str | None) -> None:
     assert sniff(data) == kind
+
+
+@pytest.fixture(params=[0.05, 30.0], ids=["trickle", "stall"])
+def trickler(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A loopback server that promises 1000 bytes and sends one every `param` seconds."""
+    pause = request.param
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5)
+    stop = threading.Event()
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+                for _ in range(1000):
+                    if stop.wait(pause):
+                        break
+                    connection.sendall(b"x")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
+    stop.set()
+    listener.close()
+    thread.join(timeout=5)
+
+
+def test_a_body_that_trickles_or_stalls_past_the_deadline_times_out(trickler: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as caught:
+        transport.send("GET", trickler, who=Caller("BFL"), deadline=started + 0.5, attempts=1)
+    assert caught.value.code == ProviderError.TIMEOUT
+    assert time.monotonic() - started < 0.8
+
+
+def test_a_runaway_body_is_cut_off(sim: ProviderSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "MAX_BODY", 1000)
+    with pytest.raises(ProviderError) as caught:
+        run(CASES["openai"])
+    assert caught.value.code == ProviderError.BAD_RESPONSE
+    assert "more than" in caught.value.message

@@ -22,6 +22,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
 
 from .base import ProviderError
 
@@ -32,6 +33,8 @@ CONNECT_TIMEOUT = 5.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 20.0
 POOL_SIZE = 32  # one session per worker thread, and up to 20 threads in a job
+CHUNK = 64 * 1024
+MAX_BODY = 64 * 2**20  # no real image answer comes near this; a runaway body stops here
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 529})
 
 _local = threading.local()
@@ -81,8 +84,13 @@ def send(
             raise last if last and last.code != ProviderError.TIMEOUT else timed_out(who, started)
         try:
             response = session().request(
-                method, url, timeout=(min(CONNECT_TIMEOUT, remaining), remaining), **kwargs
+                method,
+                url,
+                timeout=(min(CONNECT_TIMEOUT, remaining), remaining),
+                stream=True,
+                **kwargs,
             )
+            read_body(response, deadline, who)
         except requests.Timeout:
             last = timed_out(who, started)
             last.retryable = True
@@ -137,6 +145,7 @@ def out_of_time(last: ProviderError, who: Caller, started: float, delay: float) 
             f"rate limited by {who.name}: it asked to retry after {seconds(delay)}, "
             "which is past this model's time limit",
             code=ProviderError.RATE_LIMITED,
+            retry_after=last.retry_after,
         )
     return ProviderError(
         f"{last.message}; no time left to retry", code=last.code, retry_after=last.retry_after
@@ -148,7 +157,57 @@ def exhausted(last: ProviderError, who: Caller, attempts: int) -> ProviderError:
         message = f"rate limited by {who.name} after {attempts} attempts"
     else:
         message = f"{last.message} (after {attempts} attempts)"
-    return ProviderError(message, code=last.code)
+    return ProviderError(message, code=last.code, retry_after=last.retry_after)
+
+
+def read_body(response: requests.Response, deadline: float, who: Caller) -> None:
+    """Read the whole body before the deadline.
+
+    requests' read timeout bounds each socket read, not the total, so a provider trickling
+    bytes could hold the model past its deadline: read in pieces as they arrive (read1) and
+    shrink the socket's timeout to the time left before each piece.
+    """
+    raw = response.raw
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise requests.Timeout("the body did not arrive before the deadline")
+            _limit_socket(raw, remaining)
+            chunk = _read_piece(raw)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise ProviderError(
+                    f"{who.name} returned more than {MAX_BODY // 2**20} MB",
+                    code=ProviderError.BAD_RESPONSE,
+                )
+            chunks.append(chunk)
+    except (ReadTimeoutError, TimeoutError) as exc:
+        raise requests.Timeout(str(exc)) from None
+    except (ProtocolError, DecodeError, OSError) as exc:
+        raise requests.ConnectionError(str(exc)) from None
+    finally:
+        response.close()
+    # requests keeps a read body in _content; setting it makes .content/.json()/.text work
+    # exactly as for a response that was not streamed.
+    response._content = b"".join(chunks)
+
+
+def _read_piece(raw: Any) -> bytes:
+    read1 = getattr(raw, "read1", None)  # urllib3 >= 2.3: returns what has arrived
+    if read1 is not None:
+        return read1(CHUNK, decode_content=True)
+    return raw.read(CHUNK, decode_content=True)
+
+
+def _limit_socket(raw: Any, seconds: float) -> None:
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(seconds)
 
 
 def response_error(
