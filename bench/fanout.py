@@ -101,7 +101,6 @@ def _job_seconds(models: int, sim_env: dict[str, str]) -> float:
 
 
 def measure() -> tuple[float, float]:
-    sys.path[:0] = [str(ROOT), str(ROOT / "handler")]
     import boto3
     from moto import mock_aws
     from pixelprompt import aws
@@ -125,7 +124,10 @@ def measure() -> tuple[float, float]:
 
 
 def run() -> list[tuple[str, str]]:
-    quiet = logging.getLogger("pixelprompt")
+    sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "handler")) if p not in sys.path]
+    from pixelprompt import log  # configures the package logger, so set its level after this
+
+    quiet = logging.getLogger(log.__name__.rpartition(".")[0])
     level = quiet.level
     quiet.setLevel(logging.WARNING)  # the handler's JSON request logs would bury the table
     try:
