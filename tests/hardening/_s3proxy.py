@@ -31,11 +31,16 @@ class Stats:
     forwarded: int = 0
     injected: dict[str, int] = field(default_factory=dict)
     retried: int = 0  # requests that arrived with attempt >= 2
+    calls: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class ThrottlingS3:
-    """`every`-th first attempt gets a fault (cycling through FAULTS); the rest pass through."""
+    """`every`-th first attempt gets a fault (cycling through FAULTS); the rest pass through.
+
+    `every=0` injects nothing: the front then only counts (`calls`: method and path?query of
+    every request, in order), which is how the benchmark sees what one API call costs in S3.
+    """
 
     def __init__(self, upstream: str, every: int = 2) -> None:
         target = urlsplit(upstream)
@@ -71,7 +76,7 @@ class ThrottlingS3:
             if attempt > 1:
                 self.stats.retried += 1
                 return None
-            if next(self._counter) % self.every:
+            if not self.every or next(self._counter) % self.every:
                 return None
             fault = next(self._kinds)
             self.stats.injected[fault[1]] = self.stats.injected.get(fault[1], 0) + 1
@@ -108,6 +113,8 @@ class ThrottlingS3:
 
             def _any(self) -> None:
                 body = self._body()
+                with proxy.stats.lock:
+                    proxy.stats.calls.append((self.command, self.path))
                 fault = proxy._fault_for(self.headers.get("amz-sdk-request", ""))
                 if fault is not None:
                     status, code, message = fault
