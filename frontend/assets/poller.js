@@ -107,7 +107,7 @@ export function pollJob(api, jobId, options) {
     if (doc.visibilityState === "hidden") {
       clearTimeout(timer);
       if (inFlight) inFlight.abort();
-    } else {
+    } else if (!inFlight) {
       // Back on screen: look at once, then back off from the start again.
       delay = initialDelay;
       schedule(0);

@@ -404,3 +404,32 @@ def test_dark_colour_scheme_and_the_viewer_fit_the_screen(
     viewport = page.viewport_size
     assert box["width"] <= viewport["width"] and box["height"] <= viewport["height"]
     page.screenshot(path=str(screenshot_dir / "viewer.png"))
+
+
+def test_module_helpers_parse_retry_after_and_count_progress(page: Any, site: StaticSite) -> None:
+    open_page(page, site)
+    got = page.evaluate(
+        """async () => {
+            const api = await import('./assets/api.js');
+            const grid = await import('./assets/grid.js');
+            const now = Date.parse('Wed, 25 Nov 2026 20:00:00 GMT');
+            const err = new api.ApiError('Slow down', {status: 429, retryAfter: 7});
+            return {
+                seconds: api.parseRetryAfter('12'),
+                date: api.parseRetryAfter('Wed, 25 Nov 2026 20:01:30 GMT', now),
+                past: api.parseRetryAfter('Wed, 25 Nov 2026 19:00:00 GMT', now),
+                junk: api.parseRetryAfter('soon'),
+                text: api.describeError(err),
+                uuid: api.uuid(),
+                progress: grid.progressOf({totalModels: 3, results: [
+                    {status: 'completed'}, {status: 'error'}, {status: 'in_progress'}]}),
+                minutes: grid.formatDuration(75),
+            };
+        }"""
+    )
+    assert got["seconds"] == 12 and got["date"] == 90 and got["past"] == 0
+    assert got["junk"] is None
+    assert got["text"] == "Slow down. Try again in 7 s."
+    assert UUID.match(got["uuid"])
+    assert got["progress"] == {"total": 3, "done": 2, "succeeded": 1, "failed": 1}
+    assert got["minutes"] == "1 min 15 s"
