@@ -15,7 +15,7 @@ import base64
 import hashlib
 import json
 import mimetypes
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,14 +156,7 @@ def upload_site(
     longer has are deleted (that prefix holds nothing but the page). `ui`, when given,
     gets one `step` line.
     """
-    # Until deployer/pipeline.py passes the documented arguments it calls
-    # upload_site(s3, bucket, frontend_dir, outputs, ui); take the endpoint from the outputs.
-    if isinstance(api_endpoint, Path) and isinstance(frontend_dir, Mapping):
-        outputs: Mapping[str, str] = frontend_dir
-        frontend_dir = api_endpoint
-        api_endpoint = outputs.get("LocalApiEndpoint") or outputs.get("ApiEndpoint", "")
-
-    files = site_files(Path(frontend_dir), str(api_endpoint), models)
+    files = site_files(Path(frontend_dir), api_endpoint, models)
     written: list[str] = []
     try:
         for f in files:
@@ -193,6 +186,6 @@ def upload_site(
         ui.step(
             f"Web page: {len(written)} of {len(files)} files uploaded to s3://{bucket}"
             + (f", {len(removed)} stale removed" if removed else "")
-            + f" (API {str(api_endpoint).rstrip('/')})"
+            + f" (API {api_endpoint.rstrip('/')})"
         )
     return written
