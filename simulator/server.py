@@ -171,7 +171,11 @@ class _Handler(BaseHTTPRequestHandler):
         exchange = self._exchange()
         if exchange is None:
             return
-        reply = dispatch(self.server.state, exchange)
+        try:
+            reply = dispatch(self.server.state, exchange)
+        except Exception:  # a simulator bug must answer 500, not drop the connection silently
+            log.exception("simulator failed on %s %s", exchange.method, exchange.path)
+            reply = Reply(500, b'{"error": "the provider simulator failed; see its log"}')
         self._send(reply)
 
     def _exchange(self) -> Exchange | None:

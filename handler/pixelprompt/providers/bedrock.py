@@ -205,12 +205,17 @@ def botocore_error(exc: Any, started: float) -> ProviderError:
         NoCredentialsError,
         NoRegionError,
         ReadTimeoutError,
+        ResponseParserError,
     )
 
     if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
         elapsed = seconds(time.monotonic() - started)
         return ProviderError(
             f"Amazon Bedrock timed out after {elapsed}", code=ProviderError.TIMEOUT, retryable=True
+        )
+    if isinstance(exc, ResponseParserError):
+        return ProviderError(
+            "Amazon Bedrock returned a malformed response", code=ProviderError.BAD_RESPONSE
         )
     if isinstance(exc, EndpointConnectionError):
         return ProviderError("could not connect to Amazon Bedrock", retryable=True)
