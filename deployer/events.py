@@ -151,7 +151,7 @@ def _styled(status: str) -> str:
 class Watcher:
     """Waits for a stack operation to settle while showing its events."""
 
-    def __init__(self, cf: Any, ui: UI, sleep: Sleep = time.sleep, max_interval: float = 5.0):
+    def __init__(self, cf: Any, ui: UI, sleep: Sleep = time.sleep, max_interval: float = 3.0):
         self._cf = cf
         self._ui = ui
         self._sleep = sleep
@@ -181,11 +181,11 @@ class Watcher:
     def _loop(
         self, stack_id: str, feed: EventFeed, show: Callable[[list[StackEvent]], None]
     ) -> StackInfo | None:
-        interval = 0.25
+        interval = 0.1  # quick at first (a local AWS settles in well under a second)
         while True:
             info = describe(self._cf, stack_id)
             show(feed.poll())
             if info is None or info.state is not State.IN_PROGRESS:
                 return info
             self._sleep(interval)
-            interval = min(interval * 2, self._max_interval)
+            interval = min(interval * 1.5, self._max_interval)

@@ -71,15 +71,9 @@ class Deployer:
         self.models = prepared.params.model_names()
         account = self.factory.account_id()
         info = self.settle(request.stack_name)
-        bucket = ensure_bucket(
-            self.factory.client("s3"),
-            request.artifacts_bucket or default_bucket_name(account, self.factory.region),
-            self.factory.region,
-            self.ui,
-            tls_only=not (self.factory.endpoint_url or "").startswith("http://"),
-        )
+        bucket_name = request.artifacts_bucket or default_bucket_name(account, self.factory.region)
         code_key = f"{CODE_PREFIX}{prepared.package.sha256}.zip"
-        values = prepared.params.with_values(CodeBucket=bucket.name, CodeKey=code_key)
+        values = prepared.params.with_values(CodeBucket=bucket_name, CodeKey=code_key)
         body = with_secrets_digest(prepared.template, request.stack_name, values.secrets())
         if info and not request.force and self.identical(info, body, values, prepared):
             self.ui.success(
@@ -87,6 +81,13 @@ class Deployer:
                 "and parameters."
             )
             return self._finish("unchanged", info)
+        bucket = ensure_bucket(
+            self.factory.client("s3"),
+            bucket_name,
+            self.factory.region,
+            self.ui,
+            tls_only=not (self.factory.endpoint_url or "").startswith("http://"),
+        )
         if bucket.upload_file(prepared.package.path, code_key):
             self.ui.step(f"Uploaded the code to s3://{bucket.name}/{code_key}")
         else:
