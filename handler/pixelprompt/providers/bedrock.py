@@ -205,8 +205,8 @@ def botocore_error(exc: Any, started: float) -> ProviderError:
         NoCredentialsError,
         NoRegionError,
         ReadTimeoutError,
-        ResponseParserError,
     )
+    from botocore.parsers import ResponseParserError
 
     if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
         elapsed = seconds(time.monotonic() - started)
