@@ -61,13 +61,64 @@ class InvalidChangeSetStatus(CloudFormationError):
 # --- planning ------------------------------------------------------------------------------------
 
 
+def active_resources(
+    template: dict[str, Any],
+    parameters: dict[str, Any],
+    stack: Stack | parsing.ResourceMap,
+    account_id: str,
+    region_name: str,
+    exports: dict[str, Any] | None,
+) -> set[str]:
+    """Resources of ``template`` whose Condition holds with ``parameters``; validates both."""
+    if isinstance(stack, Stack):
+        stack_id, stack_name = stack.stack_id, stack.name
+    else:
+        stack_id, stack_name = stack.stack_id, str(stack["AWS::StackName"])
+    loaded = parsing.ResourceMap(
+        stack_id,
+        stack_name,
+        parameters,
+        {},
+        region_name=region_name,
+        account_id=account_id,
+        template=template,
+        cross_stack_resources=exports,
+    )
+    loaded.load()
+    return {
+        name
+        for name, resource in (template.get("Resources") or {}).items()
+        if "Condition" not in resource or loaded.lazy_condition_map[resource["Condition"]]
+    }
+
+
+def _existing(resource_map: parsing.ResourceMap) -> set[str]:
+    parsed = resource_map._parsed_resources
+    return {n for n in resource_map._resource_json_map if parsed.get(n) is not None}
+
+
 def _build_resource_diff(
     self: parsing.ResourceMap,
     other_template: dict[str, Any],
     parameters: dict[str, Any] | None = None,
 ) -> dict[str, list[str]]:
     new_parameters = self.input_parameters if parameters is None else parameters
-    changes = plan(self._template, self.input_parameters, other_template, new_parameters)
+    new_active = active_resources(
+        other_template,
+        new_parameters,
+        self,
+        self._account_id,
+        self._region_name,
+        self.cross_stack_resources,
+    )
+    changes = plan(
+        self._template,
+        self.input_parameters,
+        other_template,
+        new_parameters,
+        old_active=_existing(self),
+        new_active=new_active,
+    )
     diff: dict[str, list[str]] = {"Add": [], "Modify": [], "Remove": []}
     for change in changes:
         diff[change.action].append(change.logical_id)
@@ -78,8 +129,24 @@ def _change_set_diff(self: ChangeSet) -> list[Change]:
     stack = self.stack
     deployed = stack.template_dict if stack.status != "REVIEW_IN_PROGRESS" else {}
     parsed = stack.resource_map._parsed_resources
+    new_active = active_resources(
+        self.template_dict,
+        self.parameters,
+        stack,
+        stack.account_id,
+        stack.region_name,
+        stack.cross_stack_resources,
+    )
+    planned_changes = plan(
+        deployed,
+        stack.parameters or {},
+        self.template_dict,
+        self.parameters,
+        old_active=_existing(stack.resource_map),
+        new_active=new_active,
+    )
     out = []
-    for planned in plan(deployed, stack.parameters or {}, self.template_dict, self.parameters):
+    for planned in planned_changes:
         change = Change(planned.action, planned.logical_id, planned.resource_type)
         current = parsed.get(planned.logical_id) if planned.action != "Add" else None
         change.physical_resource_id = getattr(current, "physical_resource_id", None)  # type: ignore[attr-defined]
@@ -133,16 +200,9 @@ def _validate(
             message=f"Template format error: Unrecognized resource types: [{', '.join(unknown)}]"
             " (not emulated by localaws)"
         )
-    parsing.ResourceMap(
-        stack.stack_id,
-        stack.name,
-        params,
-        {},
-        region_name=backend.region_name,
-        account_id=backend.account_id,
-        template=template,
-        cross_stack_resources=backend.exports,
-    ).load()
+    active_resources(
+        template, params, stack, backend.account_id, backend.region_name, backend.exports
+    )
 
 
 def _create_change_set(
@@ -350,14 +410,14 @@ def _execute_update(backend: CloudFormationBackend, stack: Stack, change_set: Ch
     stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
     stack.status = "UPDATE_IN_PROGRESS"
     try:
-        stack.resource_map.update(change_set.template_dict, change_set.parameters)
+        _update_resources(stack.resource_map, change_set.template_dict, change_set.parameters)
         _adopt(stack, change_set)
         _refresh_exports(backend, stack)
     except Exception as exc:
         summary = events.record_failures() or _message(exc)
         _fail(stack, "UPDATE_ROLLBACK_IN_PROGRESS", summary)
         try:
-            stack.resource_map.update(previous_template, previous_parameters)
+            _update_resources(stack.resource_map, previous_template, previous_parameters)
             stack.output_map = stack._create_output_map()
         except Exception as rollback:
             events.record_failures()
@@ -369,6 +429,25 @@ def _execute_update(backend: CloudFormationBackend, stack: Stack, change_set: Ch
     stack.status = "UPDATE_COMPLETE"
     stack._add_stack_event("UPDATE_COMPLETE")
     return True
+
+
+def _update_resources(
+    resource_map: parsing.ResourceMap, template: dict[str, Any], parameters: dict[str, Any]
+) -> None:
+    before = _existing(resource_map)
+    resource_map.update(template, parameters)
+    # moto keeps deleted resources (removed, or whose Condition turned false) in its map, so a
+    # later update would find them "existing" and never create them again.
+    after = active_resources(
+        template,
+        parameters,
+        resource_map,
+        resource_map._account_id,
+        resource_map._region_name,
+        resource_map.cross_stack_resources,
+    )
+    for name in before - after:
+        resource_map._parsed_resources.pop(name, None)
 
 
 def _execute_change_set(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from localaws import changesets, events, invoke, s3policy
+from localaws import changesets, conditions, events, invoke, s3policy
 
 _lock = threading.Lock()
 _installed = False
@@ -20,6 +20,7 @@ def install() -> None:
 
         cfn.register()
         changesets.install()
+        conditions.install()
         events.install()
         invoke.install()
         s3policy.install()

@@ -104,9 +104,21 @@ def plan(
     old_parameters: dict[str, Any],
     new_template: dict[str, Any],
     new_parameters: dict[str, Any],
+    old_active: set[str] | None = None,
+    new_active: set[str] | None = None,
 ) -> list[PlannedChange]:
-    old_resources: dict[str, Any] = old_template.get("Resources") or {}
-    new_resources: dict[str, Any] = new_template.get("Resources") or {}
+    """``old_active``: resources that exist now; ``new_active``: those whose Condition holds
+    after the change (``None``: all of them). A condition that flips adds or removes."""
+    old_resources: dict[str, Any] = {
+        k: v
+        for k, v in (old_template.get("Resources") or {}).items()
+        if old_active is None or k in old_active
+    }
+    new_resources: dict[str, Any] = {
+        k: v
+        for k, v in (new_template.get("Resources") or {}).items()
+        if new_active is None or k in new_active
+    }
     conditions = new_template.get("Conditions") or {}
     old_values = effective_parameters(old_template, old_parameters)
     new_values = effective_parameters(new_template, new_parameters)
