@@ -146,6 +146,9 @@ def run_job(
     """Handle the worker event; returns a small summary (the async caller ignores it)."""
     job_id = str(event.get("jobId", ""))
     log.set_correlation_id(str(event.get("correlationId") or job_id))
+    if not cfg.bucket:
+        log.event(_log, logging.ERROR, "S3_BUCKET is not set; cannot run the job", jobId=job_id)
+        return {"jobId": job_id, "status": "misconfigured"}
     s3 = aws.s3()
     try:
         record = jobs.read(s3, cfg.bucket, job_id)

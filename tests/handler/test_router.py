@@ -170,3 +170,36 @@ def test_storage_failure_is_503_without_traceback(s3, event, call, set_env):
     # THEN a 503 with a sentence, not a 500 or a stack trace
     assert (status, body["code"]) == (503, "SERVICE_UNAVAILABLE")
     assert "Traceback" not in json.dumps(body)
+
+
+def test_unexpected_bug_is_a_generic_500_logged_with_its_traceback(
+    s3, event, call, monkeypatch, capsys
+):
+    # GIVEN a route with a bug
+    def broken(*args, **kwargs):
+        raise KeyError("secret internals")
+
+    monkeypatch.setattr("pixelprompt.gallery.list_galleries", broken)
+    # WHEN it is called
+    status, body, _ = call(event("httpApiV2_galleryList.json"))
+    # THEN the client gets a plain sentence; the traceback goes only to the log
+    assert (status, body) == (
+        500,
+        {"error": "Something went wrong on our side.", "code": "INTERNAL_ERROR"},
+    )
+    logged = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x]
+    assert any("secret internals" in x.get("exception", "") for x in logged)
+
+
+def test_rate_limit_contention_that_never_settles_is_503_busy(
+    s3, dispatched, event, call, monkeypatch
+):
+    from pixelprompt import s3json
+
+    def always_lose(*args, **kwargs):
+        raise s3json.TooMuchContention("ratelimit/global.json")
+
+    monkeypatch.setattr(s3json, "update", always_lose)
+    status, body, headers = call(event("httpApiV2_generate.json"))
+    assert (status, body["code"], headers["Retry-After"]) == (503, "BUSY", "2")
+    assert dispatched == []

@@ -269,3 +269,9 @@ def test_key_label_names_the_slot_parameter(s3, set_env, generate_job, run_worke
         ("ok-three", "key-3", "Model3Key"),
         ("ok-two", "key-2", "Model2Key"),
     ]
+
+
+def test_worker_without_bucket_stops_cleanly(s3, set_env, run_worker):
+    set_env(S3_BUCKET=None)
+    out = run_worker({"pixelprompt": "run-job", "jobId": "8d0c5b38-3a47-4ab8-9fd4-30a6b0a9f2ee"})
+    assert out["status"] == "misconfigured"
