@@ -113,6 +113,7 @@ def _needs_local_credentials(endpoint: str | None, target: Target) -> bool:
     host = urlparse(endpoint).hostname or ""
     if host not in {"127.0.0.1", "localhost", "::1"}:
         return False
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # no 1 s wait for an EC2 role
     return boto3.Session().get_credentials() is None
 
 
