@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 from typing import Any
@@ -78,9 +79,23 @@ def _log_error(err: dict[str, Any]) -> None:
     print(f"[ERROR] {err['errorType']}: {err['errorMessage']}\n{trace}".rstrip(), flush=True)
 
 
+def _exit_with_parent() -> None:
+    """End this environment if the server dies without stopping it (e.g. SIGKILL): stdin EOF
+    only ends the loop between invocations, and a job may run for minutes."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 def main() -> int:
     global _current_request_id
     task_root, handler_spec = sys.argv[1], sys.argv[2]
+    _exit_with_parent()
     proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", closefd=False)  # noqa: SIM115

@@ -50,13 +50,15 @@ class ApiApp:
             max_workers=32, thread_name_prefix="api-invoke"
         )
 
-    def handle(self, request: HttpRequest, domain_name: str) -> HttpResponse:
+    def handle(
+        self, request: HttpRequest, domain_name: str, port: int | None = None
+    ) -> HttpResponse:
         api = self._api()
         lowered = {name.lower(): value for name, value in request.headers}
         if api.cors is not None and is_preflight(request.method, lowered):
             # API Gateway answers preflights itself, allowed or not; only the headers differ.
             return HttpResponse(204, api.cors.preflight(lowered))
-        response = self._route(api, request, domain_name)
+        response = self._route(api, request, domain_name, port)
         if api.cors is not None:
             # With CORS configured, API Gateway replaces the backend's CORS headers with its own.
             kept = [
@@ -65,7 +67,9 @@ class ApiApp:
             response = HttpResponse(response.status, kept + api.cors.actual(lowered), response.body)
         return response
 
-    def _route(self, api: ApiDefinition, request: HttpRequest, domain_name: str) -> HttpResponse:
+    def _route(
+        self, api: ApiDefinition, request: HttpRequest, domain_name: str, port: int | None
+    ) -> HttpResponse:
         match = select_route(api.routes, request.method, request.raw_path)
         if match is None:
             return json_message(404, "Not Found")
@@ -79,6 +83,7 @@ class ApiApp:
             api_id=api.api_id,
             domain_name=domain_name,
             account_id=api.account_id,
+            port=port,
         )
         request_id = event["requestContext"]["requestId"]
         timeout_s = self._timeout_override or route.timeout_ms / 1000

@@ -88,10 +88,21 @@ def build_event(
     account_id: str = "123456789012",
     request_id: str | None = None,
     now: float | None = None,
+    scheme: str = "http",
+    port: int | None = None,
 ) -> dict[str, Any]:
     """The event a Lambda proxy integration (payload 2.0) receives for this request."""
     now = time.time() if now is None else now
     headers, cookies = _join_headers(request.headers)
+    # Headers API Gateway adds on its way to the integration.
+    forwarded = headers.get("x-forwarded-for")
+    headers["x-forwarded-for"] = (
+        f"{forwarded}, {request.source_ip}" if forwarded else request.source_ip
+    )
+    headers["x-forwarded-proto"] = scheme
+    if port is not None:
+        headers["x-forwarded-port"] = str(port)
+    headers.setdefault("x-amzn-trace-id", _trace_id(now))
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
@@ -137,6 +148,10 @@ def build_event(
     else:
         event["isBase64Encoded"] = False
     return event
+
+
+def _trace_id(now: float) -> str:
+    return f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]}"
 
 
 def _request_id() -> str:

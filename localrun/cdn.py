@@ -64,7 +64,9 @@ class CdnApp:
         self.bucket = bucket
         self._root = default_root_object.lstrip("/")
 
-    def handle(self, request: HttpRequest, domain_name: str) -> HttpResponse:
+    def handle(
+        self, request: HttpRequest, domain_name: str, port: int | None = None
+    ) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return _method_not_allowed()
         key = unquote(request.raw_path.lstrip("/"))

@@ -300,7 +300,6 @@ class FunctionRunner:
             if current is not None and current.fingerprint == fingerprint:
                 return current
             config, code_dir = load_function(self._aws, self.function_name)
-            self._code_dirs.append(code_dir)
             deployment = Deployment(
                 generation=(current.generation + 1) if current else 1,
                 fingerprint=_fingerprint(config),
@@ -314,12 +313,14 @@ class FunctionRunner:
                 env=self._environment(config, code_dir),
                 dead_letter_arn=(config.get("DeadLetterConfig") or {}).get("TargetArn"),
             )
-            with self._cond:
+            with self._cond:  # together, so that a concurrent prune never sees a half state
+                self._code_dirs.append(code_dir)
                 self._deployment = deployment
                 stale = [w for w in self._idle if w.deployment.generation != deployment.generation]
                 self._idle = [w for w in self._idle if w not in stale]
             for worker in stale:
                 worker.stop()
+            self._prune_code_dirs()
             verb = "loaded" if current is None else "reloaded (new deployment)"
             self._sink.info(
                 "fn",
@@ -361,6 +362,16 @@ class FunctionRunner:
             for worker in stale:
                 worker.stop()
 
+    def _prune_code_dirs(self) -> None:
+        """Delete the code of deployments that no environment runs any more."""
+        with self._cond:
+            current = self._deployment.code_dir if self._deployment else None
+            in_use = {w.deployment.code_dir for w in [*self._idle, *self._busy]} | {current}
+            unused = [d for d in self._code_dirs if d not in in_use]
+            self._code_dirs = [d for d in self._code_dirs if d in in_use]
+        for code_dir in unused:
+            shutil.rmtree(code_dir, ignore_errors=True)
+
     def _release(self, worker: WorkerProcess, reusable: bool) -> None:
         with self._cond:
             self._busy.discard(worker)
@@ -377,6 +388,7 @@ class FunctionRunner:
             self._cond.notify()
         if not keep:
             worker.stop()
+            self._prune_code_dirs()
 
     def invoke(
         self, payload: bytes, *, request_id: str | None = None, wait_s: float = 900.0

@@ -20,7 +20,9 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # HTTP API's payload limit; the CDN takes no 
 
 
 class App(Protocol):
-    def handle(self, request: HttpRequest, domain_name: str) -> HttpResponse: ...
+    def handle(
+        self, request: HttpRequest, domain_name: str, port: int | None = None
+    ) -> HttpResponse: ...
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -69,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
             host = (self.headers.get("Host") or "127.0.0.1").split(":", 1)[0]
             try:
-                response = self.server.app.handle(request, host)
+                response = self.server.app.handle(request, host, self.server.server_address[1])
             except Exception as exc:  # our own bug must still answer, and be visible
                 self.server.sink.info(self.server.name, f"internal error: {exc!r}")
                 response = json_message(500, "Internal Server Error")

@@ -54,6 +54,9 @@ def test_event_has_the_documented_shape() -> None:
     # Names lower-cased, repeats comma-joined, cookies moved out of the headers.
     assert event["headers"]["x-correlation-id"] == "corr-1"
     assert event["headers"]["accept"] == "text/html,application/json"
+    assert event["headers"]["x-forwarded-for"] == "127.0.0.5"
+    assert event["headers"]["x-forwarded-proto"] == "http"
+    assert event["headers"]["x-amzn-trace-id"].startswith("Root=1-")
     assert "cookie" not in event["headers"]
     assert event["cookies"] == ["s=1", "t=2"]
     assert event["body"] == '{"prompt": "x"}'

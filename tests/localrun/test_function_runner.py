@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 
 import pytest
 
 from localrun.aws import LocalAwsClients
-from localrun.function_runner import FunctionNotFound, FunctionRegistry
+from localrun.function_runner import _WORKER_SCRIPT, FunctionNotFound, FunctionRegistry
 from tests.localrun.support import Deployed, ListSink
 
 
@@ -113,3 +116,48 @@ def test_stop_leaves_no_worker_process(fn: Deployed, aws: LocalAwsClients, sink)
     for pid in pids:
         with pytest.raises(OSError):
             os.kill(pid, 0)
+
+
+def _alive(pid: int) -> bool:
+    """Running, as opposed to gone or a zombie nobody reaped yet."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_busy_worker_exits_when_its_server_is_killed(tmp_path) -> None:
+    (tmp_path / "lambda_function.py").write_text(
+        "import time\n\ndef lambda_handler(event, context):\n    time.sleep(60)\n"
+    )
+    request = json.dumps(
+        {
+            "requestId": "r1",
+            "payload": "{}",
+            "functionName": "f",
+            "invokedFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "deadlineMs": 2**42,
+        }
+    )
+    # A stand-in server: starts a worker, hands it a long invocation, then is SIGKILLed.
+    script = (
+        "import subprocess, sys, time\n"
+        f"p = subprocess.Popen([sys.executable, {_WORKER_SCRIPT!r}, {str(tmp_path)!r}, "
+        "'lambda_function.lambda_handler'], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)\n"
+        f"p.stdin.write({(request + chr(10)).encode()!r}); p.stdin.flush()\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    pid = int(parent.stdout.readline())
+    time.sleep(0.5)
+    assert _alive(pid)
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid)
