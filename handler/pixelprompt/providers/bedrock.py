@@ -37,6 +37,7 @@ RETRYABLE = frozenset(
 
 _clients: dict[tuple[Any, ...], Any] = {}
 _clients_lock = threading.Lock()
+_session: Any = None
 
 
 def generate(
@@ -134,11 +135,11 @@ def call_with_retries(call: Any, model_id: str, deadline: float) -> dict[str, An
     started = time.monotonic()
     last: ProviderError | None = None
     for attempt in range(MAX_ATTEMPTS):
-        timeout = read_timeout(deadline - time.monotonic())
-        if timeout is None:
+        bedrock = fitted_client(deadline)
+        if bedrock is None:
             break
         try:
-            return call(client(timeout))
+            return call(bedrock)
         except ClientError as exc:
             last = client_error(exc, model_id)
         except BotoCoreError as exc:
@@ -161,6 +162,22 @@ def call_with_retries(call: Any, model_id: str, deadline: float) -> dict[str, An
             code=ProviderError.RATE_LIMITED,
         )
     raise last
+
+
+def fitted_client(deadline: float) -> Any | None:
+    """A client whose connect + read timeouts end before the deadline, or None if none fits.
+
+    Making the first client loads the service model (a few hundred ms), so the fit is checked
+    again once the client exists.
+    """
+    for _ in range(2):
+        budget = read_timeout(deadline - time.monotonic())
+        if budget is None:
+            return None
+        bedrock = client(budget)
+        if read_timeout(deadline - time.monotonic()) == budget:
+            return bedrock
+    return None
 
 
 def read_timeout(remaining: float) -> float | None:
@@ -230,25 +247,34 @@ def botocore_error(exc: Any, started: float) -> ProviderError:
 
 
 def client(timeout: float) -> Any:
-    """A cached bedrock-runtime client per (endpoint, region, read timeout); made lazily."""
+    """A cached bedrock-runtime client per (endpoint, region, timeout rung); made lazily, under
+    a lock because boto3 sessions are not thread-safe."""
     key = (
         os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME"),
         os.environ.get("AWS_ENDPOINT_URL"),
         os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
         timeout,
     )
-    with _clients_lock:  # client creation is not thread-safe
+    with _clients_lock:
         cached = _clients.get(key)
         if cached is None:
             import boto3
             from botocore.config import Config
 
+            connect = min(5.0, timeout / 4)  # connect + read together stay within the rung
             config = Config(
-                connect_timeout=min(5.0, timeout),
-                read_timeout=timeout,
+                connect_timeout=connect,
+                read_timeout=timeout - connect,
                 retries={"mode": "standard", "total_max_attempts": 1},
                 max_pool_connections=32,
             )
-            cached = boto3.session.Session().client("bedrock-runtime", config=config)
+            global _session
+            if _session is None:  # one session: its loader caches the service model
+                _session = boto3.session.Session()
+            # The key's endpoint and region, passed explicitly: the shared session must not
+            # keep the values it saw first.
+            cached = _session.client(
+                "bedrock-runtime", region_name=key[2], endpoint_url=key[0], config=config
+            )
             _clients[key] = cached
     return cached
