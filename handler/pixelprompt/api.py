@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any
 
@@ -33,7 +32,6 @@ from pixelprompt.router import Result, Router
 
 app = Router()
 _log = log.get_logger("api")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ENHANCE_SECONDS = 25.0  # API Gateway gives up after 30 s
 MAX_LOG_BYTES = 8 * 1024
 GALLERY_LIMIT = 50
@@ -103,7 +101,7 @@ def _abandon(s3: Any, bucket: str, job_id: str, ticket: ratelimit.Ticket, why: s
 @app.get("/status/{jobId}")
 def status(request: Request) -> Result:
     job_id = request.path_params["jobId"].lower()
-    if not _UUID.match(job_id):
+    if not jobs.is_job_id(job_id):
         raise BadRequest("The job id is not a valid UUID.", code="INVALID_JOB_ID")
     cfg = config.get()
     cfg.require_bucket()

@@ -23,6 +23,7 @@ A job whose deadline has passed while models are unfinished is *reported* failed
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -51,6 +52,14 @@ def status_key(job_id: str) -> str:
 
 def result_key(job_id: str, index: int) -> str:
     return f"jobs/{job_id}/results/{index:02d}.json"
+
+
+_JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_job_id(value: str) -> bool:
+    """A canonical lower-case UUID, the only form /generate hands out."""
+    return bool(_JOB_ID.match(value))
 
 
 def new_job_id() -> str:

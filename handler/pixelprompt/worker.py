@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from pixelprompt import aws, images, jobs, log, s3json
 from pixelprompt.backends import Providers
 from pixelprompt.config import Config, ModelSlot
@@ -114,7 +116,11 @@ class JobRun:
         except images.NotAnImage as exc:
             return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE"}
         key = images.image_key(self.record["galleryId"], self.slugs[slot.index], self.job_id, ext)
-        images.store(self.s3, self.cfg.bucket, key, image.data, content_type)
+        try:
+            images.store(self.s3, self.cfg.bucket, key, image.data, content_type)
+        except (ClientError, BotoCoreError):
+            _log.exception("could not store image", extra={"fields": {"model": slot.name}})
+            return {"status": "error", "error": "the image could not be stored"}
         return {"status": "completed", "provider": spec.provider, "imageKey": key, "error": None}
 
     def _finalise(self) -> None:
@@ -146,6 +152,9 @@ def run_job(
     """Handle the worker event; returns a small summary (the async caller ignores it)."""
     job_id = str(event.get("jobId", ""))
     log.set_correlation_id(str(event.get("correlationId") or job_id))
+    if not jobs.is_job_id(job_id):
+        log.event(_log, logging.ERROR, "worker event without a valid job id", jobId=job_id[:80])
+        return {"jobId": job_id[:80], "status": "missing"}
     if not cfg.bucket:
         log.event(_log, logging.ERROR, "S3_BUCKET is not set; cannot run the job", jobId=job_id)
         return {"jobId": job_id, "status": "misconfigured"}

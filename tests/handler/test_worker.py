@@ -275,3 +275,24 @@ def test_worker_without_bucket_stops_cleanly(s3, set_env, run_worker):
     set_env(S3_BUCKET=None)
     out = run_worker({"pixelprompt": "run-job", "jobId": "8d0c5b38-3a47-4ab8-9fd4-30a6b0a9f2ee"})
     assert out["status"] == "misconfigured"
+
+
+def test_worker_event_with_a_bad_job_id_is_ignored(s3, run_worker):
+    out = run_worker({"pixelprompt": "run-job", "jobId": "../../etc"})
+    assert out["status"] == "missing"
+
+
+def test_image_that_cannot_be_stored_is_that_models_error(
+    s3, generate_job, run_worker, get_status, monkeypatch
+):
+    from botocore.exceptions import ClientError
+
+    def refuse(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "PutObject")
+
+    monkeypatch.setattr("pixelprompt.images.store", refuse)
+    job_id, payload = generate_job()
+    run_worker(payload)
+    _, body = get_status(job_id)
+    assert body["status"] == "failed"
+    assert {r["error"] for r in body["results"]} == {"the image could not be stored"}
