@@ -85,7 +85,15 @@ def new_record(
     correlation_id: str,
 ) -> Doc:
     results = [
-        {"index": i, "model": name, "provider": provider, "status": "pending"}
+        {
+            "index": i,
+            "model": name,
+            "provider": provider,
+            "status": "pending",
+            "imageKey": None,
+            "duration": None,
+            "error": None,
+        }
         for i, name, provider in models
     ]
     doc = {
@@ -186,8 +194,8 @@ def view(doc: Doc, now: float, image_base_url: str) -> Doc:
         out["error"] = "The job ran out of time before every model finished."
         out["updatedAt"] = doc.get("updatedAt")
     for r in out["results"]:
-        if r.get("imageKey"):
-            r["imageUrl"] = f"{image_base_url}/{r['imageKey']}" if image_base_url else None
+        key = r.get("imageKey")
+        r["imageUrl"] = f"{image_base_url}/{key}" if key and image_base_url else None
     return out
 
 

@@ -43,6 +43,16 @@ def test_pending_status_has_the_contract_fields(s3, generate_job, get_status):
         assert field in body
     assert body["status"] == "pending"
     assert "correlationId" not in body
+    assert set(body["results"][0]) >= {
+        "index",
+        "model",
+        "provider",
+        "status",
+        "imageKey",
+        "imageUrl",
+        "duration",
+        "error",
+    }
 
 
 def test_status_costs_one_s3_read(s3, generate_job, get_status, monkeypatch):

@@ -83,7 +83,7 @@ def test_failed_model_has_no_image_url(s3, set_env, generate_job, run_worker, ge
     job_id, payload = generate_job()
     run_worker(payload)
     _, body = get_status(job_id)
-    assert "imageUrl" not in body["results"][0]
+    assert body["results"][0]["imageUrl"] is None
     assert body["results"][0]["status"] == "error"
 
 
