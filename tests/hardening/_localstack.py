@@ -37,14 +37,14 @@ FAKE_AWS = {
 def parameters(
     models: list[tuple[str, str]],
     *,
-    ip_limit: int = 0,
-    global_limit: int = 0,
+    ip_limit: int = 100_000,
+    global_limit: int = 100_000,
     whitelist: str = "",
     prompt_model: int = 1,
 ) -> dict[str, Any]:
     """A parameters file's content: `models` are (name, key) pairs in slot order."""
     params: dict[str, Any] = {
-        "Environment": "test",
+        "Environment": "dev",
         "ModelCount": len(models),
         "PromptModelIndex": prompt_model,
         "GlobalRateLimit": global_limit,
