@@ -66,10 +66,17 @@ def _error(exc: BaseException, error_type: str | None = None, skip: int = 0) -> 
     for _ in range(skip):  # drop this runtime's own frames, as Lambda's trace starts in the handler
         if tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
+    # Import machinery frames say nothing about the function's code.
+    frames = [
+        f
+        for f in traceback.extract_tb(tb)
+        if not f.filename.startswith("<frozen importlib")
+        and not f.filename.endswith(("importlib/__init__.py", "_worker.py"))
+    ]
     return {
         "errorMessage": str(exc),
         "errorType": error_type or type(exc).__name__,
-        "stackTrace": traceback.format_tb(tb),
+        "stackTrace": traceback.format_list(frames),
     }
 
 

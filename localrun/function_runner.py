@@ -201,16 +201,27 @@ class WorkerProcess:
             self._proc.kill()
         self._reap()
 
-    def stop(self) -> None:
-        """Close stdin so the worker leaves its loop; kill it if it does not exit promptly."""
+    def begin_stop(self) -> None:
+        """SIGTERM, as Lambda's shutdown phase sends; the interpreter's own teardown of a
+        warm environment (thread pools, connection pools) would take about a second."""
         if self._proc.poll() is None:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 if self._proc.stdin:
                     self._proc.stdin.close()
-                self._proc.wait(timeout=_STOP_GRACE_S)
-            except (subprocess.TimeoutExpired, OSError):
-                self._proc.kill()
+            with contextlib.suppress(OSError):
+                self._proc.terminate()
+
+    def finish_stop(self) -> None:
+        """Wait for the exit begun by begin_stop(); SIGKILL after a grace period."""
+        try:
+            self._proc.wait(timeout=_STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
         self._reap()
+
+    def stop(self) -> None:
+        self.begin_stop()
+        self.finish_stop()
 
     def _reap(self) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -465,8 +476,10 @@ class FunctionRunner:
             self._idle.clear()
             self._busy.clear()
             self._cond.notify_all()
+        for worker in workers:  # all at once: a stop must not take a second per worker
+            worker.begin_stop()
         for worker in workers:
-            worker.stop()
+            worker.finish_stop()
         for code_dir in self._code_dirs:
             shutil.rmtree(code_dir, ignore_errors=True)
 
