@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from localaws import changesets, conditions, events, invoke, s3policy
+from localaws import changesets, conditions, events, invoke, s3policy, template_url
 
 _lock = threading.Lock()
 _installed = False
@@ -24,4 +24,5 @@ def install() -> None:
         events.install()
         invoke.install()
         s3policy.install()
+        template_url.install()
         _installed = True

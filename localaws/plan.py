@@ -156,8 +156,39 @@ def plan(
     for name, resource in old_resources.items():
         if name not in new_resources:
             changes[name] = PlannedChange("Remove", name, resource["Type"])
+    # Dependencies first, as CloudFormation applies them: an update that reads another
+    # resource's attribute must see that resource's new state.
+    rank = {name: i for i, name in enumerate(_dependency_order(new_resources, conditions))}
     order = {"Add": 0, "Modify": 1, "Remove": 2}
-    return sorted(changes.values(), key=lambda c: (order[c.action], c.logical_id))
+    return sorted(
+        changes.values(),
+        key=lambda c: (order[c.action], rank.get(c.logical_id, len(rank)), c.logical_id),
+    )
+
+
+def _dependency_order(resources: dict[str, Any], conditions: dict[str, Any]) -> list[str]:
+    """Logical ids with every resource after the resources it references or DependsOn."""
+    edges: dict[str, set[str]] = {}
+    for name, resource in resources.items():
+        depends = resource.get("DependsOn") or []
+        depends = {depends} if isinstance(depends, str) else set(depends)
+        refs = references(resource.get("Properties") or {}, conditions) | depends
+        edges[name] = {r for r in refs if r in resources and r != name}
+    ordered: list[str] = []
+    state: dict[str, int] = {}  # 1 visiting, 2 done; a cycle is left to CloudFormation's error
+
+    def visit(name: str) -> None:
+        if state.get(name):
+            return
+        state[name] = 1
+        for dep in sorted(edges[name]):
+            visit(dep)
+        state[name] = 2
+        ordered.append(name)
+
+    for name in sorted(resources):
+        visit(name)
+    return ordered
 
 
 def _modification(

@@ -13,6 +13,7 @@ from typing import Any
 
 from moto.core.common_models import CloudFormationModel
 from moto.s3.cloud_formation import cfn_to_api_encryption
+from moto.s3.exceptions import BucketNotEmpty
 from moto.s3.models import FakeBucket, S3Backend, s3_backends
 from moto.utilities.utils import get_partition
 
@@ -175,7 +176,9 @@ class BucketResource(CloudFormationModel):
             new = cls.create_from_cloudformation_json(
                 props["BucketName"], cloudformation_json, account_id, region_name
             )
-            _backend(account_id, region_name).delete_bucket(original_resource.name)
+            cls.delete_from_cloudformation_json(
+                original_resource.name, cloudformation_json, account_id, region_name
+            )
             return new
         apply_settings(_backend(account_id, region_name), original_resource.name, props)
         return original_resource
@@ -188,8 +191,12 @@ class BucketResource(CloudFormationModel):
         account_id: str,
         region_name: str,
     ) -> None:
-        # Like CloudFormation, this fails on a bucket that still holds objects.
-        _backend(account_id, region_name).delete_bucket(resource_name)
+        backend = _backend(account_id, region_name)
+        if resource_name not in backend.buckets:
+            return  # already gone: nothing left to delete
+        # moto quietly keeps a bucket that still holds objects; CloudFormation fails instead.
+        if backend.delete_bucket(resource_name) is None:
+            raise BucketNotEmpty(resource_name)
 
 
 class BucketPolicyResource(CloudFormationModel):
