@@ -58,7 +58,9 @@ def test_create_makes_the_stack_and_returns_its_outputs(created: tuple[Any, str]
     assert "sk-very-secret-value" not in shown
 
 
-def test_the_artifacts_bucket_is_locked_down(created: tuple[Any, str], client: Any) -> None:
+def test_the_artifacts_bucket_is_locked_down(
+    created: tuple[Any, str], client: Any, prepared: Prepared
+) -> None:
     s3 = client("s3")
     bucket = "pixel-prompt-artifacts-123456789012-us-east-1"
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
@@ -68,7 +70,7 @@ def test_the_artifacts_bucket_is_locked_down(created: tuple[Any, str], client: A
     lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
     assert {r["Filter"]["Prefix"] for r in lifecycle} == {"lambda/", "templates/"}
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
-    assert len([k for k in keys if k.startswith("lambda/")]) == 1
+    assert f"lambda/{prepared.package.sha256}.zip" in keys
 
 
 def test_the_tls_only_policy_denies_plain_http() -> None:
