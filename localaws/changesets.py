@@ -43,7 +43,7 @@ from moto.cloudformation.utils import (
     generate_stack_id,
     validate_create_change_set,
 )
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionResult, EmptyResult
 
 from localaws import events
 from localaws.plan import effective_parameters, plan
@@ -451,7 +451,10 @@ def _update_resources(
 
 
 def _execute_change_set(
-    self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
+    self: CloudFormationBackend,
+    change_set_name: str,
+    stack_name: str | None = None,
+    client_request_token: str | None = None,
 ) -> None:
     change_set = _find_change_set(self, change_set_name, stack_name)
     if change_set.status != "CREATE_COMPLETE" or change_set.execution_status != "AVAILABLE":
@@ -461,7 +464,7 @@ def _execute_change_set(
         )
     stack = self.stacks[change_set.stack_id]
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
-    with events.operation(stack):
+    with events.operation(stack, client_request_token):
         if change_set.change_set_type == "CREATE":
             ok = _execute_create(self, stack, change_set)
         else:
@@ -476,13 +479,15 @@ def _execute_change_set(
 # --- delete_stack --------------------------------------------------------------------------------
 
 
-def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
+def _delete_stack(
+    self: CloudFormationBackend, name_or_stack_id: str, client_request_token: str | None = None
+) -> None:
     stack = self.stacks.get(name_or_stack_id) or next(
         (s for s in self.stacks.values() if s.name == name_or_stack_id), None
     )
     if stack is None:
         return  # deleting a stack that does not exist succeeds on AWS
-    with events.operation(stack):
+    with events.operation(stack, client_request_token):
         stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
         stack.status = "DELETE_IN_PROGRESS"
         for logical_id, resource in stack.resource_map._resource_json_map.items():
@@ -496,8 +501,8 @@ def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
             summary = events.record_failures() or _message(exc)
             _fail(stack, "DELETE_FAILED", summary)
             return
-    stack.status = "DELETE_COMPLETE"
-    stack._add_stack_event("DELETE_COMPLETE")
+        stack.status = "DELETE_COMPLETE"
+        stack._add_stack_event("DELETE_COMPLETE")
     self.stacks.pop(stack.stack_id)
     self.deleted_stacks[stack.stack_id] = stack
     for name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
@@ -519,6 +524,22 @@ def _fail(stack: Stack, status: str, reason: str) -> None:
     stack._add_stack_event(status, resource_status_reason=reason)
 
 
+def _execute_change_set_response(self: CloudFormationResponse) -> EmptyResult:
+    self.cloudformation_backend.execute_change_set(
+        change_set_name=self._get_param("ChangeSetName"),
+        stack_name=self._get_param("StackName"),
+        client_request_token=self._get_param("ClientRequestToken"),
+    )
+    return EmptyResult()
+
+
+def _delete_stack_response(self: CloudFormationResponse) -> EmptyResult:
+    self.cloudformation_backend.delete_stack(
+        self._get_param("StackName"), client_request_token=self._get_param("ClientRequestToken")
+    )
+    return EmptyResult()
+
+
 class _ChangeSetMeta:
     serialization_aliases = {"Parameters": "parameter_list"}
 
@@ -538,3 +559,5 @@ def install() -> None:
     CloudFormationBackend.execute_change_set = _execute_change_set  # type: ignore[method-assign]
     CloudFormationBackend.delete_stack = _delete_stack  # type: ignore[method-assign]
     CloudFormationResponse.create_change_set = _create_change_set_response  # type: ignore[method-assign]
+    CloudFormationResponse.execute_change_set = _execute_change_set_response  # type: ignore[method-assign]
+    CloudFormationResponse.delete_stack = _delete_stack_response  # type: ignore[method-assign]

@@ -30,19 +30,20 @@ class Failure:
 class _State(threading.local):
     stack: Stack | None = None
     failures: dict[str, Failure] | None = None
+    token: str | None = None  # the request's ClientRequestToken, stamped on its events
 
 
 _state = _State()
 
 
 @contextmanager
-def operation(stack: Stack) -> Iterator[None]:
+def operation(stack: Stack, token: str | None = None) -> Iterator[None]:
     """Record resource events on ``stack`` for what runs inside (in this thread)."""
-    _state.stack, _state.failures = stack, {}
+    _state.stack, _state.failures, _state.token = stack, {}, token
     try:
         yield
     finally:
-        _state.stack, _state.failures = None, None
+        _state.stack, _state.failures, _state.token = None, None, None
 
 
 def failures() -> list[Failure]:
@@ -56,18 +57,18 @@ def resource_event(
     stack = _state.stack
     if stack is None:
         return
-    stack.events.append(
-        Event(
-            stack_id=stack.stack_id,
-            stack_name=stack.name,
-            logical_resource_id=logical_id,
-            physical_resource_id=physical_id,
-            resource_type=resource_type,
-            resource_status=status,
-            resource_status_reason=reason,
-            resource_properties=None,
-        )
+    event = Event(
+        stack_id=stack.stack_id,
+        stack_name=stack.name,
+        logical_resource_id=logical_id,
+        physical_resource_id=physical_id,
+        resource_type=resource_type,
+        resource_status=status,
+        resource_status_reason=reason,
+        resource_properties=None,
     )
+    event.client_request_token = _state.token
+    stack.events.append(event)
 
 
 def record_failures() -> str:
@@ -118,6 +119,15 @@ def _reason(exc: Exception) -> str:
     return f'Resource handler returned message: "{message or exc}" (HandlerErrorCode: {code})'
 
 
+_original_stack_event = Stack._add_stack_event
+
+
+def _add_stack_event(self: Stack, *args: Any, **kwargs: Any) -> None:
+    _original_stack_event(self, *args, **kwargs)
+    if _state.stack is self:
+        self.events[-1].client_request_token = _state.token
+
+
 _original_create = parsing.parse_and_create_resource
 _original_update = parsing.parse_and_update_resource
 _original_delete = parsing.ResourceMap._delete_resource
@@ -164,3 +174,4 @@ def install() -> None:
     parsing.parse_and_create_resource = _create
     parsing.parse_and_update_resource = _update
     parsing.ResourceMap._delete_resource = _delete  # type: ignore[method-assign]
+    Stack._add_stack_event = _add_stack_event  # type: ignore[method-assign]

@@ -289,3 +289,28 @@ def test_delete_failure_is_reported_and_retryable(cfn: Any, client: Callable[[st
     s3.delete_object(Bucket=bucket, Key="left-behind")
     delete(cfn, "full")
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_events_carry_the_operation_client_request_token(cfn: Any) -> None:
+    change_set = create_change_set(cfn, "tokens", "c", QUEUES, {"QueueName": "tokens"}, "CREATE")
+    cfn.execute_change_set(ChangeSetName=change_set["ChangeSetId"], ClientRequestToken="deploy-1")
+    cfn.get_waiter("stack_create_complete").wait(StackName="tokens", WaiterConfig=WAITER)
+    events = cfn.describe_stack_events(StackName="tokens")["StackEvents"]
+    mine = [
+        (e["LogicalResourceId"], e["ResourceStatus"])
+        for e in events
+        if e.get("ClientRequestToken") == "deploy-1"
+    ]
+    assert mine == [
+        ("tokens", "CREATE_COMPLETE"),
+        ("Queue", "CREATE_COMPLETE"),
+        ("Queue", "CREATE_IN_PROGRESS"),
+        ("tokens", "CREATE_IN_PROGRESS"),
+    ]
+    assert events[-1]["ResourceStatus"] == "REVIEW_IN_PROGRESS"  # before the operation, no token
+    assert "ClientRequestToken" not in events[-1]
+    cfn.delete_stack(StackName="tokens", ClientRequestToken="delete-1")
+    stack_id = change_set["StackId"]
+    events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
+    assert events[0]["ResourceStatus"] == "DELETE_COMPLETE"
+    assert events[0]["ClientRequestToken"] == "delete-1"
