@@ -110,3 +110,19 @@ def test_a_runaway_body_is_cut_off(sim: ProviderSimulator, monkeypatch: pytest.M
         run(CASES["openai"])
     assert caught.value.code == ProviderError.BAD_RESPONSE
     assert "more than" in caught.value.message
+
+
+def test_connection_failures_are_retried_then_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "BACKOFF_BASE", 0.01)
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens here now: every connect is refused
+    with pytest.raises(ProviderError) as caught:
+        transport.send(
+            "GET", f"http://127.0.0.1:{port}/", who=Caller("Recraft"), deadline=time.monotonic() + 5
+        )
+    assert caught.value.code == ProviderError.UPSTREAM
+    assert (
+        caught.value.message
+        == "the connection to Recraft failed (ConnectionError) (after 4 attempts)"
+    )

@@ -79,40 +79,21 @@ def send(
     started = time.monotonic()
     last: ProviderError | None = None
     for attempt in range(attempts):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise last if last and last.code != ProviderError.TIMEOUT else timed_out(who, started)
-        try:
-            response = session().request(
-                method,
-                url,
-                timeout=(min(CONNECT_TIMEOUT, remaining), remaining),
-                stream=True,
-                **kwargs,
-            )
-            read_body(response, deadline, who)
-        except requests.Timeout:
-            last = timed_out(who, started)
-            last.retryable = True
-        except requests.ConnectionError as exc:
-            last = ProviderError(
-                f"could not connect to {who.name} ({type(exc).__name__})",
-                code=ProviderError.UPSTREAM,
-                retryable=True,
-            )
-        else:
-            if response.ok:
-                return response
-            last = response_error(response, who, classify)
-            if not last.retryable:
-                raise last
-        delay = backoff(attempt) if last.retry_after is None else last.retry_after
-        if attempt + 1 >= attempts:
+        if deadline <= time.monotonic():
+            raise timed_out(who, started)
+        outcome = _attempt(method, url, who, deadline, classify, kwargs, started)
+        if isinstance(outcome, requests.Response):
+            return outcome
+        last = outcome
+        if not last.retryable:
+            raise last
+        if attempt + 1 == attempts:
             break
+        delay = backoff(attempt) if last.retry_after is None else last.retry_after
         if time.monotonic() + delay >= deadline:
             raise out_of_time(last, who, started, delay)
         log.info(
-            "retrying %s after %.2f s: %s (attempt %d of %d)",
+            "retrying %s in %.2f s after %s (attempt %d of %d)",
             who.name,
             delay,
             last.code,
@@ -122,6 +103,38 @@ def send(
         time.sleep(delay)
     assert last is not None
     raise exhausted(last, who, attempts)
+
+
+def _attempt(
+    method: str,
+    url: str,
+    who: Caller,
+    deadline: float,
+    classify: Classifier | None,
+    kwargs: dict[str, Any],
+    started: float,
+) -> requests.Response | ProviderError:
+    """One request: the 2xx response, or the error it came to (its `retryable` says if worth
+    another try)."""
+    remaining = deadline - time.monotonic()
+    try:
+        response = session().request(
+            method, url, timeout=(min(CONNECT_TIMEOUT, remaining), remaining), stream=True, **kwargs
+        )
+        read_body(response, deadline, who)
+    except requests.Timeout:
+        error = timed_out(who, started)
+        error.retryable = True
+        return error
+    except requests.ConnectionError as exc:
+        return ProviderError(
+            f"the connection to {who.name} failed ({type(exc).__name__})",
+            code=ProviderError.UPSTREAM,
+            retryable=True,
+        )
+    if response.ok:
+        return response
+    return response_error(response, who, classify)
 
 
 def backoff(attempt: int) -> float:
