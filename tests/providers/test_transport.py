@@ -124,5 +124,5 @@ def test_connection_failures_are_retried_then_reported(monkeypatch: pytest.Monke
     assert caught.value.code == ProviderError.UPSTREAM
     assert (
         caught.value.message
-        == "the connection to Recraft failed (ConnectionError) (after 4 attempts)"
+        == "the connection to Recraft failed (ConnectionError); gave up after 4 attempts"
     )

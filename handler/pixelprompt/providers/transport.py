@@ -169,7 +169,7 @@ def exhausted(last: ProviderError, who: Caller, attempts: int) -> ProviderError:
     if last.code == ProviderError.RATE_LIMITED:
         message = f"rate limited by {who.name} after {attempts} attempts"
     else:
-        message = f"{last.message} (after {attempts} attempts)"
+        message = f"{last.message}; gave up after {attempts} attempts"
     return ProviderError(message, code=last.code, retry_after=last.retry_after)
 
 
