@@ -85,10 +85,10 @@ class Router:
         cid = correlation_id_from({str(k).lower(): str(v) for k, v in raw_headers.items()})
         log.set_correlation_id(cid)
         started = time.monotonic()
-        method = path = "?"
+        method = path = source_ip = "?"
         try:
             request = parse_request(event, cid)
-            method, path = request.method, request.path
+            method, path, source_ip = request.method, request.path, request.source_ip
             if method == "OPTIONS":  # preflight normally never reaches us; answer it anyway
                 result = Result(status=204, headers=_preflight_headers())
             else:
@@ -114,7 +114,8 @@ class Router:
             logging.INFO,
             "request",
             method=method,
-            path=path,
+            path=path[:200],
+            sourceIp=source_ip,
             status=out["statusCode"],
             ms=round((time.monotonic() - started) * 1000, 1),
         )

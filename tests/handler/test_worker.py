@@ -296,3 +296,17 @@ def test_image_that_cannot_be_stored_is_that_models_error(
     _, body = get_status(job_id)
     assert body["status"] == "failed"
     assert {r["error"] for r in body["results"]} == {"the image could not be stored"}
+
+
+def test_worker_logs_carry_the_requests_correlation_id(
+    s3, dispatched, event, call, run_worker, capsys
+):
+    # GIVEN a job created with a correlation id
+    call(event("httpApiV2_generate.json", headers={"x-correlation-id": "follow-me-9"}))
+    capsys.readouterr()
+    # WHEN the worker runs it (threads included)
+    run_worker(dispatched[-1])
+    # THEN every worker log line carries the same id
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x]
+    assert any(x["message"] == "model finished" for x in lines)
+    assert {x["correlationId"] for x in lines} == {"follow-me-9"}
