@@ -54,6 +54,9 @@ NO_CHANGES = (
 )
 
 
+TEMPLATE_BODY_LIMIT = 51_200  # bytes; larger templates must come from S3 (TemplateURL)
+
+
 class InvalidChangeSetStatus(CloudFormationError):
     code = "InvalidChangeSetStatus"
 
@@ -301,6 +304,11 @@ def _create_change_set_response(self: CloudFormationResponse) -> ActionResult:
     stack_name = self._get_param("StackName")
     change_set_type = self._get_param("ChangeSetType", "CREATE")
     body = self._get_param("TemplateBody")
+    if body and len(body.encode("utf-8")) > TEMPLATE_BODY_LIMIT:
+        raise ValidationError(
+            message="1 validation error detected: Value at 'templateBody' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {TEMPLATE_BODY_LIMIT}"
+        )
     template_url = self._get_param("TemplateURL")
     stack = None
     if change_set_type == "UPDATE":

@@ -215,6 +215,11 @@ def test_change_set_refusals(cfn: Any) -> None:
         create_change_set(cfn, "refused", "a", unknown, {}, "CREATE")
     assert "Unrecognized resource types: [AWS::Foo::Bar]" in str(err.value)
 
+    padded = {**QUEUES, "Description": "x" * 51_200}  # over CloudFormation's inline limit
+    with pytest.raises(ClientError) as err:
+        create_change_set(cfn, "refused", "big", padded, {"QueueName": "q"}, "CREATE")
+    assert "51200" in str(err.value)
+
     with pytest.raises(ClientError) as err:
         create_change_set(cfn, "refused", "b", QUEUES, {}, "CREATE")  # QueueName has no default
     assert _error_code(err) == "ValidationError"
