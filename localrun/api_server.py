@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from .apigw_events import (
     map_result,
 )
 from .cors import CorsConfig, is_preflight
-from .function_runner import FunctionNotFound, FunctionRegistry, Throttled
+from .function_runner import FunctionNotFound, FunctionRegistry, InvokeResult, Throttled
 from .logs import LogSink
 from .routing import Route, select_route
 
@@ -90,10 +91,18 @@ class ApiApp:
         payload = json.dumps(event).encode("utf-8")
         try:
             runner = self._registry.get(route.function_name)
-            future = self._executor.submit(runner.invoke, payload, wait_s=timeout_s)
+            deadline = time.monotonic() + timeout_s
+
+            def invoke() -> InvokeResult:
+                # Waiting for a free environment counts against the integration timeout.
+                return runner.invoke(payload, wait_s=max(0.001, deadline - time.monotonic()))
+
+            future = self._executor.submit(invoke)
             result = future.result(timeout=timeout_s)
         except concurrent.futures.TimeoutError:
-            # The function keeps running to its own timeout, as in Lambda; the client gets 503.
+            # Not started yet: never start it, the client has its answer. Started: the function
+            # keeps running to its own timeout, as in Lambda; the client gets 503 either way.
+            future.cancel()
             self._sink.info("api", f"{route.route_key}: integration timed out after {timeout_s:g}s")
             return self._with_id(json_message(503, "Service Unavailable"), request_id)
         except (FunctionNotFound, Throttled) as exc:
