@@ -41,13 +41,21 @@ export function parseRetryAfter(value, now = Date.now()) {
   return Math.max(0, Math.ceil((when - now) / 1000));
 }
 
-/** The sentence to show for an error; a 429 also says how long to wait. */
+/** A wait in words: seconds while they matter, then minutes, then hours. */
+export function formatWait(seconds) {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
+
+/** The sentence to show for an error; a 429 also says how long to wait (from Retry-After),
+ * unless the API's sentence says so already. */
 export function describeError(err) {
   if (!(err instanceof ApiError)) return err && err.message ? err.message : String(err);
   const text = err.message.trim();
-  if (err.status !== 429 || err.retryAfter == null) return text;
+  if (err.status !== 429 || err.retryAfter == null || /try again/i.test(text)) return text;
   const sentence = /[.!?]$/.test(text) ? text : `${text}.`;
-  return `${sentence} Try again in ${err.retryAfter} s.`;
+  return `${sentence} Try again in ${formatWait(err.retryAfter)}.`;
 }
 
 async function readBody(response) {

@@ -23,9 +23,12 @@ const resultsEmpty = $("results-empty");
 /** Characters as the API counts them (code points, not UTF-16 units). */
 const lengthOf = (text) => [...text].length;
 
-function showMessage(text) {
+function showMessage(text, err = null) {
   message.textContent = text;
   message.hidden = !text;
+  // The exact wait the API asked for (Retry-After), kept for scripts and tests.
+  if (err instanceof ApiError && err.retryAfter != null) message.dataset.retryAfter = err.retryAfter;
+  else delete message.dataset.retryAfter;
 }
 
 function updateCounter() {
@@ -110,7 +113,7 @@ function start(config) {
       undoText = original;
       undoButton.hidden = false;
     } catch (err) {
-      showMessage(describeError(err));
+      showMessage(describeError(err), err);
     } finally {
       enhancing = false;
       setBusy(enhanceButton, false);
@@ -157,7 +160,7 @@ function start(config) {
       (err) => {
         if (job !== current) return;
         const reason = describeError(err);
-        showMessage(reason);
+        showMessage(reason, err);
         grid.abandon(reason);
         document.title = TITLE;
       },
@@ -190,7 +193,7 @@ function start(config) {
       showProgress({ status: "pending", totalModels: total, results: [] });
       follow(job);
     } catch (err) {
-      showMessage(describeError(err));
+      showMessage(describeError(err), err);
     } finally {
       submitting = false;
       setBusy(generateButton, false);
@@ -214,6 +217,7 @@ function start(config) {
 
   updateCounter();
   gallery.refresh();
+  document.body.dataset.ready = "true"; // wired up: tests (and curious people) can tell
 }
 
 loadConfig()
@@ -221,4 +225,5 @@ loadConfig()
   .catch((err) => {
     showMessage(`This page could not start: ${describeError(err)}`);
     for (const button of [enhanceButton, generateButton]) button.disabled = true;
+    document.body.dataset.ready = "false";
   });

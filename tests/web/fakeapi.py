@@ -56,15 +56,16 @@ class Job:
     images: dict[int, bytes] = field(default_factory=dict)
 
 
+# Quick enough to be done by the page's first poll (500 ms); the polling test uses slow ones.
 DEFAULT_MODELS = [
-    FakeModel("openai/gpt-image-2", "openai", 0.5),
-    FakeModel("bfl/flux-pro-1.1", "bfl", 0.8),
-    FakeModel("Flux Pro 1.1 Ultra", "bfl", 1.1),
-    FakeModel("stability/sd3.5-large", "stability", 0.7),
-    FakeModel("recraft/recraftv3", "recraft", 0.9),
-    FakeModel("google/gemini-2.5-flash-image", "google", 0.4),
-    FakeModel("Gemini 3 Pro Image", "google", 1.0),
-    FakeModel("bedrock/amazon.nova-canvas-v1:0", "bedrock", 0.6),
+    FakeModel("openai/gpt-image-2", "openai", 0.3),
+    FakeModel("bfl/flux-pro-1.1", "bfl", 0.4),
+    FakeModel("Flux Pro 1.1 Ultra", "bfl", 0.45),
+    FakeModel("stability/sd3.5-large", "stability", 0.35),
+    FakeModel("recraft/recraftv3", "recraft", 0.4),
+    FakeModel("google/gemini-2.5-flash-image", "google", 0.2),
+    FakeModel("Gemini 3 Pro Image", "google", 0.4),
+    FakeModel("bedrock/amazon.nova-canvas-v1:0", "bedrock", 0.25),
 ]
 
 

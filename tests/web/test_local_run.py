@@ -1,0 +1,275 @@
+"""The page end to end: `deploy.py --local` started once for this module, the page loaded from
+the local CDN (uploaded there by the deployer), talking to the local API, whose function calls
+the provider simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import ROOT, copy_to_docs
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+PROMPT = "A lighthouse on a basalt cliff at dusk, storm clouds rolling in, oil painting"
+IP_LIMIT = 4  # generations per IP per day in this run, so that the 429 test can reach it
+START_TIMEOUT = 150.0
+JOB_TIMEOUT = 60_000  # ms: nine models on the simulator, with its realistic delays
+
+
+def _models() -> list[str]:
+    params = json.loads((ROOT / "parameters.example.json").read_text())["Parameters"]
+    return [params[f"Model{i}Name"] for i in range(1, int(params["ModelCount"]) + 1)]
+
+
+MODELS = _models()
+N = len(MODELS)
+
+
+def _lower(headers: Any) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}
+
+
+def _http(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            return response.status, _lower(response.headers), json.loads(raw or b"null")
+    except urllib.error.HTTPError as err:
+        raw = err.read()
+        try:
+            payload = json.loads(raw or b"null")
+        except ValueError:
+            payload = raw.decode(errors="replace")
+        return err.code, _lower(err.headers), payload
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    work = tmp_path_factory.mktemp("local-run")
+    params = json.loads((ROOT / "parameters.example.json").read_text())
+    params["Parameters"]["IPRateLimit"] = IP_LIMIT
+    params_file = work / "parameters.web-test.json"
+    params_file.write_text(json.dumps(params))
+    outputs_file = work / "outputs.json"
+    log = (work / "deploy.log").open("w+")
+    command = [sys.executable, "deploy.py", "--params", str(params_file), "--local", "--yes"]
+    command += ["--local-port", "0", "--outputs-file", str(outputs_file)]
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, so that cleanup reaches every child
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+    def tail() -> str:
+        log.flush()
+        log.seek(0)
+        return "".join(log.readlines()[-40:])
+
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not (outputs_file.exists() and outputs_file.stat().st_size):
+            if proc.poll() is not None:
+                pytest.fail(f"deploy.py --local exited with {proc.returncode}:\n{tail()}")
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"deploy.py --local wrote no outputs in {START_TIMEOUT:.0f} s:\n{tail()}"
+                )
+            time.sleep(0.5)
+        time.sleep(0.2)  # the file is written in one go, but be safe against a partial read
+        outputs = json.loads(outputs_file.read_text())
+        for key in ("LocalApiEndpoint", "LocalCloudFrontUrl", "LocalProviderSimulatorUrl"):
+            assert outputs.get(key), f"{key} missing from the outputs: {outputs}"
+        yield outputs
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def web_url(local_run: dict[str, str]) -> str:
+    return local_run["LocalCloudFrontUrl"].rstrip("/") + "/"
+
+
+@pytest.fixture
+def simulator(local_run: dict[str, str]) -> Iterator[str]:
+    url = local_run["LocalProviderSimulatorUrl"].rstrip("/")
+    _http("DELETE", f"{url}/_control/faults")
+    yield url
+    _http("DELETE", f"{url}/_control/faults")
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    page = chromium.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield page
+    finally:
+        page.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def open_page(page: Any, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+def generate(page: Any, prompt: str = PROMPT) -> None:
+    page.get_by_label("Prompt", exact=True).fill(prompt)
+    page.get_by_role("button", name="Generate").click()
+
+
+def wait_done(page: Any, failed: int = 0) -> None:
+    suffix = f" · {failed} failed" if failed else ""
+    expect(page.locator("#progress")).to_have_text(
+        re.compile(rf"^{N} of {N} done{re.escape(suffix)} · "), timeout=JOB_TIMEOUT
+    )
+
+
+def test_the_cdn_serves_the_page_and_a_config_naming_the_local_api(
+    local_run: dict[str, str], web_url: str
+) -> None:
+    status, headers, config = _http("GET", web_url + "config.json")
+    assert status == 200
+    assert headers.get("cache-control") == "no-cache"
+    assert config["apiEndpoint"].rstrip("/") == local_run["LocalApiEndpoint"].rstrip("/")
+    with urllib.request.urlopen(web_url, timeout=10) as response:  # DefaultRootObject
+        assert response.headers["Content-Type"].startswith("text/html")
+        assert b'<script type="module" src="assets/main.js">' in response.read()
+
+
+def test_generate_shows_an_image_in_every_card(
+    page: Any, web_url: str, simulator: str, screenshot_dir: Path
+) -> None:
+    page.set_viewport_size({"width": 1024, "height": 900})  # nine cards as three rows of three
+    open_page(page, web_url)
+    generate(page)
+    wait_done(page)
+    page.wait_for_function(
+        """n => { const imgs = [...document.querySelectorAll('#grid img')];
+                  return imgs.length === n
+                         && imgs.every(i => i.complete && i.naturalWidth > 0); }""",
+        arg=N,
+    )
+    for model in MODELS:
+        card = page.locator("#grid > li").filter(
+            has=page.get_by_role("heading", name=model, exact=True)
+        )
+        expect(card).to_have_attribute("data-status", "completed")
+        expect(card.get_by_role("img")).to_have_attribute("alt", f"{model}: {PROMPT}")
+    page.mouse.move(0, 0)
+    expect(page.locator("#gallery-list > li")).not_to_have_count(0)
+    shot = screenshot_dir / "local-run.png"
+    page.screenshot(path=str(shot), full_page=True)
+    copy_to_docs(shot)
+
+
+def test_enhance_replaces_the_prompt_and_undo_puts_it_back(page: Any, web_url: str) -> None:
+    open_page(page, web_url)
+    box = page.get_by_label("Prompt", exact=True)
+    box.fill("a cat on a windowsill")
+    page.get_by_role("button", name="Enhance").click()
+    expect(page.get_by_role("button", name="Undo")).to_be_visible(timeout=JOB_TIMEOUT)
+    enhanced = box.input_value()
+    assert enhanced.strip() and enhanced != "a cat on a windowsill"
+    page.get_by_role("button", name="Undo").click()
+    expect(box).to_have_value("a cat on a windowsill")
+
+
+def test_a_failing_provider_shows_its_error_while_the_others_show_images(
+    page: Any, web_url: str, simulator: str
+) -> None:
+    status, _, _ = _http(
+        "POST", f"{simulator}/_control/faults", {"provider": "stability", "mode": "moderation"}
+    )
+    assert status == 200
+    failing = [m for m in MODELS if m.startswith("stability/")]
+    assert len(failing) == 1, MODELS
+    open_page(page, web_url)
+    generate(page, "a moderated prompt, " + PROMPT)
+    wait_done(page, failed=1)
+    card = page.locator("#grid > li").filter(
+        has=page.get_by_role("heading", name=failing[0], exact=True)
+    )
+    expect(card).to_have_attribute("data-status", "error")
+    expect(card.locator(".card-error")).not_to_be_empty()
+    expect(page.locator("#grid > li[data-status=completed] img")).to_have_count(N - 1)
+
+
+def test_the_gallery_lists_the_generation_just_made(page: Any, web_url: str) -> None:
+    open_page(page, web_url)
+    prompt = "a gallery check: red kite over a frozen lake"
+    generate(page, prompt)
+    wait_done(page)
+    newest = page.locator("#gallery-list > li").first
+    expect(newest).to_contain_text(f"{N} images")
+    newest.get_by_role("button").click()
+    images = page.locator("#gallery-images img")
+    expect(images).to_have_count(N)
+    expect(images.first).to_have_attribute("alt", re.compile(re.escape(f": {prompt}") + "$"))
+
+
+def test_zz_a_429_is_shown_with_its_wait_time(
+    page: Any, web_url: str, local_run: dict[str, str]
+) -> None:
+    # Runs last (by name and place): it spends this run's per-IP budget.
+    api = local_run["LocalApiEndpoint"].rstrip("/")
+    origin = {"Origin": web_url.rstrip("/")}
+    for _ in range(IP_LIMIT + 1):
+        status, headers, body = _http("POST", f"{api}/generate", {"prompt": "spend it"}, origin)
+        if status == 429:
+            break
+        assert status in (200, 202), (status, body)
+    assert status == 429, "the per-IP limit was never reached"
+    wait = int(headers["retry-after"])
+
+    open_page(page, web_url)
+    generate(page)
+    message = page.locator("#message")
+    # The API's own sentence, which names the wait ("... try again in 24 hours.").
+    expect(message).to_have_text(body["error"])
+    expect(message).to_contain_text(re.compile(r"try again in \d+ \w+", re.I))
+    # The exact Retry-After reaches the page only if the API exposes it to scripts (CORS).
+    exposed = headers.get("access-control-expose-headers", "").lower()
+    if "retry-after" not in exposed:
+        pytest.xfail(
+            "the HTTP API's CorsConfiguration lacks ExposeHeaders: [Retry-After], "
+            "so the browser hides the exact wait from the page"
+        )
+    shown = int(message.get_attribute("data-retry-after"))
+    assert wait - 5 <= shown <= wait
