@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tests.handler.support import Context, load_event
 
 FAST = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
