@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +22,10 @@ from .artifacts import (
 from .aws import ClientFactory
 from .build import Prepared
 from .errors import DeployError
-from .events import EventFeed, Watcher, cause_sentence, last_operation, root_cause
+from .events import EventFeed, Watcher, cause_sentence, root_cause
+from .lifecycle import Lifecycle, new_token
 from .params import Parameters
 from .stack import (
-    RECREATE,
     StackInfo,
     State,
     deployed_template,
@@ -62,8 +61,9 @@ class Deployer:
         self.sleep = sleep
         self.cf = factory.client("cloudformation")
         self.watcher = Watcher(self.cf, ui, sleep)
+        self.lifecycle = Lifecycle(self.cf, ui, self.watcher)
         # ClientRequestToken of each operation: its events carry it, so only they are shown.
-        self.new_token: Callable[[], str] = lambda: f"pixel-prompt-{uuid.uuid4()}"
+        self.new_token: Callable[[], str] = new_token
         self.models: list[str] = []  # the configured model names, for the page's config.json
 
     # -- deploy ---------------------------------------------------------------------------
@@ -211,83 +211,13 @@ class Deployer:
             models=self.models,
         )
 
-    # -- the stack's state first ---------------------------------------------------------------
+    # -- the stack's state first, and delete ----------------------------------------------------
     def settle(self, name: str) -> StackInfo | None:
-        """Make the stack deployable: wait, or delete a failed first create, or explain."""
-        info = describe(self.cf, name)
-        if info is None:
-            return None
-        if info.status in RECREATE:
-            return self._recreate(info)
-        if info.status == "UPDATE_ROLLBACK_FAILED":
-            raise _rollback_failed(info, self._past_cause(info))
-        if info.status == "DELETE_FAILED":
-            raise DeployError(
-                f"Stack {name} is DELETE_FAILED: {info.reason}",
-                fix=f"Run `python deploy.py --delete --stack-name {name}` again once the "
-                "cause is fixed.",
-            )
-        if info.state is State.IN_PROGRESS:
-            self.ui.step(f"Stack {name} is {info.status}; waiting for that operation to finish")
-            self.watcher.wait(
-                info.stack_id, EventFeed.starting_now(self.cf, info.stack_id, None), name
-            )
-            return self.settle(name)
-        return info
+        return self.lifecycle.settle(name)
 
-    def _recreate(self, info: StackInfo) -> None:
-        why = {
-            "REVIEW_IN_PROGRESS": "it was never created (a change set was made but not executed)",
-        }.get(info.status, "its first create failed, and such a stack can only be deleted")
-        self.ui.warn(f"Stack {info.name} is {info.status}: {why}.")
-        cause = self._past_cause(info)
-        if cause:
-            self.ui.say(f"  Earlier failure: {cause}")
-        if not self.ui.confirm(f"Delete stack {info.name} and create it again?"):
-            raise DeployError(
-                f"Stack {info.name} was left as it is ({info.status}); nothing was deployed."
-            )
-        self._delete(info)
-        return None
-
-    def _past_cause(self, info: StackInfo) -> str:
-        events = last_operation(EventFeed(self.cf, info.stack_id, None, None).poll())
-        cause = root_cause(events)
-        return cause_sentence(cause, None) if cause else ""
-
-    # -- delete ------------------------------------------------------------------------------
     def delete(self, name: str) -> bool:
-        """Delete the stack after confirmation; False when there was none."""
         self.factory.account_id()
-        info = describe(self.cf, name)
-        if info is None:
-            self.ui.say(
-                f"There is no stack named {name} in {self.factory.region}; nothing to delete."
-            )
-            return False
-        bucket = outputs_as_dict(info).get("S3BucketName")
-        if not self.ui.confirm(
-            f"Delete stack {name} and its resources (the image bucket is kept)?"
-        ):
-            self.ui.say("Nothing was deleted.")
-            return False
-        self._delete(info)
-        self.ui.success(f"Deleted stack {name}.")
-        if bucket:
-            self.ui.say(retained_bucket_note(bucket))
-        return True
-
-    def _delete(self, info: StackInfo) -> None:
-        token = self.new_token()
-        feed = EventFeed.starting_now(self.cf, info.stack_id, token)
-        self.cf.delete_stack(StackName=info.stack_id, ClientRequestToken=token)
-        final = self.watcher.wait(info.stack_id, feed, f"Delete {info.name}")
-        if final is not None:
-            raise DeployError(
-                f"Deleting stack {info.name} failed. Root cause: "
-                + cause_sentence(root_cause(feed.history), final),
-                fix="Fix the cause (e.g. empty a bucket the stack owns) and delete again.",
-            )
+        return self.lifecycle.delete(name, self.factory.region)
 
 
 def _as_list_text(value: str | None) -> str | None:
@@ -299,22 +229,3 @@ def _as_list_text(value: str | None) -> str | None:
             return value
         return ",".join(str(item) for item in items) if isinstance(items, list) else value
     return value
-
-
-def retained_bucket_note(bucket: str) -> str:
-    return (
-        f"The image bucket {bucket} is retained by design (DeletionPolicy: Retain), so generated "
-        f"images survive a delete. To remove it too:\n"
-        f"  aws s3 rm s3://{bucket} --recursive\n"
-        f"  aws s3 rb s3://{bucket}"
-    )
-
-
-def _rollback_failed(info: StackInfo, cause: str) -> DeployError:
-    return DeployError(
-        f"Stack {info.name} is UPDATE_ROLLBACK_FAILED: CloudFormation could not roll back the "
-        f"last update{f' ({cause})' if cause else ''}, and no update is possible until it does.",
-        fix=f"Fix what stopped the rollback, then run `aws cloudformation continue-update-rollback "
-        f"--stack-name {info.name}` (add --resources-to-skip LOGICAL_ID for a resource that cannot "
-        f"be restored), wait for UPDATE_ROLLBACK_COMPLETE, and deploy again.",
-    )
