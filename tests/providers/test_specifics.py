@@ -118,3 +118,23 @@ def test_recraft_url_answers_are_downloaded(
     image = run(CASES["recraft"])
     assert decoded(image).format == "PNG"
     assert any(path.startswith("/files/") for _, path, _ in sim.requests)
+
+
+@pytest.mark.parametrize(("module", "wait"), [(stability, 60.0), (bfl, 5.0)])
+def test_a_429_without_retry_after_waits_the_documented_time(module: object, wait: float) -> None:
+    quiet = module.classify(_response(429, b"{}"), Caller("X"))  # type: ignore[attr-defined]
+    assert quiet is not None and quiet.retryable
+    assert (quiet.code, quiet.retry_after) == (ProviderError.RATE_LIMITED, wait)
+    told = _response(429, b"{}")
+    told.headers["Retry-After"] = "2"
+    assert module.classify(told, Caller("X")) is None  # type: ignore[attr-defined]
+
+
+def test_a_documented_wait_past_the_deadline_gives_up_at_once(sim: ProviderSimulator) -> None:
+    # The simulator always sends Retry-After; a 60 s Stability wait cannot fit 5 s either way.
+    sim.set_fault("stability", "429", retry_after=60)
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as caught:
+        run(CASES["stability"], seconds=5)
+    assert time.monotonic() - started < 1
+    assert "retry after 60 s" in caught.value.message

@@ -6,8 +6,10 @@ import time
 from typing import Any
 from urllib.parse import quote
 
+import requests
+
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
-from .common import base_url, clamp, moderated
+from .common import base_url, clamp, moderated, quiet_429
 from .images import download
 from .transport import Caller, json_body, send, timed_out
 
@@ -16,6 +18,7 @@ POLL_FIRST = 0.5  # seconds; FLUX takes a few seconds, so start quick and slow d
 POLL_MAX = 2.0
 MAX_POLLS = 2000  # a hard bound besides the deadline
 # Only these models take steps/guidance; BFL's own client rejects them for the others.
+RATE_LIMIT_WAIT = 5.0  # what BFL's own client waits after a 429 that names no time
 STEPS_MODELS = frozenset({"flux-pro", "flux-dev"})
 ASPECT_MODELS_PREFIX = ("flux-pro-1.1-ultra", "flux-kontext")
 
@@ -53,6 +56,7 @@ def _submit(
         f"{base}/{spec.model_id}",
         who=who,
         deadline=deadline,
+        classify=classify,
         headers=_headers(api_key),
         json=request_body(spec.model_id, request),
     )
@@ -72,7 +76,12 @@ def _poll(
     interval = POLL_FIRST
     for _ in range(MAX_POLLS):
         response = send(
-            "GET", task["polling_url"], who=who, deadline=deadline, headers=_headers(api_key)
+            "GET",
+            task["polling_url"],
+            who=who,
+            deadline=deadline,
+            classify=classify,
+            headers=_headers(api_key),
         )
         status_body = json_body(response, who)
         result = _finished(status_body)
@@ -106,6 +115,10 @@ def _finished(body: dict[str, Any]) -> dict[str, Any] | None:
         detail = body.get("details") or body.get("error") or "no details"
         raise ProviderError(f"BFL failed to generate the image: {str(detail)[:300]}")
     return None  # Pending, Queued, Processing...
+
+
+def classify(response: requests.Response, who: Caller) -> ProviderError | None:
+    return quiet_429(response, who, RATE_LIMIT_WAIT)
 
 
 def _headers(api_key: str) -> dict[str, str]:

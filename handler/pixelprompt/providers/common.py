@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .base import ProviderError
 
@@ -41,3 +42,15 @@ def moderated(message: str) -> ProviderError:
 
 def clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
+
+
+def quiet_429(response: Any, who: Any, seconds: float) -> ProviderError | None:
+    """A 429 without Retry-After: wait the time the provider documents instead of guessing."""
+    if response.status_code == 429 and not response.headers.get("Retry-After"):
+        return ProviderError(
+            f"{who.name} rate limited (HTTP 429)",
+            code=ProviderError.RATE_LIMITED,
+            retryable=True,
+            retry_after=seconds,
+        )
+    return None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import requests
 
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
-from .common import base_url, clamp, mentions_moderation, moderated
+from .common import base_url, clamp, mentions_moderation, moderated, quiet_429
 from .images import checked_image, from_base64
 from .transport import Caller, error_detail, json_body, parse_json, send
 
 DEFAULT_BASE = "https://api.stability.ai"
 FILTERED = "CONTENT_FILTERED"
+RATE_LIMIT_WAIT = 60.0  # Stability documents a 60 s timeout after a 429
 
 
 def endpoint(model_id: str) -> str:
@@ -85,4 +86,4 @@ def classify(response: requests.Response, who: Caller) -> ProviderError | None:
         response.status_code in (400, 403) and mentions_moderation(error_detail(response))
     ):
         return moderated("Stability AI's content moderation rejected this prompt")
-    return None
+    return quiet_429(response, who, RATE_LIMIT_WAIT)
