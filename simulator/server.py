@@ -181,6 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _exchange(self) -> Exchange | None:
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
+            self.close_connection = True  # the unread body must not be parsed as a request
             self._send(Reply(413, b'{"error": "body too large"}'))
             return None
         body = self.rfile.read(length) if length else b""
