@@ -18,13 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import ziputil
 from .errors import DeployError
 
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")  # Lambda python3.12: glibc 2.34
 PYTHON_VERSION = "3.12"
 UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda's limit for a function's unzipped code
-_EPOCH = (1980, 1, 1, 0, 0, 0)
-_FILE_MODE = 0o100644 << 16
 # Provided by the Lambda runtime, or useless inside the zip.
 _EXCLUDED_TOP = {"boto3", "botocore", "s3transfer", "bin", "__pycache__"}
 _EXCLUDED_SUFFIXES = (".pyc", ".pyo")
@@ -92,7 +91,7 @@ def build(
     if reuse and zip_path.exists() and sidecar.exists():
         package = Package(zip_path, sidecar.read_text().strip(), zip_path.stat().st_size, -1)
     else:
-        package = _write(deps, own, zip_path)
+        package = _write(_deps_archive(deps, deps_key), own, zip_path)
         sidecar.write_text(package.sha256)
     if dest is not None and dest.resolve() != zip_path.resolve():
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -101,20 +100,37 @@ def build(
     return package
 
 
-def _write(deps: Path, own: dict[str, Path], dest: Path) -> Package:
-    entries = dict(_files(deps))
-    entries.update(own)  # the handler's own files win on a name clash
-    size = sum(path.stat().st_size for path in entries.values())
-    if size > UNZIPPED_LIMIT:
-        raise DeployError(
-            f"The function code is {size / 2**20:.0f} MB unzipped; Lambda allows 250 MB.",
-            fix="Remove large dependencies from handler/requirements.txt.",
-        )
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_suffix(f".{os.getpid()}.partial")
-    write_zip(sorted(entries.items()), partial)
+def _write(deps_zip: Path, own: dict[str, Path], dest: Path) -> Package:
+    """Merge the handler's files (compressed now) with the dependencies (copied compressed)."""
+    with zipfile.ZipFile(deps_zip) as source:
+        deps = {i.filename: i for i in source.infolist() if i.filename not in own}
+        size = sum(i.file_size for i in deps.values()) + sum(p.stat().st_size for p in own.values())
+        if size > UNZIPPED_LIMIT:
+            raise DeployError(
+                f"The function code is {size / 2**20:.0f} MB unzipped; Lambda allows 250 MB.",
+                fix="Remove large dependencies from handler/requirements.txt.",
+            )
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_suffix(f".{os.getpid()}.partial")
+        names = sorted({*deps, *own})
+        with zipfile.ZipFile(partial, "w") as archive:
+            for name in names:  # the handler's own files win on a name clash
+                if name in own:
+                    ziputil.add_file(archive, name, own[name].read_bytes())
+                else:
+                    ziputil.copy_entry(source, deps[name], archive)
     partial.replace(dest)
-    return Package(dest, _sha256_file(dest), dest.stat().st_size, len(entries))
+    return Package(dest, _sha256_file(dest), dest.stat().st_size, len(names))
+
+
+def _deps_archive(deps: Path, key: str) -> Path:
+    """The dependencies compressed once per requirements hash."""
+    archive = deps.with_name(f"{key}.zip")
+    if not archive.exists():
+        partial = archive.with_suffix(f".{os.getpid()}.partial")
+        ziputil.write_zip(sorted(_files(deps)), partial)
+        partial.replace(archive)
+    return archive
 
 
 def _inputs_digest(deps_key: str, own: dict[str, Path]) -> str:
@@ -142,17 +158,6 @@ def _excluded(rel: Path) -> bool:
         or any(p.startswith(".") for p in parts)
         or rel.name.endswith(_EXCLUDED_SUFFIXES)
     )
-
-
-def write_zip(entries: list[tuple[str, Path]], dest: Path) -> None:
-    """Same inputs, same bytes: fixed order, timestamps, modes and compression."""
-    with zipfile.ZipFile(dest, "w") as archive:
-        for name, path in entries:
-            info = zipfile.ZipInfo(name, date_time=_EPOCH)
-            info.external_attr = _FILE_MODE
-            info.create_system = 3
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes(), compresslevel=6)
 
 
 def _sha256(data: bytes) -> str:
