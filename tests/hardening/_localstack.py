@@ -74,6 +74,7 @@ class LocalStack:
     output_lines: list[str]
     transcript: list[str] = field(default_factory=list)  # every HTTP exchange, as text
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _clients: dict[str, Any] = field(default_factory=dict)
 
     # ---- HTTP ---------------------------------------------------------------------------------
 
@@ -126,7 +127,9 @@ class LocalStack:
         assert reply.status == 200, reply
         return reply
 
-    def wait_terminal(self, job_id: str, within_s: float, source: str = "127.0.0.1") -> Any:
+    def wait_terminal(
+        self, job_id: str, within_s: float, source: str = "127.0.0.1", every_s: float = 0.25
+    ) -> Any:
         """Poll /status until the job is terminal; the record at the end (bounded)."""
         deadline = time.monotonic() + within_s
         record: Any = None
@@ -136,20 +139,29 @@ class LocalStack:
             record = reply.json()
             if record["status"] in TERMINAL:
                 return record
-            time.sleep(0.25)
+            time.sleep(every_s)
         raise AssertionError(f"job {job_id} not terminal after {within_s:g}s: {record}")
 
     # ---- the local AWS ------------------------------------------------------------------------
 
     def client(self, service: str) -> Any:
+        """A boto3 client for the local AWS (made once per service; clients are thread-safe)."""
         import boto3
+        from botocore.config import Config
 
-        return boto3.session.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            aws_session_token="testing",
-            region_name="us-east-1",
-        ).client(service, endpoint_url=self.outputs["LocalAwsEndpoint"])
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.session.Session(
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                    aws_session_token="testing",
+                    region_name="us-east-1",
+                ).client(
+                    service,
+                    endpoint_url=self.outputs["LocalAwsEndpoint"],
+                    config=Config(max_pool_connections=50),
+                )
+            return self._clients[service]
 
     def configure_function(self, *, timeout: int | None = None, env: dict[str, str] | None = None):
         """Change the deployed function (the runner reloads it on the next invocation)."""

@@ -82,7 +82,7 @@ def test_200_concurrent_generates_admit_exactly_the_limits(stack: LocalStack) ->
     admitted = [(src, reply.json()["jobId"]) for src, reply in answers if reply.status == 202]
     with ThreadPoolExecutor(max_workers=len(admitted)) as pool:
         records = list(
-            pool.map(lambda a: stack.wait_terminal(a[1], JOB_WITHIN_S, source=a[0]), admitted)
+            pool.map(lambda a: stack.wait_terminal(a[1], JOB_WITHIN_S, a[0], every_s=1.0), admitted)
         )
     keys = [key for record in records for key in assert_job_complete(stack, record)]
     assert len(set(keys)) == GLOBAL_LIMIT * len(MODELS)
