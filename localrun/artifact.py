@@ -80,9 +80,12 @@ def extract_zip(data: bytes, prefix: str) -> str:
 
 
 def load_function(aws: LocalAwsClients, function_name: str) -> tuple[dict[str, Any], str]:
-    """(configuration, extracted code dir) of the function as deployed now."""
+    """(configuration, extracted code dir) of the function as deployed now; the configuration
+    carries get_function's `Concurrency` too."""
     resp = aws.client("lambda").get_function(FunctionName=function_name)
-    config = resp["Configuration"]
+    config = dict(resp["Configuration"])
+    if "Concurrency" in resp:
+        config["Concurrency"] = resp["Concurrency"]
     location = (resp.get("Code") or {}).get("Location")
     if not location:
         raise CodeUnavailable(

@@ -56,6 +56,7 @@ class Deployment:
     code_dir: str
     env: dict[str, str]
     dead_letter_arn: str | None
+    concurrency: int  # environments allowed at once: the pool size, or the reserved concurrency
 
 
 @dataclass
@@ -323,6 +324,7 @@ class FunctionRunner:
                 code_dir=code_dir,
                 env=self._environment(config, code_dir),
                 dead_letter_arn=(config.get("DeadLetterConfig") or {}).get("TargetArn"),
+                concurrency=self._concurrency(config),
             )
             with self._cond:  # together, so that a concurrent prune never sees a half state
                 self._code_dirs.append(code_dir)
@@ -339,6 +341,18 @@ class FunctionRunner:
                 f"timeout {deployment.timeout_s:.0f}s, {deployment.memory_mb} MB",
             )
             return deployment
+
+    def _concurrency(self, config: dict[str, Any]) -> int:
+        reserved = (config.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
+        if reserved is None:
+            return self._max_workers
+        if int(reserved) == 0:
+            self._sink.info(
+                "fn",
+                f"{config['FunctionName']}: reserved concurrency 0, so every "
+                "invocation is throttled, as in Lambda",
+            )
+        return min(self._max_workers, int(reserved))
 
     # --- workers ----------------------------------------------------------------------------
 
@@ -361,13 +375,15 @@ class FunctionRunner:
                         worker = self._idle.pop()
                         self._busy.add(worker)
                         return worker
-                    if len(self._busy) < self._max_workers:
+                    if len(self._busy) < deployment.concurrency:
                         worker = WorkerProcess(deployment, self._sink)
                         self._busy.add(worker)
                         return worker
                     remaining = deadline - time.monotonic()
+                    if deployment.concurrency == 0:
+                        raise Throttled("reserved concurrency is 0")
                     if remaining <= 0:
-                        raise Throttled(f"all {self._max_workers} environments busy")
+                        raise Throttled(f"all {deployment.concurrency} environments busy")
                     self._cond.wait(min(remaining, 0.5))
         finally:
             for worker in stale:

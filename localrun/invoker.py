@@ -71,6 +71,15 @@ class Invoker:
         self, function_name: str, qualifier: str | None, payload: bytes, invocation_type: str
     ) -> tuple[int, bytes, dict[str, str]]:
         """The localaws invoke handler: (status, body, headers) as Lambda's Invoke answers."""
+        try:
+            json.loads(payload or b"{}")
+        except ValueError:  # Lambda refuses a body that is not JSON, before queueing anything
+            body = {"Type": "User", "message": "Could not parse request body into json"}
+            return (
+                400,
+                json.dumps(body).encode(),
+                {"x-amzn-errortype": "InvalidRequestContentException"},
+            )
         if invocation_type == "Event":
             request_id = self.submit(function_name, payload)
             return 202, b"", {"x-amzn-requestid": request_id}

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -161,3 +162,32 @@ def test_a_busy_worker_exits_when_its_server_is_killed(tmp_path) -> None:
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(pid)
+
+
+def test_reserved_concurrency_caps_the_environments(aws: LocalAwsClients, sink) -> None:
+    fn = Deployed(aws, timeout=10)
+    aws.client("lambda").put_function_concurrency(
+        FunctionName=fn.name, ReservedConcurrentExecutions=1
+    )
+    registry = FunctionRegistry(aws, {}, sink, max_workers=3)
+    try:
+        runner = registry.get(fn.name)
+        runner.invoke(b"{}")  # cold start outside the measurement
+        results: list = []
+        started = time.perf_counter()
+        threads = [
+            threading.Thread(
+                target=lambda: results.append(runner.invoke(b'{"do": "sleep", "s": 0.5}'))
+            )
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+        elapsed = time.perf_counter() - started
+        assert [r.ok for r in results] == [True, True]
+        assert len({_body(r.payload)["pid"] for r in results}) == 1  # one environment, in turn
+        assert elapsed >= 1.0
+    finally:
+        registry.stop()
