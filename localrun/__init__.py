@@ -7,6 +7,8 @@ run.wait()    # until run.stop() (idempotent; stops every server and worker proc
 """
 
 from .discovery import StackNotServable
+from .errors import LocalRunError
+from .httpserve import PortInUse
 from .serve import LocalRun, serve
 
-__all__ = ["LocalRun", "StackNotServable", "serve"]
+__all__ = ["LocalRun", "LocalRunError", "PortInUse", "StackNotServable", "serve"]

@@ -13,13 +13,14 @@ from .api_server import ApiDefinition
 from .aws import LocalAwsClients
 from .cdn import bucket_from_origin
 from .cors import CorsConfig
+from .errors import LocalRunError
 from .logs import LogSink
 from .routing import Route
 
 _MAX_PAGES = 50
 
 
-class StackNotServable(RuntimeError):
+class StackNotServable(LocalRunError):
     """The deployed stack lacks something the local run needs; the message says what."""
 
 

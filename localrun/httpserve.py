@@ -14,9 +14,14 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from .apigw_events import HttpRequest, HttpResponse, json_message
+from .errors import LocalRunError
 from .logs import LogSink
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # HTTP API's payload limit; the CDN takes no bodies anyway
+
+
+class PortInUse(LocalRunError):
+    """The requested local port cannot be bound."""
 
 
 class App(Protocol):
@@ -118,7 +123,13 @@ class BackgroundServer:
     """Serves an app on 127.0.0.1:port (0 picks a free port) from a daemon thread."""
 
     def __init__(self, app: App, sink: LogSink, name: str, port: int = 0) -> None:
-        self._server = _Server(port, app, sink, name)
+        try:
+            self._server = _Server(port, app, sink, name)
+        except OSError as exc:
+            raise PortInUse(
+                f"cannot listen on 127.0.0.1:{port} for the local {name} ({exc.strerror}); "
+                "choose another --local-port, or 0 for free ports"
+            ) from exc
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.2},

@@ -10,7 +10,7 @@ import requests
 
 from localrun.aws import LocalAwsClients
 from localrun.cdn import CdnApp, bucket_from_origin
-from localrun.httpserve import BackgroundServer
+from localrun.httpserve import BackgroundServer, PortInUse
 from tests.localrun.support import ListSink
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
@@ -99,3 +99,9 @@ def test_writes_are_refused(cdn: str) -> None:
 )
 def test_bucket_from_origin_domain(domain: str) -> None:
     assert bucket_from_origin(domain) == "my-bucket"
+
+
+def test_a_taken_port_is_a_clear_error(aws: LocalAwsClients, cdn: str) -> None:
+    port = int(cdn.rsplit(":", 1)[1])
+    with pytest.raises(PortInUse, match=f"127.0.0.1:{port}.*--local-port"):
+        BackgroundServer(CdnApp(aws, "any-bucket"), ListSink(), "cdn", port=port)
