@@ -40,6 +40,8 @@ API_ROUTES = (
     "POST /log",
 )
 CORS_HEADERS = ["Content-Type", "Authorization", "X-Correlation-ID", "X-Requested-With"]
+# Headers a browser on another origin may read: the wait of a 429 and the request's correlation id.
+CORS_EXPOSED_HEADERS = ["Retry-After", "X-Correlation-ID"]
 ONE_DAY_SECONDS = 86400
 # One JSON line per API request: enough to trace a client report to the function's logs.
 ACCESS_LOG_FORMAT = json.dumps(
@@ -321,6 +323,7 @@ def add_http_api(
                 AllowOrigins=["*"],
                 AllowMethods=["GET", "POST", "OPTIONS"],
                 AllowHeaders=CORS_HEADERS,
+                ExposeHeaders=CORS_EXPOSED_HEADERS,
                 MaxAge=ONE_DAY_SECONDS,
             ),
             Tags=_tag_map(params),

@@ -29,6 +29,11 @@ def test_api_is_an_http_api_with_browser_cors(resources) -> None:
     assert cors["MaxAge"] == 86400
 
 
+def test_api_lets_browsers_read_the_wait_of_a_429(resources) -> None:
+    cors = props(resources, "AWS::ApiGatewayV2::Api")["CorsConfiguration"]
+    assert "Retry-After" in cors["ExposeHeaders"]
+
+
 def test_every_route_goes_to_the_one_integration(resources) -> None:
     api, _ = only(resources, "AWS::ApiGatewayV2::Api")
     integration, _ = only(resources, "AWS::ApiGatewayV2::Integration")
