@@ -1,7 +1,8 @@
 """The embedded AWS endpoint behind ``deploy.py --local``.
 
 ``LocalAws`` runs moto's server in this process on 127.0.0.1 and closes the CloudFormation gaps
-that keep the project's real template from deploying on stock moto (see ``localaws/README.md``)::
+that keep the project's real template from deploying on stock moto. ``localaws/README.md`` says
+what is emulated and what is not; each patch module says which moto behaviour it replaces::
 
     with LocalAws() as aws:          # or aws = LocalAws(port); url = aws.start(); ...; aws.stop()
         boto3.client("cloudformation", endpoint_url=aws.endpoint_url, ...)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import threading
 
-from localaws import changesets, conditions, events, invoke, s3policy, template_url
+from localaws import (
+    changesets,
+    conditions,
+    events,
+    invoke,
+    operations,
+    parameters,
+    resourcemap,
+    s3policy,
+    template_url,
+)
 
 _lock = threading.Lock()
 _installed = False
@@ -19,7 +29,10 @@ def install() -> None:
         from localaws import cfn  # defining the models registers them with moto
 
         cfn.register()
+        resourcemap.install()
         changesets.install()
+        operations.install()
+        parameters.install()
         conditions.install()
         events.install()
         invoke.install()
