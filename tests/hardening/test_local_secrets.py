@@ -37,7 +37,12 @@ def test_no_key_appears_anywhere_during_a_full_run(tmp_path: Path) -> None:
         stack.control("DELETE", "/_control/faults")
 
         # a job where every provider answers, then one where OpenAI refuses its key
-        first = stack.call("POST", "/generate", {"prompt": "a map of the secret garden"})
+        first = stack.call(
+            "POST",
+            "/generate",
+            {"prompt": "a map of the secret garden"},
+            headers={"X-Correlation-ID": "secrets-run-1"},
+        )
         assert first.status == 202, first
         done = stack.wait_terminal(first.json()["jobId"], within_s=60)
         assert done["status"] == "completed", done
@@ -66,7 +71,10 @@ def test_no_key_appears_anywhere_during_a_full_run(tmp_path: Path) -> None:
         assert stack.stop() == 0, stack.tail()
     captured = stack.everything()  # after the with: the output reader has seen EOF
 
-    assert "Local" in captured and "/generate" in captured  # the capture holds the run
+    # The capture holds the run: the outputs table, the function's own log lines, the answers.
+    process_output = "".join(stack.output_lines)
+    assert "LocalApiEndpoint" in process_output and "secrets-run-1" in process_output
+    assert "a locked door" in captured and "jobId" in captured
     for provider, key in KEYS.items():
         assert key not in captured, f"{provider}'s key leaked"
         assert CORES[provider] not in captured, f"part of {provider}'s key leaked"
