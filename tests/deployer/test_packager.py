@@ -102,3 +102,22 @@ def test_the_cli_builds_the_zip_alone(repo_root: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert target.exists() and packager._sha256_file(target) in done.stdout
+
+
+def test_copied_dependency_entries_equal_a_full_recompression(
+    built_package: packager.Package, tmp_path: Path
+) -> None:
+    from deployer import ziputil
+    from deployer.models import HANDLER_DIR
+
+    deps, _ = packager.dependencies(HANDLER_DIR / "requirements.txt", packager.cache_root())
+    entries = dict(packager._files(deps))
+    with zipfile.ZipFile(built_package.path) as built:
+        own = {n: n for n in built.namelist() if n not in entries}
+        contents = {n: built.read(n) for n in own}
+    for name, data in contents.items():
+        (tmp_path / "own" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "own" / name).write_bytes(data)
+    entries.update({n: tmp_path / "own" / n for n in own})
+    ziputil.write_zip(sorted(entries.items()), tmp_path / "full.zip")
+    assert (tmp_path / "full.zip").read_bytes() == built_package.path.read_bytes()
