@@ -60,3 +60,37 @@ def test_local_deploys_serves_and_stops_cleanly_on_sigint(project: Path) -> None
             process.kill()
     assert process.returncode == 0, output
     assert "CREATE_COMPLETE" in output and "Traceback" not in output
+
+
+def test_sigterm_ends_the_wait_and_restores_the_handlers() -> None:
+    import threading
+
+    from deployer.local import wait_for_signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    started = time.monotonic()
+    wait_for_signal()
+    assert time.monotonic() - started < 5
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_without_the_local_aws_package_local_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    from deployer import local
+    from deployer.errors import USAGE, DeployError
+
+    real = importlib.import_module
+
+    def missing(name: str, *args: object) -> object:
+        if name == "localaws":
+            raise ImportError("No module named 'localaws'")
+        return real(name, *args)
+
+    monkeypatch.setattr(local.importlib, "import_module", missing)
+    with pytest.raises(DeployError) as caught:
+        local._local_aws_class()
+    assert caught.value.exit_code == USAGE and "localaws" in caught.value.message
