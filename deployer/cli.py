@@ -153,7 +153,8 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
             traceback.print_exc()
         if error is None:
             return FAILED
-        Console(stderr=True, highlight=False).print(f"[red]Error:[/] {escape(error.render())}")
+        stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+        stderr.print(f"[red]Error:[/] {escape(error.render())}")
         return error.exit_code
 
 
