@@ -123,9 +123,11 @@ def response(
     status: int, body: Any | None, correlation_id: str, headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
     out_headers = {**BASE_HEADERS, "X-Correlation-ID": correlation_id, **(headers or {})}
+    # json.dumps escapes non-ASCII (its default), so even a lone surrogate echoed from the
+    # request (e.g. in a path) cannot make the answer unencodable. Same in logs and S3 records.
     return {
         "statusCode": status,
         "headers": out_headers,
-        "body": "" if body is None else json.dumps(body, ensure_ascii=False),
+        "body": "" if body is None else json.dumps(body),
         "isBase64Encoded": False,
     }

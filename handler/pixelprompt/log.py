@@ -41,7 +41,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             # Tracebacks go to the log (one JSON string), never to a client.
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return json.dumps(line, default=str)
 
 
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -57,7 +57,8 @@ def global_counter(cfg: Config) -> Counter:
 
 
 def ip_counter(cfg: Config, ip: str) -> Counter:
-    digest = hashlib.sha256(ip.encode()).hexdigest()[:32]  # no raw IPs in key names
+    # Hashed: no raw IPs in key names. surrogatepass: whatever the event holds, never a crash.
+    digest = hashlib.sha256(ip.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return Counter(f"{PREFIX}ip/{digest}.json", cfg.ip_rate_limit, DAY)
 
 

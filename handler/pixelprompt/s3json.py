@@ -50,7 +50,7 @@ def write(s3: Any, bucket: str, key: str, doc: Doc, *, etag: str | None = None) 
     response = s3.put_object(
         Bucket=bucket,
         Key=key,
-        Body=json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode(),
+        Body=json.dumps(doc, separators=(",", ":")).encode(),
         ContentType="application/json",
         CacheControl="no-store",
         **condition,

@@ -38,12 +38,21 @@ def prompt(body: dict[str, Any]) -> str:
             f"The prompt is {len(value)} characters long; the limit is {MAX_PROMPT_CHARS}.",
             code="PROMPT_TOO_LONG",
         )
-    if "\x00" in value:
-        raise BadRequest("The prompt contains a NUL character.", code="INVALID_PROMPT")
+    if "\x00" in value or not _is_utf8(value):
+        raise BadRequest("The prompt contains characters that are not text.", code="INVALID_PROMPT")
     reason = blocklist.check(value)
     if reason:
         raise BadRequest(reason, code="CONTENT_BLOCKED")
     return value
+
+
+def _is_utf8(text: str) -> bool:
+    """False for lone surrogates ("\\ud800" in JSON), which no provider or S3 key accepts."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _number(body: dict[str, Any], name: str, low: float, high: float) -> float | None:

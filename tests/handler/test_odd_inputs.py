@@ -83,3 +83,25 @@ def test_mangled_event_shapes_are_never_a_500(s3):
     ]
     for ev in variants:
         _assert_clean(lambda_function.lambda_handler(ev, Context()))
+
+
+def test_lone_surrogates_anywhere_are_never_a_500(s3, dispatched, event):
+    # GIVEN lone surrogates (legal in JSON as "\ud800", not encodable as UTF-8) in every field
+    cases = [
+        event("httpApiV2_generate.json", ip="\ud800"),
+        event("httpApiV2_generate.json", body='{"prompt": "fox \\ud800"}'),
+        event("httpApiV2_log.json", body='{"message": "\\udfff", "\\ud800": 1}'),
+        event("httpApiV2_galleryList.json", path="/gallery/\ud800"),
+        event("httpApiV2_galleryList.json", path="/\udcff"),
+        event("httpApiV2_galleryList.json", headers={"x-correlation-id": "\ud800"}),
+    ]
+    # WHEN each is handled THEN each gets a clean, encodable answer
+    for ev in cases:
+        out = lambda_function.lambda_handler(ev, Context())
+        _assert_clean(out)
+        out["body"].encode("utf-8")
+
+
+def test_prompt_with_a_lone_surrogate_is_400(s3, dispatched, event, call):
+    status, body, _ = call(event("httpApiV2_generate.json", body='{"prompt": "fox \\ud800"}'))
+    assert (status, body["code"]) == (400, "INVALID_PROMPT")
