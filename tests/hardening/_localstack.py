@@ -232,6 +232,7 @@ class LocalStack:
 @contextmanager
 def local_stack(params: dict[str, Any], tmp: Path) -> Iterator[LocalStack]:
     """Start `deploy.py --local`, wait for its outputs file, yield, stop it with SIGINT."""
+    tmp.mkdir(parents=True, exist_ok=True)
     params_file, outputs_file = tmp / "params.json", tmp / "outputs.json"
     params_file.write_text(json.dumps(params, indent=2))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
