@@ -11,10 +11,10 @@ from rich.table import Table
 
 def table(values: Mapping[str, str], descriptions: Mapping[str, str], title: str) -> Table:
     """Pure: key, value, description — in the order given."""
-    view = Table(title=title)
-    view.add_column("Key", style="bold")
-    view.add_column("Value", overflow="fold")
-    view.add_column("Description")
+    view = Table(title=title, expand=True)
+    view.add_column("Key", style="bold", no_wrap=True)
+    view.add_column("Value", ratio=3, overflow="fold")  # long URLs fold, never "…"
+    view.add_column("Description", ratio=2)
     for key, value in values.items():
         view.add_row(key, value, descriptions.get(key, ""))
     return view
