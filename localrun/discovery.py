@@ -153,6 +153,7 @@ class ApiSource:
         self._lock = threading.Lock()
         self._value = load_api(aws, api_id)
         self._loaded = time.monotonic()
+        self._failing = False
         for route in self._value.routes:
             if route.payload_format != "2.0":
                 sink.info(
@@ -166,9 +167,12 @@ class ApiSource:
             if time.monotonic() - self._loaded >= self._ttl:
                 try:
                     self._value = load_api(self._aws, self._api_id)
+                    self._failing = False
                 except Exception as exc:
-                    self._sink.info(
-                        "api", f"could not re-read the API ({exc}); using the last copy"
-                    )
+                    if not self._failing:  # once per failure streak, not once a second
+                        self._sink.info(
+                            "api", f"cannot re-read the API ({exc}); using the last copy"
+                        )
+                    self._failing = True
                 self._loaded = time.monotonic()
             return self._value
