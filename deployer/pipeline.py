@@ -5,13 +5,12 @@ Collaborators come in (client factory, UI, sleep), so tests pass Stubber-backed 
 
 from __future__ import annotations
 
-import ast
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import changeset
+from . import changeset, diff
 from .artifacts import (
     CODE_PREFIX,
     TEMPLATE_PREFIX,
@@ -75,7 +74,7 @@ class Deployer:
         code_key = f"{CODE_PREFIX}{prepared.package.sha256}.zip"
         values = prepared.params.with_values(CodeBucket=bucket_name, CodeKey=code_key)
         body = with_secrets_digest(prepared.template, request.stack_name, values.secrets())
-        if info and not request.force and self.identical(info, body, values, prepared):
+        if self._compare(info, body, values, prepared) and not request.force:
             self.ui.success(
                 f"No changes: stack {request.stack_name} already runs this template, code "
                 "and parameters."
@@ -94,22 +93,22 @@ class Deployer:
             self.ui.say(f"  code already in s3://{bucket.name}/{code_key} (not uploaded again)")
         return self._change(request, info, self._template_arg(bucket, body), values)
 
-    def identical(
-        self, info: StackInfo, body: Body, values: Parameters, prepared: Prepared
+    def _compare(
+        self, info: StackInfo | None, body: Body, values: Parameters, prepared: Prepared
     ) -> bool:
-        """CDK's shortcut: the deployed template body and every parameter already match."""
-        if (
-            info.state is not State.COMPLETE
-            or deployed_template(self.cf, info.stack_id) != body.data
-        ):
+        """True when the stack already runs exactly this (CDK's shortcut); else show the
+        parameters that change."""
+        if info is None:
             return False
-        for name, spec in prepared.specs.items():
-            if spec.no_echo:
-                continue  # covered by the secrets digest in the template body
-            wanted = values.values.get(name, spec.default or "")
-            if _as_list_text(info.parameters.get(name)) != wanted:
-                return False
-        return True
+        deployed = (
+            deployed_template(self.cf, info.stack_id) if info.state is State.COMPLETE else None
+        )
+        changes = diff.parameter_changes(
+            info.parameters, deployed, values, prepared.specs, body.data
+        )
+        if changes:
+            self.ui.show(diff.table(changes))
+        return deployed == body.data and not changes
 
     def _template_arg(self, bucket: ArtifactBucket, body: Body) -> dict[str, str]:
         if body.inline:
@@ -218,14 +217,3 @@ class Deployer:
     def delete(self, name: str) -> bool:
         self.factory.account_id()
         return self.lifecycle.delete(name, self.factory.region)
-
-
-def _as_list_text(value: str | None) -> str | None:
-    """moto answers a CommaDelimitedList as a Python list's repr; AWS as "a,b"."""
-    if value and value.startswith("[") and value.endswith("]"):
-        try:
-            items = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return value
-        return ",".join(str(item) for item in items) if isinstance(items, list) else value
-    return value

@@ -122,6 +122,7 @@ def test_a_new_key_is_an_update_though_describe_stacks_hides_it(
     result, shown = run(moto_endpoint, changed)
     assert result.outcome == "updated"
     assert "sk-a-rotated-key" not in shown
+    assert "NoEcho parameters (API keys)" in shown and "changed (values hidden)" in shown
     again, _ = run(moto_endpoint, changed)
     assert again.outcome == "unchanged"
 
@@ -178,3 +179,19 @@ def test_delete_removes_the_stack(moto_endpoint: str, prepared: Prepared, client
              if s["StackStatus"] != "DELETE_COMPLETE"]  # fmt: skip
     assert "pp-gone" not in names
     assert "Deleted stack pp-gone" in text_of(console)
+
+
+def test_changed_parameters_are_shown_old_and_new(
+    created: tuple[Any, str], moto_endpoint: str, prepared: Prepared
+) -> None:
+    changed = Prepared(
+        prepared.template,
+        prepared.specs,
+        prepared.params.with_values(Environment="prod"),
+        prepared.package,
+    )
+    result, shown = run(moto_endpoint, changed, execute=False)
+    assert result.outcome == "not-executed"
+    row = next(line for line in shown.splitlines() if "Environment" in line)
+    assert "dev" in row and "prod" in row
+    assert "NoEcho parameters" not in shown  # the keys did not change
