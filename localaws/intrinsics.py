@@ -1,8 +1,10 @@
-"""Template conditions compared the way CloudFormation compares them: as strings.
+"""Two intrinsic-function rules moto gets wrong, evaluated as CloudFormation does.
 
-moto resolves a ``Ref`` to a Number parameter to an int, so ``Fn::Equals [{"Ref": "N"}, "0"]``
-compares ``0 == "0"`` and is false. The project's template guards reserved concurrency exactly
-like that, so stock moto deployed a function with reserved concurrency 0 by default.
+* ``Fn::Equals`` compares strings. moto resolves a ``Ref`` to a Number parameter to an int, so
+  ``Fn::Equals [{"Ref": "N"}, "0"]`` compared ``0 == "0"`` and was false; the project's template
+  guards reserved concurrency exactly like that, so stock moto reserved 0 by default.
+* ``{"Ref": "AWS::NoValue"}`` in a list removes the element. moto left ``null`` in the list; the
+  project's Bedrock policy builds its resource list with ``Fn::If`` ... ``AWS::NoValue``.
 """
 
 from __future__ import annotations
@@ -47,5 +49,17 @@ def parse_condition(
     raise ValueError(f"Unsupported condition function {operator}")
 
 
+_original_clean_json = parsing.clean_json
+
+
+def clean_json(resource_json: Any, resources_map: Any) -> Any:
+    if isinstance(resource_json, list):
+        cleaned = (clean_json(item, resources_map) for item in resource_json)
+        return [item for item in cleaned if item is not None]
+    # moto's own function recurses through the module global, i.e. back into this one.
+    return _original_clean_json(resource_json, resources_map)
+
+
 def install() -> None:
     parsing.parse_condition = parse_condition  # type: ignore[assignment]
+    parsing.clean_json = clean_json

@@ -6,8 +6,8 @@ import threading
 
 from localaws import (
     changesets,
-    conditions,
     events,
+    intrinsics,
     invoke,
     operations,
     parameters,
@@ -33,7 +33,7 @@ def install() -> None:
         changesets.install()
         operations.install()
         parameters.install()
-        conditions.install()
+        intrinsics.install()
         events.install()
         invoke.install()
         s3policy.install()
