@@ -109,7 +109,7 @@ def test_retry_after_beyond_the_deadline_fails_at_once(
     started = time.monotonic()
     with pytest.raises(ProviderError) as caught:
         run(case, seconds=5)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 1.5  # not the 30 s it asked for
     assert caught.value.code == ProviderError.RATE_LIMITED
     assert "past this model's time limit" in caught.value.message
 
@@ -159,7 +159,7 @@ def test_a_hanging_provider_times_out_at_the_deadline(
     elapsed = time.monotonic() - started
     assert caught.value.code == ProviderError.TIMEOUT
     assert "timed out after" in caught.value.message
-    assert elapsed < 0.9  # the deadline, plus scheduling slack; never the 5 s hang
+    assert elapsed < 1.2  # the deadline plus slack for a busy machine; never the 5 s hang
 
 
 @pytest.mark.parametrize("provider", HTTP_PROVIDERS)

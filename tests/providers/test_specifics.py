@@ -38,7 +38,7 @@ def test_bfl_task_slower_than_the_deadline_times_out(sim: ProviderSimulator) -> 
         run(CASES["bfl"], seconds=1.0)
     assert caught.value.code == ProviderError.TIMEOUT
     assert caught.value.message.startswith("BFL timed out after")
-    assert time.monotonic() - started < 1.3
+    assert time.monotonic() - started < 1.6
 
 
 def test_bfl_sends_steps_and_guidance_only_to_models_that_take_them() -> None:

@@ -101,7 +101,7 @@ def test_a_body_that_trickles_or_stalls_past_the_deadline_times_out(trickler: st
     with pytest.raises(ProviderError) as caught:
         transport.send("GET", trickler, who=Caller("BFL"), deadline=started + 0.5, attempts=1)
     assert caught.value.code == ProviderError.TIMEOUT
-    assert time.monotonic() - started < 0.8
+    assert time.monotonic() - started < 1.1
 
 
 def test_a_runaway_body_is_cut_off(sim: ProviderSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
