@@ -136,5 +136,5 @@ def test_a_documented_wait_past_the_deadline_gives_up_at_once(sim: ProviderSimul
     started = time.monotonic()
     with pytest.raises(ProviderError) as caught:
         run(CASES["stability"], seconds=5)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 1.5
     assert "retry after 60 s" in caught.value.message
