@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from types import TracebackType
 
@@ -19,6 +20,18 @@ _running_lock = threading.Lock()
 _running = 0
 
 
+def _check_free(port: int) -> None:
+    """Fail fast: moto binds in its server thread, and a bind error there would hang start()."""
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds
+        try:
+            probe.bind((HOST, port))
+        except OSError as exc:
+            raise OSError(exc.errno, f"{HOST}:{port} is not available for LocalAws: {exc}") from exc
+
+
 class LocalAws:
     """An AWS-compatible endpoint at ``http://127.0.0.1:PORT`` (``port=0`` picks a free port)."""
 
@@ -33,6 +46,7 @@ class LocalAws:
             assert self.endpoint_url is not None
             return self.endpoint_url
         install()
+        _check_free(self._requested_port)
         # werkzeug logs every request at INFO; the deploy output is not the place for that.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         with _running_lock:

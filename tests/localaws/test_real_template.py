@@ -249,8 +249,30 @@ def test_parameter_update_is_in_place(
     ]
 
 
+def test_code_change_updates_only_the_function(
+    cfn: Any, created: dict[str, Any], client: Callable[[str], Any]
+) -> None:
+    lam = client("lambda")
+    name = created["ids"]["GeneratorFunction"]
+    before = lam.get_function_configuration(FunctionName=name)["CodeSha256"]
+    source = "def lambda_handler(event, context):\n    return {'statusCode': 204}\n"
+    client("s3").put_object(Bucket="artifacts", Key="function-v2.zip", Body=lambda_zip(source))
+    params = _parameters(GlobalRateLimit="77", CodeKey="function-v2.zip")
+    change_set = create_change_set(cfn, STACK, "code", template_json(), params, "UPDATE")
+    changes = [c["ResourceChange"] for c in change_set["Changes"]]
+    assert [(c["LogicalResourceId"], c["Replacement"]) for c in changes] == [
+        ("GeneratorFunction", "False")
+    ]
+    cfn.execute_change_set(ChangeSetName=change_set["ChangeSetId"])
+    cfn.get_waiter("stack_update_complete").wait(StackName=STACK, WaiterConfig=WAITER)
+    after = lam.get_function_configuration(FunctionName=name)
+    assert after["CodeSha256"] != before
+    assert after["Environment"]["Variables"]["GLOBAL_RATE_LIMIT"] == "77"
+    assert physical_ids(cfn, STACK) == created["ids"]
+
+
 def test_unchanged_redeploy_has_no_changes(cfn: Any, created: dict[str, Any]) -> None:
-    params = _parameters(GlobalRateLimit="77")
+    params = _parameters(GlobalRateLimit="77", CodeKey="function-v2.zip")
     change_set = create_change_set(cfn, STACK, "same", template_json(), params, "UPDATE")
     assert change_set["Status"] == "FAILED"
     assert "didn't contain changes" in change_set["StatusReason"]

@@ -73,6 +73,17 @@ def test_fixed_port_and_fresh_state_per_first_server() -> None:
         assert s3.list_buckets()["Buckets"] == []
 
 
+def test_port_in_use_fails_fast() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        aws = LocalAws(port=port)
+        with pytest.raises(OSError, match=f"127.0.0.1:{port} is not available"):
+            aws.start()
+        assert aws.endpoint_url is None
+
+
 @pytest.fixture(scope="module")
 def function_name(client: Callable[[str], Any]) -> str:
     iam = client("iam")
