@@ -19,6 +19,7 @@ import traceback
 from typing import Any
 
 _current_request_id = ""
+LOG_END_MARK = "\x1elocalrun:end "  # keep in sync with function_runner._LOG_END_MARK
 
 
 class _Context:
@@ -166,6 +167,9 @@ def main() -> int:
             reply = {"type": "result", "ok": False, "error": err}
         reply["ms"] = (time.perf_counter() - began) * 1000
         sys.stdout.flush()
+        # After the invocation's last log line, on the same pipe: lets the server print its
+        # REPORT line after the function's own lines, as Lambda's log stream orders them.
+        sys.stderr.write(f"{LOG_END_MARK}{request['requestId']}\n")
         sys.stderr.flush()
         send(reply)
         _current_request_id = ""

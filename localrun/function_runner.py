@@ -31,6 +31,8 @@ _WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_work
 _PASSTHROUGH = ("PATH", "SYSTEMROOT", "WINDIR", "LANG", "LC_ALL", "HOME", "TMPDIR", "TEMP", "TMP")
 _INIT_LIMIT_S = 30.0  # Lambda allows 10 s; a cold local import of boto3 + Pillow can be slower
 _STOP_GRACE_S = 2.0
+_LOG_WAIT_S = 1.0
+_LOG_END_MARK = "\x1elocalrun:end "  # written by _worker.py after each invocation's logs
 
 
 class FunctionNotFound(LookupError):
@@ -92,6 +94,7 @@ class WorkerProcess:
         self.init_ms: float | None = None
         self.initialized = False
         self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._logs_done: queue.Queue[str] = queue.Queue()  # request ids whose logs are printed
         kwargs: dict[str, Any] = {}
         if os.name == "posix":
             kwargs["start_new_session"] = True  # Ctrl-C reaches the server, which stops us
@@ -138,6 +141,9 @@ class WorkerProcess:
     def _pump_logs(self) -> None:
         assert self._proc.stderr is not None
         for line in self._proc.stderr:
+            if line.startswith(_LOG_END_MARK):
+                self._logs_done.put(line[len(_LOG_END_MARK) :].strip())
+                continue
             self._sink.function(self.deployment.name, line)
 
     def _next(self, timeout: float) -> dict[str, Any] | None:
@@ -188,6 +194,8 @@ class WorkerProcess:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             text = f"{stamp} {request['requestId']} Task timed out after {timeout:.2f} seconds"
             return {"ok": False, "error": _error_payload("Sandbox.Timedout", text), "crashed": True}
+        if message is not None:
+            self._await_logs(request["requestId"])
         if message is None:
             text = f"RequestId: {request['requestId']} Error: {self._exit_description()}"
             return {
@@ -196,6 +204,16 @@ class WorkerProcess:
                 "crashed": True,
             }
         return message
+
+    def _await_logs(self, request_id: str) -> None:
+        """Until the invocation's log lines are printed (bounded: logs never block a result)."""
+        deadline = time.monotonic() + _LOG_WAIT_S
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                if self._logs_done.get(timeout=remaining) == request_id:
+                    return
+            except queue.Empty:
+                return
 
     def kill(self) -> None:
         if self._proc.poll() is None:

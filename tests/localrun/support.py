@@ -52,6 +52,9 @@ HANDLER = textwrap.dedent(
             os._exit(3)
         if action == "sleep":
             time.sleep(float(query.get("s") or event.get("s") or 5))
+        if action == "logmany":
+            for i in range(300):
+                print(json.dumps({{"level": "INFO", "message": f"line {{i}}"}}))
         if action == "log":
             print(json.dumps({{"level": "INFO", "message": "generate accepted", "job": "j-1"}}))
         if action == "bare":

@@ -191,3 +191,29 @@ def test_reserved_concurrency_caps_the_environments(aws: LocalAwsClients, sink) 
         assert elapsed >= 1.0
     finally:
         registry.stop()
+
+
+class _SlowSink(ListSink):
+    """A terminal slower than the function's output, as a real one can be."""
+
+    def line(self, source: str, text: str) -> None:
+        if source == "fn" and "REPORT" not in text:
+            time.sleep(0.001)
+        super().line(source, text)
+
+
+def test_report_line_follows_the_invocations_own_log_lines(fn: Deployed, aws) -> None:
+    sink = _SlowSink()
+    registry = FunctionRegistry(aws, {}, sink, max_workers=1)
+    try:
+        runner = registry.get(fn.name)
+        for _ in range(2):  # results and logs travel on two pipes; the order must hold
+            result = runner.invoke(b'{"do": "logmany"}')
+            lines = list(sink.lines)
+            report = next(i for i, line in enumerate(lines) if result.request_id[:8] in line)
+            last = max(i for i, line in enumerate(lines) if line.endswith("INFO line 299"))
+            assert last < report
+            assert not any("localrun:end" in line for line in lines)
+            sink.lines.clear()
+    finally:
+        registry.stop()
