@@ -2,6 +2,10 @@
 
 ``build_resource_diff`` is what moto's ``ResourceMap.update`` uses to decide what to add, modify
 and remove; replacing it with ``localaws.plan`` makes executions do what change sets announce.
+
+moto lists a stack's resources by indexing its lazy ResourceMap, which *creates* any resource
+not currently held: listing a rolled-back or deleted stack brought its resources back, and a
+resource whose Condition is false showed up as an empty row. Listing here only reads.
 """
 
 from __future__ import annotations
@@ -78,5 +82,10 @@ def _build_resource_diff(
     return diff
 
 
+def _stack_resources(self: Stack) -> list[Any]:
+    return [self.resource_map._parsed_resources[n] for n in sorted(existing(self.resource_map))]
+
+
 def install() -> None:
     parsing.ResourceMap.build_resource_diff = _build_resource_diff  # type: ignore[method-assign]
+    Stack.stack_resources = property(_stack_resources)  # type: ignore[assignment,method-assign]

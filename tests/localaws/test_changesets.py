@@ -198,6 +198,9 @@ def test_failed_create_rolls_back_with_the_resource_reason(
     assert "NoSuchBucket" in failed["ResourceStatusReason"]
     assert [e["ResourceStatus"] for e in events[:2]] == ["ROLLBACK_COMPLETE", "DELETE_COMPLETE"]
     assert "rolled-back" not in " ".join(client("sqs").list_queues().get("QueueUrls", []))
+    # Looking at the rolled-back stack does not bring its resources back.
+    assert physical_ids(cfn, "broken") == {}
+    assert "rolled-back" not in " ".join(client("sqs").list_queues().get("QueueUrls", []))
 
     # A stack in ROLLBACK_COMPLETE can only be deleted.
     with pytest.raises(ClientError) as err:
