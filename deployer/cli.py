@@ -191,6 +191,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         Deployer(make_factory(target), ui).delete(args.stack_name)
         return 0
     prepared = prepare(args.params, ui)
+    if placeholders := prepared.params.placeholder_keys():
+        ui.warn(
+            f"{', '.join(placeholders)} still hold the example's placeholder; those models "
+            "will answer with an authentication error until you put real keys there."
+        )
     deployer = Deployer(make_factory(target), ui)
     result = deployer.deploy(prepared, request_from(args))
     show_outputs(ui, result.outputs, result.descriptions, args.outputs_file, args.stack_name)

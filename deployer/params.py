@@ -87,6 +87,10 @@ class Parameters:
         names = (self.values.get(f"Model{n}Name", "") for n in range(1, count + 1))
         return [name for name in names if name]
 
+    def placeholder_keys(self) -> list[str]:
+        """Secret parameters still holding parameters.example.json's placeholders."""
+        return [k for k, v in sorted(self.secrets().items()) if "REPLACE" in v.upper()]
+
     def to_cloudformation(self) -> list[dict[str, str]]:
         return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(self.values.items())]
 

@@ -128,3 +128,15 @@ def test_the_example_file_is_valid_for_the_real_template(repo_root: Path) -> Non
     specs = params.specs_from_template(json.loads(template_json()))
     loaded = params.load(repo_root / "parameters.example.json", specs, CATALOG)
     assert int(loaded.values["ModelCount"]) >= 1
+
+
+def test_placeholder_keys_are_named_without_their_values(repo_root: Path) -> None:
+    from infra.template import template_json
+
+    specs = params.specs_from_template(json.loads(template_json()))
+    loaded = params.load(repo_root / "parameters.example.json", specs, CATALOG)
+    placeholders = loaded.placeholder_keys()
+    assert placeholders and all(
+        name.startswith("Model") and name.endswith("Key") for name in placeholders
+    )
+    assert "Model8Key" not in placeholders  # Bedrock: empty, no placeholder
