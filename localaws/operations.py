@@ -107,6 +107,7 @@ def _execute_update(backend: CloudFormationBackend, stack: Stack, change_set: Ch
         try:
             _update_resources(stack.resource_map, previous_template, previous_parameters)
             stack.output_map = stack._create_output_map()
+            _ = stack.outputs  # resolved while the resources exist (see _NoOutputs)
         except Exception as rollback:
             events.record_failures()
             _fail(stack, "UPDATE_ROLLBACK_FAILED", _message(rollback))
@@ -188,12 +189,20 @@ def _delete_stack(
             return
         stack.status = "DELETE_COMPLETE"
         stack._add_stack_event("DELETE_COMPLETE")
+        stack.output_map = _NoOutputs()
     self.stacks.pop(stack.stack_id)
     self.deleted_stacks[stack.stack_id] = stack
     for name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
         self.exports.pop(name)
     for cs_id in [i for i, cs in self.change_sets.items() if cs.stack_id == stack.stack_id]:
         del self.change_sets[cs_id]
+
+
+class _NoOutputs(dict[str, Any]):
+    """A deleted stack's outputs. moto resolves outputs lazily through its ResourceMap, whose
+    lookups create missing resources, so describing a deleted stack could bring them back."""
+
+    exports: list[Any] = []
 
 
 def _message(exc: Exception) -> str:

@@ -322,3 +322,21 @@ def test_events_carry_the_operation_client_request_token(cfn: Any) -> None:
     events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
     assert events[0]["ResourceStatus"] == "DELETE_COMPLETE"
     assert events[0]["ClientRequestToken"] == "delete-1"
+
+
+def test_exports_follow_the_stack_and_a_deleted_stack_stays_deleted(
+    cfn: Any, client: Callable[[str], Any]
+) -> None:
+    template = {
+        **QUEUES,
+        "Outputs": {"QueueUrl": {"Value": {"Ref": "Queue"}, "Export": {"Name": "shared-queue"}}},
+    }
+    stack = deploy(cfn, "exporter", template, {"QueueName": "exported"})
+    exports = {e["Name"]: e["Value"] for e in cfn.list_exports()["Exports"]}
+    assert exports["shared-queue"] == outputs(stack)["QueueUrl"]
+    delete(cfn, "exporter")
+    assert "shared-queue" not in {e["Name"] for e in cfn.list_exports()["Exports"]}
+    deleted = cfn.describe_stacks(StackName=stack["StackId"])["Stacks"][0]
+    assert deleted["StackStatus"] == "DELETE_COMPLETE"
+    names = [u.rsplit("/", 1)[1] for u in client("sqs").list_queues().get("QueueUrls", [])]
+    assert "exported" not in names
