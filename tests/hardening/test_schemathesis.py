@@ -33,7 +33,7 @@ CHECKS = [
     "response_schema_conformance",
     "negative_data_rejection",
 ]
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 12
 MODELS = [("openai/gpt-image-2", "sk-schema-openai"), ("recraft/recraftv3", "recraft-schema")]
 
 
