@@ -12,6 +12,9 @@ import threading
 import time
 from typing import Any, Protocol
 
+from rich.console import Console
+from rich.text import Text
+
 # The Lambda Python runtime's text format: "[LEVEL]\t<iso time>\t<request id>\t<message>".
 _LAMBDA_TEXT = re.compile(
     r"^\[(?P<level>[A-Z]+)\]\t(?P<time>\S+)\t(?P<rid>\S*)\t(?P<msg>.*)$", re.S
@@ -23,6 +26,8 @@ _DROP_KEYS = {"logger", "name", "aws_request_id", "requestId", "request_id", "fu
 _SHORT_NAMES = {"correlationId": "corr", "correlation_id": "corr", "jobId": "job", "job_id": "job"}
 _TRACE_KEYS = ("exception", "exc_info", "stackTrace", "traceback")
 _MAX_VALUE = 80
+_SOURCE_STYLES = {"fn": "cyan", "api": "magenta", "cdn": "green", "invoke": "yellow"}
+_ERROR = re.compile(r"^\S+ (ERROR|CRITICAL)\b| [45]\d\d \d+ms$| error \S+")
 
 
 class _Console(Protocol):
@@ -109,11 +114,13 @@ class LogSink:
         with self._lock:
             if self._console is None:
                 print(out, flush=True)
-                return
-            try:
-                # rich: no markup or highlighting, the text is the function's, not ours.
-                self._console.print(out, markup=False, highlight=False, soft_wrap=True)
-            except TypeError:
+            elif isinstance(self._console, Console):
+                # A Text is never parsed as markup: the words are the function's, not ours.
+                styled = Text()
+                styled.append(f"[{source}] ", style=_SOURCE_STYLES.get(source, "bold"))
+                styled.append(text, style="red" if _ERROR.search(text) else "")
+                self._console.print(styled, highlight=False, soft_wrap=True)
+            else:
                 self._console.print(out)
 
     def function(self, name: str, raw_line: str) -> None:

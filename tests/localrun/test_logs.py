@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
+
+from rich.console import Console
 
 from localrun.logs import LogSink, format_function_line
 
@@ -43,20 +46,30 @@ def test_long_values_are_shortened() -> None:
 
 class _Console:
     def __init__(self) -> None:
-        self.printed: list[tuple[str, dict]] = []
+        self.printed: list[str] = []
 
-    def print(self, text: str, **kwargs: object) -> None:
-        self.printed.append((text, kwargs))
+    def print(self, text: str) -> None:
+        self.printed.append(text)
 
 
-def test_sink_writes_to_a_rich_like_console_without_markup() -> None:
+def test_sink_writes_plain_lines_to_any_console() -> None:
     console = _Console()
     sink = LogSink(console)
     sink.access("api", "POST", "/generate", 202, 12.4)
     sink.function("fn", "[not markup] text\n")
     sink.function("fn", "   \n")  # blank output is not a line
     assert len(console.printed) == 2
-    text, kwargs = console.printed[0]
-    assert re.fullmatch(r"\[api\] \d\d:\d\d:\d\d POST /generate 202 12ms", text)
-    assert kwargs["markup"] is False
-    assert console.printed[1][0].endswith("[not markup] text")
+    assert re.fullmatch(r"\[api\] \d\d:\d\d:\d\d POST /generate 202 12ms", console.printed[0])
+    assert console.printed[1].endswith("[not markup] text")
+
+
+def test_rich_console_gets_styles_but_never_parses_the_functions_words() -> None:
+    buf = io.StringIO()
+    sink = LogSink(Console(file=buf, force_terminal=True, width=200))
+    sink.function("fn", "[red]literal[/red] and [bold]")
+    sink.access("api", "GET", "/status/1", 500, 3)
+    sink.access("api", "GET", "/status/1", 200, 3)
+    lines = buf.getvalue().splitlines()
+    assert "[red]literal[/red] and [bold]" in lines[0]
+    assert "\x1b[31m" in lines[1]  # a 5xx stands out
+    assert "\x1b[31m" not in lines[2]
