@@ -205,6 +205,14 @@ class LocalStack:
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
+    def stop_and_check(self) -> None:
+        """SIGINT; the run exits 0 and no execution environment it had outlives it."""
+        workers = self.worker_pids()
+        assert workers, "no function worker was running: nothing to check"
+        assert self.stop() == 0, self.tail()
+        survivors = [pid for pid in workers if _alive(pid)]
+        assert survivors == [], f"workers left behind: {survivors}"
+
     def stop(self) -> int:
         """SIGINT, as Ctrl-C would; the exit code. Kills the group only if it does not exit."""
         if self.proc.poll() is None:
@@ -227,6 +235,15 @@ class LocalStack:
         """All that was captured: process output, outputs file, HTTP exchanges."""
         with self._lock:
             return "".join(self.output_lines) + "\n" + "\n".join(self.transcript)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie has already exited; init reaps orphans)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @contextmanager

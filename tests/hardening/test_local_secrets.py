@@ -68,7 +68,7 @@ def test_no_key_appears_anywhere_during_a_full_run(tmp_path: Path) -> None:
         assert stack.call("GET", "/status/not-a-uuid").status == 400
         assert stack.call("GET", "/nowhere").status == 404
 
-        assert stack.stop() == 0, stack.tail()
+        stack.stop_and_check()
     captured = stack.everything()  # after the with: the output reader has seen EOF
 
     # The capture holds the run: the outputs table, the function's own log lines, the answers.
