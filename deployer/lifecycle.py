@@ -37,7 +37,7 @@ class Lifecycle:
         if info.status in RECREATE:
             return self._recreate(info)
         if info.status == "UPDATE_ROLLBACK_FAILED":
-            raise _rollback_failed(info, self._past_cause(info))
+            raise self._rollback_failed(info)
         if info.status == "DELETE_FAILED":
             raise DeployError(
                 f"Stack {name} is DELETE_FAILED: {info.reason}",
@@ -63,6 +63,27 @@ class Lifecycle:
             )
         self._delete(info)
         return None
+
+    def _rollback_failed(self, info: StackInfo) -> DeployError:
+        """Name both the update's failure and what then stopped the rollback."""
+        events = last_operation(EventFeed(self.cf, info.stack_id, None, None).poll())
+        turn = next(
+            (i for i, e in enumerate(events) if e.status == "UPDATE_ROLLBACK_IN_PROGRESS"),
+            len(events),
+        )
+        failed, blocked = root_cause(events[:turn]), root_cause(events[turn:])
+        causes = [f"the update failed at {cause_sentence(failed, None)}"] if failed else []
+        if blocked and not blocked.is_stack:
+            causes.append(f"the rollback failed at {cause_sentence(blocked, None)}")
+        detail = f" ({'; '.join(causes)})" if causes else ""
+        return DeployError(
+            f"Stack {info.name} is UPDATE_ROLLBACK_FAILED: CloudFormation could not roll back "
+            f"the last update{detail}, and no update is possible until it does.",
+            fix=f"Fix what stopped the rollback, then run `aws cloudformation "
+            f"continue-update-rollback --stack-name {info.name}` (add --resources-to-skip "
+            "LOGICAL_ID for a resource that cannot be restored), wait for "
+            "UPDATE_ROLLBACK_COMPLETE, and deploy again.",
+        )
 
     def _past_cause(self, info: StackInfo) -> str:
         events = last_operation(EventFeed(self.cf, info.stack_id, None, None).poll())
@@ -114,14 +135,4 @@ def retained_bucket_note(bucket: str) -> str:
         f"images survive a delete. To remove it too:\n"
         f"  aws s3 rm s3://{bucket} --recursive\n"
         f"  aws s3 rb s3://{bucket}"
-    )
-
-
-def _rollback_failed(info: StackInfo, cause: str) -> DeployError:
-    return DeployError(
-        f"Stack {info.name} is UPDATE_ROLLBACK_FAILED: CloudFormation could not roll back the "
-        f"last update{f' ({cause})' if cause else ''}, and no update is possible until it does.",
-        fix=f"Fix what stopped the rollback, then run `aws cloudformation continue-update-rollback "
-        f"--stack-name {info.name}` (add --resources-to-skip LOGICAL_ID for a resource that cannot "
-        f"be restored), wait for UPDATE_ROLLBACK_COMPLETE, and deploy again.",
     )

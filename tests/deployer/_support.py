@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -13,7 +14,7 @@ from deployer.ui import UI
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-STACK = "pp-test"
+STACK = "pixel-prompt-complete"
 STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/0a1b2c3d"
 
 
@@ -128,6 +129,22 @@ def stack(status: str, reason: str = "", outputs: list[dict[str, str]] | None = 
     if outputs:
         body["Outputs"] = outputs
     return {"Stacks": [body]}
+
+
+EVENTS_DIR = Path(__file__).parent / "events"
+
+
+def recorded(name: str, token: str | None = None) -> list[dict[str, Any]]:
+    """A recorded describe-stack-events sequence (oldest first) from tests/deployer/events/."""
+    data = json.loads((EVENTS_DIR / f"{name}.json").read_text())
+    events = []
+    for raw in data["StackEvents"]:
+        event = {**raw, "StackId": STACK_ID, "StackName": STACK}
+        event["Timestamp"] = datetime.fromisoformat(raw["Timestamp"])
+        if token:
+            event["ClientRequestToken"] = token
+        events.append(event)
+    return events
 
 
 class FakeFactory:

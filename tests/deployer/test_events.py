@@ -15,6 +15,7 @@ from tests.deployer._support import (
     STACK_ID,
     FakeFactory,
     event,
+    recorded,
     recording_ui,
     stack,
     text_of,
@@ -35,32 +36,30 @@ def events_newest_first(*events: dict) -> dict:
     return {"StackEvents": list(reversed(events))}
 
 
-FAILED_CREATE = [
-    event(1, STACK, CFN, "CREATE_IN_PROGRESS", "User Initiated", TOKEN),
-    event(2, "ImagesBucket", BUCKET, "CREATE_IN_PROGRESS", token=TOKEN),
-    event(3, "ImagesBucket", BUCKET, "CREATE_FAILED", "Resource creation cancelled", TOKEN),
-    event(
-        4,
-        "GeneratorFunction",
-        FN,
-        "CREATE_FAILED",
-        'Resource handler returned message: "Specified ReservedConcurrentExecutions for '
-        "function decreases account's UnreservedConcurrentExecution below its minimum value "
-        'of [10]."',
-        TOKEN,
-    ),
-    event(5, STACK, CFN, "ROLLBACK_IN_PROGRESS", "The following resource(s) failed", TOKEN),
-    event(6, STACK, CFN, "ROLLBACK_COMPLETE", token=TOKEN),
-]
+FAILED_CREATE = recorded("failed_create", token=TOKEN)
 
 
 def test_root_cause_skips_cancellations_and_the_stack_itself() -> None:
     from deployer.events import StackEvent
 
+    cancelled_first = [
+        event(1, STACK, CFN, "CREATE_IN_PROGRESS", "User Initiated"),
+        event(2, "ImagesBucket", BUCKET, "CREATE_FAILED", "Resource creation cancelled"),
+        event(3, "GeneratorFunction", FN, "CREATE_FAILED", "Runtime python3.99 is not supported"),
+        event(4, STACK, CFN, "ROLLBACK_COMPLETE", "The following resource(s) failed"),
+    ]
+    cause = root_cause([StackEvent.from_api(e) for e in cancelled_first])
+    assert cause is not None
+    assert (cause.logical_id, cause.resource_type) == ("GeneratorFunction", FN)
+
+
+def test_root_cause_of_a_recorded_failed_create() -> None:
+    from deployer.events import StackEvent
+
     cause = root_cause([StackEvent.from_api(e) for e in FAILED_CREATE])
     assert cause is not None
     assert (cause.logical_id, cause.resource_type) == ("GeneratorFunction", FN)
-    assert "UnreservedConcurrentExecution" in cause.reason
+    assert "UnreservedConcurrentExecution below its minimum" in cause.reason
 
 
 def test_a_failed_create_prints_the_root_cause_and_exits_1() -> None:
@@ -85,7 +84,8 @@ def test_a_failed_create_prints_the_root_cause_and_exits_1() -> None:
     assert "Root cause: GeneratorFunction (AWS::Lambda::Function) CREATE_FAILED" in message
     assert "UnreservedConcurrentExecution below its minimum" in message
     shown = text_of(console)
-    assert shown.count("GeneratorFunction") == 1  # each event once, as plain lines
+    lines = [line for line in shown.splitlines() if line[:2].isdigit()]
+    assert len(lines) == len(FAILED_CREATE)  # each event once, as plain lines
     assert "ROLLBACK_COMPLETE" in shown
 
 
@@ -120,6 +120,6 @@ def test_a_terminal_gets_a_live_table() -> None:
 def test_plain_lines_carry_time_status_type_and_reason() -> None:
     from deployer.events import StackEvent
 
-    line = event_line(StackEvent.from_api(FAILED_CREATE[3]))
-    assert line.startswith("12:00:04  CREATE_FAILED")
+    line = event_line(StackEvent.from_api(FAILED_CREATE[5]))
+    assert line.startswith("12:00:23  CREATE_FAILED")
     assert "AWS::Lambda::Function" in line and "GeneratorFunction" in line

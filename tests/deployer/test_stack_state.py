@@ -13,6 +13,7 @@ from tests.deployer._support import (
     STACK_ID,
     FakeFactory,
     event,
+    recorded,
     recording_ui,
     stack,
     text_of,
@@ -79,12 +80,7 @@ def test_recreating_needs_a_yes_when_there_is_no_terminal() -> None:
 
 
 def test_update_rollback_failed_says_what_to_do() -> None:
-    events = [
-        event(1, STACK, CFN, "UPDATE_IN_PROGRESS", "User Initiated"),
-        event(2, "GeneratorFunction", FN, "UPDATE_FAILED", "Rate exceeded"),
-        event(3, "ImagesBucket", "AWS::S3::Bucket", "UPDATE_FAILED", "Access Denied"),
-        event(4, STACK, CFN, "UPDATE_ROLLBACK_FAILED"),
-    ]
+    events = recorded("update_rollback_failed")
 
     def setup(stub: Stubber) -> None:
         stub.add_response("describe_stacks", stack("UPDATE_ROLLBACK_FAILED"))
@@ -96,7 +92,12 @@ def test_update_rollback_failed_says_what_to_do() -> None:
     message = caught.value.render()
     assert "UPDATE_ROLLBACK_FAILED" in message
     assert f"aws cloudformation continue-update-rollback --stack-name {STACK}" in message
-    assert "GeneratorFunction (AWS::Lambda::Function) UPDATE_FAILED: Rate exceeded" in message
+    assert "the update failed at GeneratorFunction (AWS::Lambda::Function) UPDATE_FAILED" in message
+    assert "Rate exceeded" in message
+    assert (
+        "the rollback failed at ImagesBucketPolicy (AWS::S3::BucketPolicy) UPDATE_FAILED: "
+        "Access Denied" in message
+    )
 
 
 def test_an_operation_in_progress_is_waited_for() -> None:
