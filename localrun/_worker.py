@@ -87,6 +87,16 @@ def _log_error(err: dict[str, Any]) -> None:
     print(f"[ERROR] {err['errorType']}: {err['errorMessage']}\n{trace}".rstrip(), flush=True)
 
 
+def _max_rss_mb() -> int | None:
+    """Peak memory of this environment, for Lambda's "Max Memory Used"."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // (1024 * 1024) if sys.platform == "darwin" else peak // 1024
+
+
 def _exit_with_parent() -> None:
     """End this environment if the server dies without stopping it (e.g. SIGKILL): stdin EOF
     only ends the loop between invocations, and a job may run for minutes."""
@@ -166,6 +176,7 @@ def main() -> int:
             _log_error(err)
             reply = {"type": "result", "ok": False, "error": err}
         reply["ms"] = (time.perf_counter() - began) * 1000
+        reply["maxRssMb"] = _max_rss_mb()
         sys.stdout.flush()
         # After the invocation's last log line, on the same pipe: lets the server print its
         # REPORT line after the function's own lines, as Lambda's log stream orders them.

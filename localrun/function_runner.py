@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import queue
 import shutil
@@ -24,6 +25,7 @@ from typing import Any
 
 from .artifact import load_function
 from .aws import FAKE_CREDENTIALS, LocalAwsClients
+from .cloudwatch import LogShipper, stream_name
 from .logs import LogSink
 
 _WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_worker.py")
@@ -57,6 +59,7 @@ class Deployment:
     code_sha256: str
     code_dir: str
     env: dict[str, str]
+    log_group: str
     dead_letter_arn: str | None
     concurrency: int  # environments allowed at once: the pool size, or the reserved concurrency
 
@@ -82,6 +85,33 @@ def _fingerprint(config: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def _report_record(
+    request_id: str,
+    duration_ms: float,
+    deployment: Deployment,
+    message: dict[str, Any],
+    init_ms: float | None,
+) -> str:
+    """Lambda's REPORT line, tab-separated as in CloudWatch."""
+    parts = [
+        f"REPORT RequestId: {request_id}",
+        f"Duration: {duration_ms:.2f} ms",
+        f"Billed Duration: {math.ceil(duration_ms)} ms",
+        f"Memory Size: {deployment.memory_mb} MB",
+    ]
+    if message.get("maxRssMb"):
+        parts.append(f"Max Memory Used: {int(message['maxRssMb'])} MB")
+    if init_ms is not None:
+        parts.append(f"Init Duration: {init_ms:.2f} ms")
+    return "\t".join(parts)
+
+
+def _log_group(config: dict[str, Any]) -> str:
+    return (config.get("LoggingConfig") or {}).get("LogGroup") or (
+        f"/aws/lambda/{config['FunctionName']}"
+    )
+
+
 def _error_payload(error_type: str, message: str) -> dict[str, Any]:
     return {"errorMessage": message, "errorType": error_type}
 
@@ -89,8 +119,12 @@ def _error_payload(error_type: str, message: str) -> dict[str, Any]:
 class WorkerProcess:
     """One `_worker.py` child: JSON lines in on stdin, out on stdout; stderr is its log."""
 
-    def __init__(self, deployment: Deployment, sink: LogSink) -> None:
+    def __init__(
+        self, deployment: Deployment, sink: LogSink, shipper: LogShipper | None = None
+    ) -> None:
         self.deployment = deployment
+        self.log_stream = stream_name()  # one CloudWatch stream per environment, as in Lambda
+        self._shipper = shipper
         self.init_ms: float | None = None
         self.initialized = False
         self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
@@ -106,7 +140,7 @@ class WorkerProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=deployment.code_dir,
-            env=deployment.env,
+            env={**deployment.env, "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream},
             text=True,
             encoding="utf-8",
             errors="replace",
@@ -145,6 +179,12 @@ class WorkerProcess:
                 self._logs_done.put(line[len(_LOG_END_MARK) :].strip())
                 continue
             self._sink.function(self.deployment.name, line)
+            self.ship(line.rstrip("\n"))
+
+    def ship(self, message: str) -> None:
+        """To this environment's CloudWatch stream (when the local run ships logs)."""
+        if self._shipper is not None and message:
+            self._shipper.put(self.deployment.log_group, self.log_stream, message)
 
     def _next(self, timeout: float) -> dict[str, Any] | None:
         """The next message; None if the worker died; raises queue.Empty on timeout."""
@@ -265,8 +305,10 @@ class FunctionRunner:
         overrides: dict[str, str],
         sink: LogSink,
         max_workers: int = 4,
+        shipper: LogShipper | None = None,
     ) -> None:
         self._aws = aws
+        self._shipper = shipper
         self.function_name = function_name
         self._overrides = dict(overrides)
         self._sink = sink
@@ -293,8 +335,7 @@ class FunctionRunner:
                 "AWS_LAMBDA_FUNCTION_NAME": name,
                 "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.get("MemorySize") or 128),
-                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
-                "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[$LATEST]{uuid.uuid4().hex}",
+                "AWS_LAMBDA_LOG_GROUP_NAME": _log_group(config),
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
                 "AWS_REGION": self._aws.region,
                 "AWS_DEFAULT_REGION": self._aws.region,
@@ -341,6 +382,7 @@ class FunctionRunner:
                 code_sha256=config.get("CodeSha256", ""),
                 code_dir=code_dir,
                 env=self._environment(config, code_dir),
+                log_group=_log_group(config),
                 dead_letter_arn=(config.get("DeadLetterConfig") or {}).get("TargetArn"),
                 concurrency=self._concurrency(config),
             )
@@ -394,7 +436,7 @@ class FunctionRunner:
                         self._busy.add(worker)
                         return worker
                     if len(self._busy) < deployment.concurrency:
-                        worker = WorkerProcess(deployment, self._sink)
+                        worker = WorkerProcess(deployment, self._sink, self._shipper)
                         self._busy.add(worker)
                         return worker
                     remaining = deadline - time.monotonic()
@@ -468,10 +510,15 @@ class FunctionRunner:
             "memoryMb": deployment.memory_mb,
             "deadlineMs": int(time.time() * 1000 + deployment.timeout_s * 1000),
         }
+        worker.ship(f"START RequestId: {request_id} Version: $LATEST")
         message = worker.run(request, deployment.timeout_s)
         duration = float(message.get("ms") or (time.perf_counter() - started) * 1000)
-        self._release(worker, reusable=not message.get("crashed"))
         init_ms = worker.init_ms if cold else None
+        if message.get("crashed"):  # Lambda logs why the environment went away
+            worker.ship(str((message.get("error") or {}).get("errorMessage", "")))
+        worker.ship(f"END RequestId: {request_id}")
+        worker.ship(_report_record(request_id, duration, deployment, message, init_ms))
+        self._release(worker, reusable=not message.get("crashed"))
         if message.get("ok"):
             result = InvokeResult(
                 request_id, True, str(message["payload"]).encode(), None, duration, init_ms
@@ -527,8 +574,10 @@ class FunctionRegistry:
         overrides: dict[str, str],
         sink: LogSink,
         max_workers: int = 4,
+        shipper: LogShipper | None = None,
     ) -> None:
         self._aws = aws
+        self._shipper = shipper
         self._overrides = overrides
         self._sink = sink
         self._max_workers = max_workers
@@ -551,7 +600,7 @@ class FunctionRegistry:
             runner = self._runners.get(name)
             if runner is None:
                 runner = FunctionRunner(
-                    self._aws, name, self._overrides, self._sink, self._max_workers
+                    self._aws, name, self._overrides, self._sink, self._max_workers, self._shipper
                 )
                 self._runners[name] = runner
             return runner

@@ -9,6 +9,7 @@ from typing import Any
 from .api_server import ApiApp
 from .aws import LocalAwsClients, guess_region
 from .cdn import CdnApp
+from .cloudwatch import LogShipper
 from .discovery import ApiSource, StackNotServable, discover
 from .function_runner import FunctionRegistry
 from .httpserve import BackgroundServer
@@ -98,6 +99,7 @@ def serve(
     retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
     with_simulator: bool = True,
     simulator_latency: float = DEFAULT_SIMULATOR_LATENCY_S,
+    ship_logs: bool = True,
 ) -> LocalRun:
     """Serve the deployed stack on 127.0.0.1: the HTTP API at `local_port` (0 = free ports), the
     CDN and the provider simulator at the next two ports, and Lambda Invoke on the local AWS.
@@ -133,7 +135,11 @@ def serve(
                 # Only the local run points the function's providers at the simulator.
                 overrides = {**sim_env, **overrides}
 
-        registry = FunctionRegistry(aws, overrides, sink, max_workers=max_workers)
+        shipper = None
+        if ship_logs:  # the function's log group in the local AWS, as `aws logs tail` reads it
+            shipper = LogShipper(aws, sink)
+            run._on_stop("CloudWatch Logs shipping", shipper.stop)
+        registry = FunctionRegistry(aws, overrides, sink, max_workers=max_workers, shipper=shipper)
         invoker = Invoker(
             aws, registry, sink, concurrency=max(1, max_workers - 1), retry_delays=retry_delays
         )

@@ -74,6 +74,7 @@ HANDLER = textwrap.dedent(
                 "env": {{k: os.environ.get(k) for k in (
                     "AWS_ENDPOINT_URL", "AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION",
                     "CLOUDFRONT_DOMAIN", "DEPLOYED_VAR", "AWS_ACCESS_KEY_ID", "LAMBDA_TASK_ROOT",
+                    "AWS_LAMBDA_LOG_STREAM_NAME",
                 )}},
                 "paths": {{"boto3": boto3.__file__, "handler": __file__}},
             }}),

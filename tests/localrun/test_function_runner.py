@@ -12,6 +12,7 @@ import time
 import pytest
 
 from localrun.aws import LocalAwsClients
+from localrun.cloudwatch import LogShipper
 from localrun.function_runner import _WORKER_SCRIPT, FunctionNotFound, FunctionRegistry
 from tests.localrun.support import Deployed, ListSink
 
@@ -217,3 +218,29 @@ def test_report_line_follows_the_invocations_own_log_lines(fn: Deployed, aws) ->
             sink.lines.clear()
     finally:
         registry.stop()
+
+
+def test_logs_reach_the_functions_cloudwatch_stream(fn: Deployed, aws, sink) -> None:
+    shipper = LogShipper(aws, sink)
+    registry = FunctionRegistry(aws, {}, sink, max_workers=1, shipper=shipper)
+    try:
+        result = registry.get(fn.name).invoke(b'{"do": "log"}')
+        stream = _body(registry.get(fn.name).invoke(b"{}").payload)["env"]
+    finally:
+        registry.stop()
+        shipper.stop()  # ships what is queued
+    logs = aws.client("logs")
+    group = f"/aws/lambda/{fn.name}"
+    (stream_info,) = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    name = stream_info["logStreamName"]
+    assert name.endswith(stream["AWS_LAMBDA_LOG_STREAM_NAME"].rsplit("]", 1)[1])
+    messages = [
+        e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName=name)["events"]
+    ]
+    rid = result.request_id
+    start = messages.index(f"START RequestId: {rid} Version: $LATEST")
+    line = next(i for i, m in enumerate(messages) if "generate accepted" in m)
+    end = messages.index(f"END RequestId: {rid}")
+    report = next(i for i, m in enumerate(messages) if m.startswith(f"REPORT RequestId: {rid}"))
+    assert start < line < end < report
+    assert "Init Duration:" in messages[report] and "Memory Size: 256 MB" in messages[report]
