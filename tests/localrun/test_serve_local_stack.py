@@ -47,6 +47,7 @@ class Stack:
     handler_dir: Path
     deploy: Callable[[], Any]
     console: Captured
+    aws_endpoint: str
 
     @property
     def api(self) -> str:
@@ -102,7 +103,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             retry_delays=(0.1, 0.2),
             simulator_latency=0.05,
         )
-        yield Stack(run, result.outputs, handler_dir, deploy, console)
+        yield Stack(run, result.outputs, handler_dir, deploy, console, endpoint)
     finally:
         if run is not None:
             run.stop()
@@ -147,6 +148,30 @@ def test_generate_to_completed_with_images_on_the_cdn(stack: Stack) -> None:
     text = "\n".join(stack.console.lines)
     assert "[fn]" in text and "corr=it-corr-1" in text
     assert "[api] " in text and "POST /generate 202" in text
+
+
+def test_function_logs_land_in_its_log_group(stack: Stack) -> None:
+    import boto3
+
+    logs = boto3.client(
+        "logs",
+        endpoint_url=stack.aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    group = f"/aws/lambda/{stack.outputs['FunctionName']}"
+    deadline = time.monotonic() + 10
+    messages: list[str] = []
+    while time.monotonic() < deadline:  # shipping is batched every half second
+        events = logs.filter_log_events(logGroupName=group).get("events", [])
+        messages = [e["message"] for e in events]
+        if any("job finished" in m for m in messages):
+            break
+        time.sleep(0.25)
+    assert any(m.startswith("START RequestId: ") for m in messages)
+    assert any("job finished" in m for m in messages), messages[-20:]
+    assert any(m.startswith("REPORT RequestId: ") for m in messages)
 
 
 def test_failing_provider_gives_a_partial_job(stack: Stack) -> None:
