@@ -81,7 +81,7 @@ def measure(repeats: int = 3) -> dict[str, float]:
 
 def _timed_imports(project: Path) -> float:
     """What every run pays before any work: the interpreter and deploy.py's imports."""
-    command = [sys.executable, "-c", "import deployer.cli, infra.template"]
+    command = [sys.executable, "-c", "import deployer.cli"]
     started = time.perf_counter()
     subprocess.run(command, cwd=project, check=True)
     return time.perf_counter() - started
