@@ -13,7 +13,8 @@ import pytest
 
 from localrun.aws import LocalAwsClients
 from localrun.cloudwatch import LogShipper
-from localrun.function_runner import _WORKER_SCRIPT, FunctionNotFound, FunctionRegistry
+from localrun.function_runner import FunctionNotFound, FunctionRegistry
+from localrun.worker_process import WORKER_SCRIPT
 from tests.localrun.support import Deployed, ListSink
 
 
@@ -146,7 +147,7 @@ def test_a_busy_worker_exits_when_its_server_is_killed(tmp_path) -> None:
     # A stand-in server: starts a worker, hands it a long invocation, then is SIGKILLed.
     script = (
         "import subprocess, sys, time\n"
-        f"p = subprocess.Popen([sys.executable, {_WORKER_SCRIPT!r}, {str(tmp_path)!r}, "
+        f"p = subprocess.Popen([sys.executable, {WORKER_SCRIPT!r}, {str(tmp_path)!r}, "
         "'lambda_function.lambda_handler'], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)\n"
         f"p.stdin.write({(request + chr(10)).encode()!r}); p.stdin.flush()\n"
         "print(p.pid, flush=True)\n"
