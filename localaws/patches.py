@@ -12,6 +12,7 @@ from localaws import (
     operations,
     parameters,
     resourcemap,
+    s3atomic,
     s3policy,
     template_url,
 )
@@ -21,7 +22,8 @@ _installed = False
 
 
 def install() -> None:
-    """Idempotent: resource models, change sets, stack events, invoke hook, bucket policies."""
+    """Idempotent: resource models, change sets, stack events, invoke hook, bucket policies,
+    atomic object writes."""
     global _installed
     with _lock:
         if _installed:
@@ -37,5 +39,6 @@ def install() -> None:
         events.install()
         invoke.install()
         s3policy.install()
+        s3atomic.install()
         template_url.install()
         _installed = True
