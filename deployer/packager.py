@@ -74,8 +74,13 @@ def dependencies(requirements: Path, cache: Path) -> tuple[Path, str]:
                 "for CPython 3.12.",
             )
         (staging / ".complete").write_text(key)
-        shutil.rmtree(done, ignore_errors=True)
-        staging.rename(done)
+        if done.exists() and not (done / ".complete").exists():
+            shutil.rmtree(done, ignore_errors=True)  # left by an interrupted install
+        try:
+            staging.rename(done)
+        except OSError:  # another deploy finished the same install first: use theirs
+            if not (done / ".complete").exists():
+                raise
     return done, key
 
 
