@@ -114,6 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when many clients connect at once.
+    request_queue_size = 1024
 
     def __init__(self, port: int, app: App, sink: LogSink, name: str) -> None:
         self.app = app

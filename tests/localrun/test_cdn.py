@@ -105,3 +105,21 @@ def test_a_taken_port_is_a_clear_error(aws: LocalAwsClients, cdn: str) -> None:
     port = int(cdn.rsplit(":", 1)[1])
     with pytest.raises(PortInUse, match=f"127.0.0.1:{port}.*--local-port"):
         BackgroundServer(CdnApp(aws, "any-bucket"), ListSink(), "cdn", port=port)
+
+
+def test_many_simultaneous_connections_are_all_answered(cdn: str) -> None:
+    import threading
+
+    barrier = threading.Barrier(150)
+    statuses: list[int] = []
+
+    def fetch() -> None:
+        barrier.wait(timeout=30)
+        statuses.append(requests.get(f"{cdn}/images/g1/cat.png", timeout=30).status_code)
+
+    threads = [threading.Thread(target=fetch) for _ in range(150)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [200] * 150
