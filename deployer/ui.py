@@ -40,10 +40,10 @@ class UI:
         self.console.print(f"[bold cyan]>[/] {escape(text)}", highlight=False, soft_wrap=True)
 
     def warn(self, text: str) -> None:
-        self.console.print(f"[yellow]![/] {escape(text)}", highlight=False)
+        self.console.print(f"[yellow]![/] {escape(text)}", highlight=False, soft_wrap=True)
 
     def success(self, text: str) -> None:
-        self.console.print(f"[green]✓[/] {escape(text)}", highlight=False)
+        self.console.print(f"[green]✓[/] {escape(text)}", highlight=False, soft_wrap=True)
 
     def show(self, renderable: RenderableType) -> None:
         self.console.print(renderable)
