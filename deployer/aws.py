@@ -106,12 +106,17 @@ def make_factory(target: Target) -> ClientFactory:
     return ClientFactory(session, endpoint)
 
 
+def is_loopback(endpoint_url: str | None) -> bool:
+    """Whether an endpoint is on this machine (the local AWS of --local)."""
+    host = urlparse(endpoint_url).hostname if endpoint_url else None
+    return host in {"localhost", "::1"} or (host or "").startswith("127.")
+
+
 def _needs_local_credentials(endpoint: str | None, target: Target) -> bool:
     """An endpoint on this machine (the local AWS) accepts any keys; supply them if none."""
     if not endpoint or target.profile:
         return False
-    host = urlparse(endpoint).hostname or ""
-    if host not in {"127.0.0.1", "localhost", "::1"}:
+    if not is_loopback(endpoint):
         return False
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # no 1 s wait for an EC2 role
     return boto3.Session().get_credentials() is None

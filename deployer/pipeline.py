@@ -18,7 +18,7 @@ from .artifacts import (
     default_bucket_name,
     ensure_bucket,
 )
-from .aws import ClientFactory
+from .aws import ClientFactory, is_loopback
 from .build import Prepared
 from .errors import DeployError
 from .events import EventFeed, Watcher, cause_sentence, root_cause
@@ -198,13 +198,18 @@ class Deployer:
         """
         if not (FRONTEND_DIR / "index.html").exists() or "S3BucketName" not in outputs:
             return
-        from .site import upload_site
+        from .site import current_api_endpoint, upload_site
 
-        endpoint = outputs.get("LocalApiEndpoint") or outputs.get("ApiEndpoint", "")
+        s3 = self.factory.client("s3")
+        endpoint = outputs.get("LocalApiEndpoint")
+        if not endpoint and is_loopback(self.factory.endpoint_url):
+            # A redeploy into a running --local stack: keep the API address the page is served
+            # with, since the stack's own ApiEndpoint is not served on this machine.
+            endpoint = current_api_endpoint(s3, outputs["S3BucketName"])
         upload_site(
-            self.factory.client("s3"),
+            s3,
             outputs["S3BucketName"],
-            endpoint,
+            endpoint or outputs.get("ApiEndpoint", ""),
             FRONTEND_DIR,
             self.ui,
             models=self.models,
