@@ -15,6 +15,7 @@ class ResolvedModel:
     provider: str
     model_id: str
     needs_key: bool
+    chat_model_id: str | None = None  # what /enhance calls when this model is the prompt model
 
 
 class UnknownModel(LookupError):
@@ -33,15 +34,21 @@ class HandlerCatalog:
             sys.path.insert(0, str(HANDLER_DIR))
         from pixelprompt.providers import resolve_model
         from pixelprompt.providers.base import ProviderError
-        from pixelprompt.providers.catalog import needs_key
+        from pixelprompt.providers.catalog import CHAT_MODELS, needs_key
 
         self._resolve = resolve_model
         self._needs_key = needs_key
         self._error = ProviderError
+        self._chat_models = CHAT_MODELS
 
     def resolve(self, name: str) -> ResolvedModel:
         try:
             spec = self._resolve(name)
         except self._error as exc:
             raise UnknownModel(exc.message) from exc
-        return ResolvedModel(spec.provider, spec.model_id, bool(self._needs_key(spec.provider)))
+        return ResolvedModel(
+            spec.provider,
+            spec.model_id,
+            bool(self._needs_key(spec.provider)),
+            self._chat_models.get(spec.provider),
+        )

@@ -270,10 +270,12 @@ def _slot_problems(
 
 
 def bedrock_model_ids(params: Parameters, catalog: ModelCatalog | None) -> str:
-    """The Bedrock model ids named by the configured slots, comma-separated, in slot order."""
+    """The Bedrock model ids the function may invoke, comma-separated, in slot order: those the
+    configured slots name, and the chat model /enhance uses when the prompt model is on Bedrock."""
     count = _int(params.values.get("ModelCount")) or 0
     if catalog is None:
         return ""
+    prompt_slot = _int(params.values.get("PromptModelIndex"))
     ids: list[str] = []
     for n in range(1, count + 1):
         name = params.values.get(f"Model{n}Name")
@@ -283,8 +285,12 @@ def bedrock_model_ids(params: Parameters, catalog: ModelCatalog | None) -> str:
             model = catalog.resolve(name)
         except UnknownModel:
             continue
-        if model.provider == "bedrock" and model.model_id not in ids:
-            ids.append(model.model_id)
+        if model.provider != "bedrock":
+            continue
+        wanted = [model.model_id]
+        if n == prompt_slot and model.chat_model_id:
+            wanted.append(model.chat_model_id)
+        ids.extend(i for i in wanted if i not in ids)
     return ",".join(ids)
 
 

@@ -122,6 +122,19 @@ def test_bedrock_model_ids_come_from_the_named_slots() -> None:
     assert ids == "amazon.nova-canvas-v1:0,stability.sd3-5-large-v1:0"
 
 
+def test_a_bedrock_prompt_model_adds_the_chat_model_enhance_calls() -> None:
+    loaded = params.Parameters(
+        {
+            "ModelCount": "2",
+            "Model1Name": "openai/gpt-image-2",
+            "Model2Name": "bedrock/amazon.nova-canvas-v1:0",
+            "PromptModelIndex": "2",
+        }
+    )
+    ids = params.bedrock_model_ids(loaded, CATALOG).split(",")
+    assert ids == ["amazon.nova-canvas-v1:0", "amazon.nova-lite-v1:0"]
+
+
 def test_the_example_file_is_valid_for_the_real_template(repo_root: Path) -> None:
     from infra.template import template_json
 
