@@ -1,0 +1,140 @@
+"""Issue 5's proof: `deploy.py --params parameters.example.json --local` as a person runs it.
+
+The real command runs as a subprocess; after its outputs file appears everything goes over HTTP
+(plus one redeploy through `deploy.py --endpoint-url`, as the development loop does it).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.hardening._localstack import FAKE_AWS, ROOT, LocalStack, local_stack
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLE = json.loads((ROOT / "parameters.example.json").read_text())
+MODEL_NAMES = [
+    EXAMPLE["Parameters"][f"Model{n}Name"]
+    for n in range(1, int(EXAMPLE["Parameters"]["ModelCount"]) + 1)
+]
+PROJECT_PARTS = ("deployer", "infra", "handler", "frontend", "deploy.py")
+OLD_SENTENCE = "The job id is not a valid UUID."
+NEW_SENTENCE = "That job id is not a UUID (redeployed code)."
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with local_stack(EXAMPLE, tmp_path_factory.mktemp("e2e")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def finished_job(stack: LocalStack) -> dict:
+    accepted = stack.call("POST", "/generate", {"prompt": "a lighthouse at dusk, oil painting"})
+    assert accepted.status == 202, accepted
+    body = accepted.json()
+    assert body["status"] == "pending" and body["totalModels"] == len(MODEL_NAMES)
+    return stack.wait_terminal(body["jobId"], within_s=90)
+
+
+def test_every_example_model_completes(finished_job: dict) -> None:
+    assert finished_job["status"] == "completed", finished_job
+    results = sorted(finished_job["results"], key=lambda r: r["index"])
+    assert [r["model"] for r in results] == MODEL_NAMES
+    assert all(r["status"] == "completed" and r["error"] is None for r in results)
+
+
+def test_every_image_url_serves_a_png_that_decodes(stack: LocalStack, finished_job: dict) -> None:
+    cdn = stack.outputs["LocalCloudFrontUrl"].rstrip("/")
+    for result in finished_job["results"]:
+        assert result["imageUrl"].startswith(cdn + "/images/")
+        reply = stack.request("GET", result["imageUrl"])
+        assert reply.status == 200 and reply.headers["content-type"].startswith("image/")
+        with Image.open(io.BytesIO(reply.body)) as image:
+            image.load()  # decodes every pixel, not just the header
+            assert image.width > 0 and image.height > 0
+
+
+def test_enhance_answers_with_a_richer_prompt(stack: LocalStack) -> None:
+    reply = stack.call("POST", "/enhance", {"prompt": "a cat"})
+    assert reply.status == 200, reply
+    body = reply.json()
+    assert body["original"] == "a cat"
+    assert len(body["enhanced"]) > len("a cat")
+
+
+def test_cors_preflight_for_the_clients_headers_passes(stack: LocalStack) -> None:
+    reply = stack.call(
+        "OPTIONS",
+        "/generate",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type, X-Correlation-ID",
+        },
+    )
+    assert reply.status in (200, 204), reply
+    allowed = reply.headers["access-control-allow-headers"].lower()
+    assert "content-type" in allowed and "x-correlation-id" in allowed
+    assert reply.headers["access-control-allow-origin"] in ("*", "https://example.org")
+    assert "POST" in reply.headers["access-control-allow-methods"]
+
+
+def test_redeployed_handler_code_serves_the_next_request(stack: LocalStack, tmp_path: Path) -> None:
+    before = stack.call("GET", "/status/not-a-uuid")
+    assert before.status == 400 and before.json()["error"] == OLD_SENTENCE
+
+    project = _copy_project(tmp_path)
+    api_module = project / "handler" / "pixelprompt" / "api.py"
+    source = api_module.read_text()
+    assert OLD_SENTENCE in source
+    api_module.write_text(source.replace(OLD_SENTENCE, NEW_SENTENCE))
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps(EXAMPLE))
+    redeploy = subprocess.run(
+        [sys.executable, "deploy.py", "--params", str(params), "--yes",
+         "--endpoint-url", stack.outputs["LocalAwsEndpoint"]],
+        cwd=project, env=_env(), stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert redeploy.returncode == 0, redeploy.stdout + redeploy.stderr
+    assert "UPDATE_COMPLETE" in redeploy.stdout
+
+    after = stack.call("GET", "/status/not-a-uuid")
+    assert after.status == 400 and after.json()["error"] == NEW_SENTENCE
+    # The web page keeps talking to the local API the run serves.
+    config = stack.request("GET", stack.outputs["LocalCloudFrontUrl"].rstrip("/") + "/config.json")
+    assert config.json()["apiEndpoint"].rstrip("/") == stack.api
+
+
+def test_zz_sigint_stops_it_within_seconds_leaving_no_child(stack: LocalStack) -> None:
+    stack.stop_and_check()
+    assert "Traceback" not in stack.tail(400)
+
+
+def _copy_project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, project / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, project / part)
+    return project
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return {**env, **FAKE_AWS, "COLUMNS": "120"}
