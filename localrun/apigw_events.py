@@ -126,7 +126,7 @@ def build_event(
             "sourceIp": request.source_ip,
             "userAgent": headers.get("user-agent", ""),
         },
-        "requestId": request_id or _request_id(),
+        "requestId": request_id or new_request_id(),
         "routeKey": route_key,
         "stage": stage,
         "time": datetime.fromtimestamp(now, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
@@ -154,7 +154,7 @@ def _trace_id(now: float) -> str:
     return f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]}"
 
 
-def _request_id() -> str:
+def new_request_id() -> str:
     # API Gateway's ids look like "JKJaXmPLvHcESHA="; any unique token does locally.
     return base64.b64encode(uuid.uuid4().bytes[:10]).decode("ascii")
 

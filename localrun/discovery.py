@@ -16,6 +16,7 @@ from .cors import CorsConfig
 from .errors import LocalRunError
 from .logs import LogSink
 from .routing import Route
+from .stage import StageSettings
 
 _MAX_PAGES = 50
 
@@ -133,11 +134,15 @@ def load_api(aws: LocalAwsClients, api_id: str) -> ApiDefinition:
                 timeout_ms=int(integration.get("TimeoutInMillis") or 30000),
             )
         )
+    stages = _paginate(client.get_stages, "Items", ApiId=api_id)
+    # The local API serves the $default stage, at the root, as the template deploys it.
+    stage = next((s for s in stages if s.get("StageName") == "$default"), None)
     return ApiDefinition(
         api_id=api_id,
         routes=tuple(routes),
         cors=CorsConfig.from_api(api.get("CorsConfiguration")),
         account_id=account_id,
+        stage=StageSettings.from_stage(stage) if stage else StageSettings(),
     )
 
 

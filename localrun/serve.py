@@ -100,9 +100,13 @@ def serve(
     with_simulator: bool = True,
     simulator_latency: float = DEFAULT_SIMULATOR_LATENCY_S,
     ship_logs: bool = True,
+    stage_throttling: bool = False,
 ) -> LocalRun:
     """Serve the deployed stack on 127.0.0.1: the HTTP API at `local_port` (0 = free ports), the
     CDN and the provider simulator at the next two ports, and Lambda Invoke on the local AWS.
+
+    `stage_throttling` applies the stage's rate/burst limits (429 "Too Many Requests" before the
+    function runs); off by default so that load tests reach the function's own rate limits.
     """
     sink = LogSink(console)
     aws = LocalAwsClients(endpoint_url, region or guess_region(outputs))
@@ -153,7 +157,13 @@ def serve(
         # Load the code now, so that a broken artifact shows at start rather than on a request.
         registry.get(stack.function_name).deployment()
 
-        app = ApiApp(ApiSource(aws, stack.api_id, sink), registry, sink)
+        app = ApiApp(
+            ApiSource(aws, stack.api_id, sink),
+            registry,
+            sink,
+            throttling=stage_throttling,
+            shipper=shipper,
+        )
         api = BackgroundServer(app, sink, "api", port=local_port)
         api_url = api.start()
         run._on_stop("the HTTP API", lambda: (api.stop(), app.close()))

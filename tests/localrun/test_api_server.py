@@ -12,6 +12,7 @@ import requests
 
 from localrun.api_server import ApiApp
 from localrun.aws import LocalAwsClients
+from localrun.cloudwatch import LogShipper
 from localrun.discovery import ApiSource, function_from_integration_uri
 from localrun.function_runner import FunctionRegistry
 from localrun.httpserve import BackgroundServer
@@ -198,6 +199,46 @@ def test_redeployed_code_answers_without_restart(api: Api) -> None:
     api.fn.redeploy("v2")
     after = _echo(requests.get(f"{api.url}/status/r", timeout=30))
     assert (before["version"], after["version"]) == ("v1", "v2")
+
+
+def test_stage_throttling_and_access_log(aws: LocalAwsClients, api: Api) -> None:
+    client = aws.client("apigatewayv2")
+    aws.client("logs").create_log_group(logGroupName=f"access-{api.api_id}")
+    client.create_stage(
+        ApiId=api.api_id,
+        StageName="$default",
+        AccessLogSettings={
+            "DestinationArn": f"arn:aws:logs:us-east-1:123456789012:log-group:access-{api.api_id}",
+            "Format": "$context.requestId $context.routeKey $context.status "
+            "$context.identity.sourceIp",
+        },
+        RouteSettings={
+            "GET /status/{jobId}": {"ThrottlingBurstLimit": 2, "ThrottlingRateLimit": 0.01}
+        },
+    )
+    sink = ListSink()
+    shipper = LogShipper(aws, sink)
+    registry = FunctionRegistry(aws, {}, sink, max_workers=1)
+    app = ApiApp(ApiSource(aws, api.api_id, sink), registry, sink, throttling=True, shipper=shipper)
+    server = BackgroundServer(app, sink, "api")
+    url = server.start()
+    try:
+        statuses = [requests.get(f"{url}/status/t", timeout=30).status_code for _ in range(3)]
+        throttled = requests.get(f"{url}/status/t", timeout=30)
+        other_route = requests.post(f"{url}/generate", json={}, timeout=30)
+    finally:
+        server.stop()
+        app.close()
+        registry.stop()
+        shipper.stop()
+    assert statuses == [200, 200, 429]
+    assert (throttled.status_code, throttled.json()) == (429, {"message": "Too Many Requests"})
+    assert other_route.status_code == 200  # the limit was that route's own
+    events = aws.client("logs").filter_log_events(logGroupName=f"access-{api.api_id}")["events"]
+    lines = [e["message"] for e in events]
+    assert len(lines) == 5
+    rid = throttled.headers["Apigw-Requestid"]
+    assert f"{rid} GET /status/{{jobId}} 429 127.0.0.1" in lines
 
 
 @pytest.mark.parametrize(

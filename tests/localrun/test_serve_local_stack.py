@@ -172,6 +172,21 @@ def test_function_logs_land_in_its_log_group(stack: Stack) -> None:
     assert any(m.startswith("START RequestId: ") for m in messages)
     assert any("job finished" in m for m in messages), messages[-20:]
     assert any(m.startswith("REPORT RequestId: ") for m in messages)
+    # And the stage's access log, in the format the template deploys.
+    api_id = stack.outputs["ApiEndpoint"].split("//", 1)[1].split(".", 1)[0]
+    stage = boto3.client(
+        "apigatewayv2",
+        endpoint_url=stack.aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).get_stages(ApiId=api_id)["Items"][0]
+    group = stage["AccessLogSettings"]["DestinationArn"].split(":log-group:", 1)[1]
+    access = [
+        json.loads(e["message"]) for e in logs.filter_log_events(logGroupName=group)["events"]
+    ]
+    generate = next(a for a in access if a["routeKey"] == "POST /generate")
+    assert generate["status"] == "202" and generate["sourceIp"] == "127.0.0.1", generate
 
 
 def test_failing_provider_gives_a_partial_job(stack: Stack) -> None:
