@@ -31,6 +31,7 @@ class DeployedStack:
     api_id: str
     bucket: str | None
     default_root_object: str
+    compress: bool
     distribution_id: str | None
 
 
@@ -68,6 +69,7 @@ def discover(aws: LocalAwsClients, stack_name: str, outputs: Mapping[str, Any]) 
 
     bucket: str | None = None
     root = ""
+    compress = False
     distributions = resources.get("AWS::CloudFront::Distribution") or []
     if distributions:
         config = aws.client("cloudfront").get_distribution(Id=distributions[0])["Distribution"][
@@ -78,6 +80,7 @@ def discover(aws: LocalAwsClients, stack_name: str, outputs: Mapping[str, Any]) 
         if s3_origins:
             bucket = bucket_from_origin(s3_origins[0]["DomainName"])
         root = config.get("DefaultRootObject") or ""
+        compress = bool((config.get("DefaultCacheBehavior") or {}).get("Compress"))
     if bucket is None:
         buckets = resources.get("AWS::S3::Bucket") or []
         bucket = str(outputs.get("S3BucketName") or "") or (buckets[0] if buckets else None)
@@ -86,6 +89,7 @@ def discover(aws: LocalAwsClients, stack_name: str, outputs: Mapping[str, Any]) 
         api_id=apis[0],
         bucket=bucket,
         default_root_object=root,
+        compress=compress,
         distribution_id=distributions[0] if distributions else None,
     )
 

@@ -116,7 +116,7 @@ def serve(
     run = LocalRun(sink)
     try:
         cdn = BackgroundServer(
-            CdnApp(aws, stack.bucket, stack.default_root_object),
+            CdnApp(aws, stack.bucket, stack.default_root_object, compress=stack.compress),
             sink,
             "cdn",
             port=local_port + 1 if local_port else 0,

@@ -123,3 +123,28 @@ def test_many_simultaneous_connections_are_all_answered(cdn: str) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert statuses == [200] * 150
+
+
+def test_compress_behaviour_gzips_text_for_viewers_that_accept_it(aws: LocalAwsClients) -> None:
+    bucket = f"site-{uuid.uuid4().hex[:8]}"
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    script = ("console.log('pixel prompt');\n" * 200).encode()
+    s3.put_object(Bucket=bucket, Key="app.js", Body=script, ContentType="application/javascript")
+    s3.put_object(Bucket=bucket, Key="tiny.css", Body=b"p{}", ContentType="text/css")
+    s3.put_object(Bucket=bucket, Key="big.png", Body=PNG * 100, ContentType="image/png")
+    server = BackgroundServer(CdnApp(aws, bucket, compress=True), ListSink(), "cdn")
+    url = server.start()
+    try:
+        gz = requests.get(f"{url}/app.js", headers={"Accept-Encoding": "gzip"}, timeout=10)
+        plain = requests.get(f"{url}/app.js", headers={"Accept-Encoding": "identity"}, timeout=10)
+        tiny = requests.get(f"{url}/tiny.css", headers={"Accept-Encoding": "gzip"}, timeout=10)
+        png = requests.get(f"{url}/big.png", headers={"Accept-Encoding": "gzip"}, timeout=10)
+    finally:
+        server.stop()
+    assert gz.headers["Content-Encoding"] == "gzip"
+    assert int(gz.headers["Content-Length"]) < len(script) // 10
+    assert gz.content == script  # requests decodes it: the bytes are the object's
+    assert "Content-Encoding" not in plain.headers and plain.content == script
+    assert "Content-Encoding" not in tiny.headers  # under 1,000 bytes
+    assert "Content-Encoding" not in png.headers  # images are not compressible types
