@@ -58,6 +58,7 @@ class Invoker:
         self._in_flight = 0
         self._cond = threading.Condition()
         self._stopping = False
+        self._qualifiers_noted: set[str] = set()
         self._consumers = [
             threading.Thread(target=self._consume, daemon=True, name=f"async-invoke-{i}")
             for i in range(max(1, concurrency))
@@ -80,6 +81,10 @@ class Invoker:
                 json.dumps(body).encode(),
                 {"x-amzn-errortype": "InvalidRequestContentException"},
             )
+        if qualifier not in (None, "$LATEST") and qualifier not in self._qualifiers_noted:
+            # Versions and aliases are not emulated: every qualifier runs the deployed code.
+            self._qualifiers_noted.add(qualifier)
+            self._sink.info("invoke", f"{function_name}:{qualifier} runs $LATEST locally")
         if invocation_type == "Event":
             request_id = self.submit(function_name, payload)
             return 202, b"", {"x-amzn-requestid": request_id}
