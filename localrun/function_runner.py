@@ -292,7 +292,16 @@ class FunctionRunner:
     ) -> InvokeResult:
         """Run one invocation synchronously; never raises for a function failure."""
         request_id = request_id or str(uuid.uuid4())
-        deployment = self.deployment()
+        try:
+            deployment = self.deployment()
+        except (FunctionNotFound, Throttled):
+            raise
+        except Exception as exc:  # e.g. an artifact that is not a zip: this invocation fails
+            error = {"errorType": "LocalRun.CodeUnavailable", "errorMessage": str(exc)}
+            self._sink.info("fn", f"{self.function_name}: cannot load the deployed code: {exc}")
+            return InvokeResult(
+                request_id, False, json.dumps(error).encode(), error["errorType"], error=error
+            )
         worker = self._acquire(deployment, wait_s)
         cold = not worker.initialized
         started = time.perf_counter()

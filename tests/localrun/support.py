@@ -134,8 +134,11 @@ class Deployed:
         self.aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=handler_zip(version))
         return key
 
-    def redeploy(self, version: str) -> None:
+    def redeploy(self, version: str, body: bytes | None = None) -> None:
+        """New code through the Lambda API (`body` replaces the zip, e.g. with a broken one)."""
         key = self._upload(version)
+        if body is not None:
+            self.aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body)
         self.aws.client("lambda").update_function_code(
             FunctionName=self.name, S3Bucket=self.bucket, S3Key=key
         )

@@ -105,6 +105,21 @@ def test_redeploy_is_picked_up_by_the_next_invocation(aws: LocalAwsClients, sink
         registry.stop()
 
 
+def test_unloadable_code_fails_the_invocation_not_the_runner(aws: LocalAwsClients, sink) -> None:
+    fn = Deployed(aws, timeout=5)
+    registry = FunctionRegistry(aws, {}, sink, max_workers=1)
+    try:
+        runner = registry.get(fn.name)
+        assert runner.invoke(b"{}").ok
+        fn.redeploy("broken", body=b"this is not a zip")
+        broken = runner.invoke(b"{}")
+        assert not broken.ok and broken.error_type == "LocalRun.CodeUnavailable"
+        fn.redeploy("v3")
+        assert _body(runner.invoke(b"{}").payload)["version"] == "v3"
+    finally:
+        registry.stop()
+
+
 def test_unknown_function(registry: FunctionRegistry) -> None:
     with pytest.raises(FunctionNotFound):
         registry.get("arn:aws:lambda:us-east-1:123456789012:function:nope").invoke(b"{}")
