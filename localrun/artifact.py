@@ -6,6 +6,7 @@ import base64
 import hashlib
 import io
 import os
+import shutil
 import tempfile
 import urllib.request
 import zipfile
@@ -70,12 +71,16 @@ def extract_zip(data: bytes, prefix: str) -> str:
     """Unpack into a fresh temp directory, refusing entries that escape it."""
     root = tempfile.mkdtemp(prefix=prefix)
     real_root = os.path.realpath(root)
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for info in zf.infolist():
-            target = os.path.realpath(os.path.join(root, info.filename))
-            if not target.startswith(real_root + os.sep) and target != real_root:
-                raise CodeUnavailable(f"zip entry escapes the code directory: {info.filename}")
-        zf.extractall(root)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                target = os.path.realpath(os.path.join(root, info.filename))
+                if not target.startswith(real_root + os.sep) and target != real_root:
+                    raise CodeUnavailable(f"zip entry escapes the code directory: {info.filename}")
+            zf.extractall(root)
+    except (zipfile.BadZipFile, CodeUnavailable) as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        raise CodeUnavailable(f"the deployed code is not a usable zip: {exc}") from exc
     return root
 
 

@@ -114,6 +114,7 @@ def test_unloadable_code_fails_the_invocation_not_the_runner(aws: LocalAwsClient
         fn.redeploy("broken", body=b"this is not a zip")
         broken = runner.invoke(b"{}")
         assert not broken.ok and broken.error_type == "LocalRun.CodeUnavailable"
+        assert "not a usable zip" in broken.error_message
         fn.redeploy("v3")
         assert _body(runner.invoke(b"{}").payload)["version"] == "v3"
     finally:
