@@ -75,6 +75,7 @@ class LocalStack:
     transcript: list[str] = field(default_factory=list)  # every HTTP exchange, as text
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _clients: dict[str, Any] = field(default_factory=dict)
+    _reader: threading.Thread | None = None
 
     # ---- HTTP ---------------------------------------------------------------------------------
 
@@ -227,6 +228,12 @@ class LocalStack:
                 ) from None
         return self.proc.returncode
 
+    def wait_output_closed(self, timeout: float = 10.0) -> None:
+        """After stop(): wait until the output reader has seen EOF, so nothing is missed."""
+        if self._reader is not None:
+            self._reader.join(timeout)
+            assert not self._reader.is_alive(), "deploy.py's output is still open"
+
     def tail(self, n: int = 60) -> str:
         with self._lock:
             return "".join(self.output_lines[-n:])
@@ -286,6 +293,7 @@ def local_stack(params: dict[str, Any], tmp: Path) -> Iterator[LocalStack]:
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    stack._reader = reader
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline and proc.poll() is None:
