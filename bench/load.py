@@ -122,7 +122,12 @@ def run() -> list[tuple[str, str]]:
             assert reply.status == 202
             generate_calls = list(front.stats.calls)
         rows.append(("S3 requests per GET /status (target: one read)", _s3_ops(status_calls)))
-        rows.append(("S3 requests per POST /generate (limits, record)", _s3_ops(generate_calls)))
+        rows.append(
+            (
+                "S3 requests per POST /generate (2 limit counters, job record)",
+                _s3_ops(generate_calls),
+            )
+        )
     return rows
 
 
