@@ -16,7 +16,7 @@ from typing import Any
 
 from .aws import Target, make_factory
 from .build import prepare
-from .errors import USAGE, DeployError
+from .errors import FAILED, USAGE, DeployError
 from .pipeline import Deployer
 from .ui import UI
 
@@ -87,11 +87,18 @@ def _local_aws_class() -> Callable[..., Any]:
 def _serve(endpoint: str, stack: str, values: dict[str, str], ui: UI, port: int) -> Any:
     """Start `localrun.serve` when the local serving is installed; None otherwise."""
     try:
-        serve = importlib.import_module("localrun").serve
-    except (ImportError, AttributeError):
+        localrun = importlib.import_module("localrun")
+    except ImportError:
         ui.warn("The local API is not served (localrun is not available); the stack is deployed.")
         return None
-    return serve(endpoint, stack, dict(values), ui.console, local_port=port)
+    try:
+        return localrun.serve(endpoint, stack, dict(values), ui.console, local_port=port)
+    except localrun.LocalRunError as exc:  # a taken port, a stack it cannot serve
+        raise DeployError(
+            f"The stack is deployed but cannot be served: {exc}",
+            fix="Pick other ports with --local-port N (it uses N, N+1 and N+2), or 0 for any.",
+            exit_code=USAGE if isinstance(exc, localrun.PortInUse) else FAILED,
+        ) from exc
 
 
 def _default_hints(endpoint: str, args: argparse.Namespace) -> list[str]:

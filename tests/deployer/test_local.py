@@ -94,3 +94,24 @@ def test_without_the_local_aws_package_local_is_a_usage_error(
     with pytest.raises(DeployError) as caught:
         local._local_aws_class()
     assert caught.value.exit_code == USAGE and "localaws" in caught.value.message
+
+
+@pytest.mark.e2e
+def test_a_taken_local_port_is_one_sentence_and_exit_2(project: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        result = subprocess.run(
+            [sys.executable, "deploy.py", "--params", "parameters.example.json", "--local",
+             "--local-port", str(port)],
+            cwd=project, env=env, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "cannot be served" in output and "--local-port" in output
+    assert "Traceback" not in output
