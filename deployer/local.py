@@ -7,11 +7,12 @@ absent the stack is still deployed and the endpoint kept up for `--endpoint-url`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .aws import Target, make_factory
@@ -42,7 +43,7 @@ def run_local(args: argparse.Namespace, ui: UI) -> int:
         deployer = Deployer(factory, ui)
         result = deployer.deploy(prepared, request_from(args))
         values = {**result.outputs, "LocalAwsEndpoint": endpoint}
-        descriptions = {**result.descriptions, "LocalAwsEndpoint": LOCAL_AWS_DESCRIPTION}
+        descriptions = {**result.descriptions, **LOCAL_DESCRIPTIONS}
         handle = _serve(endpoint, args.stack_name, values, ui, args.local_port)
         if handle is not None:
             values.update(handle.outputs)
@@ -54,14 +55,20 @@ def run_local(args: argparse.Namespace, ui: UI) -> int:
             ui.say("Running until Ctrl-C.")
         wait_for_signal()
     finally:
-        if handle is not None:
-            handle.stop()
-        local_aws.stop()
+        with _signals_held():  # a second Ctrl-C must not cut the shutdown short
+            if handle is not None:
+                handle.stop()
+            local_aws.stop()
     ui.say("Stopped the local stack.")
     return 0
 
 
-LOCAL_AWS_DESCRIPTION = "The embedded AWS endpoint; redeploy with --endpoint-url"
+LOCAL_DESCRIPTIONS = {
+    "LocalAwsEndpoint": "The embedded AWS endpoint; redeploy with --endpoint-url",
+    "LocalApiEndpoint": "The deployed HTTP API, served on this machine",
+    "LocalCloudFrontUrl": "The distribution's bucket (web page and images), served here",
+    "LocalProviderSimulatorUrl": "The provider simulator; /_control/faults makes it misbehave",
+}
 
 
 def _use_fake_credentials(region: str) -> None:
@@ -107,6 +114,17 @@ def _default_hints(endpoint: str, args: argparse.Namespace) -> list[str]:
         f"  python deploy.py --params {args.params} --endpoint-url {endpoint} "
         f"--stack-name {args.stack_name} --yes",
     ]
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ignore SIGINT/SIGTERM while stopping, then restore the previous handlers."""
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def wait_for_signal(stop: threading.Event | None = None) -> None:
