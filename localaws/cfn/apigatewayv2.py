@@ -127,6 +127,100 @@ class ApiResource(CloudFormationModel):
         _backend(account_id, region_name).delete_api(self.api_id)
 
 
+class _ApiChild:
+    """A Route or Integration: an object inside an HTTP API, addressed by (ApiId, its id).
+
+    A mixin rather than a base class: moto discovers CloudFormation models only among the
+    direct subclasses of CloudFormationModel.
+    """
+
+    cfn_type: str  # "AWS::ApiGatewayV2::Route"
+    id_attribute: str  # the GetAtt name of the child's id, e.g. "RouteId"
+    collection: str  # the Api attribute holding these children, e.g. "routes"
+
+    def __init__(self, api_id: str, child_id: str) -> None:
+        self.api_id = api_id
+        self.child_id = child_id
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.child_id
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.cfn_type
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == cls.id_attribute
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        return attribute({self.id_attribute: self.child_id}, attribute_name)
+
+    @classmethod
+    def _create(cls, backend: ApiGatewayV2Backend, api_id: str, props: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def _rebuild(cls, api: Api, child_id: str, props: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> _ApiChild:
+        props = properties(cloudformation_json)
+        child_id = cls._create(_backend(account_id, region_name), props["ApiId"], props)
+        return cls(props["ApiId"], child_id)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: _ApiChild,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> _ApiChild:
+        props = properties(cloudformation_json)
+        if props["ApiId"] != original_resource.api_id:  # ApiId needs replacement
+            new = cls.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+            original_resource.delete(account_id, region_name)
+            return new
+        api = _backend(account_id, region_name).get_api(original_resource.api_id)
+        # Rebuilt rather than updated in place: moto's update cannot clear a removed property.
+        cls._rebuild(api, original_resource.child_id, props)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        api_id = properties(cloudformation_json)["ApiId"]
+        api = _backend(account_id, region_name).get_api(api_id)
+        getattr(api, cls.collection).pop(resource_name, None)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        api = _backend(account_id, region_name).apis.get(self.api_id)
+        if api is not None:
+            getattr(api, self.collection).pop(self.child_id, None)
+
+
 def _route_kwargs(props: dict[str, Any]) -> dict[str, Any]:
     return {
         "api_key_required": props.get("ApiKeyRequired", False),
@@ -143,85 +237,22 @@ def _route_kwargs(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class RouteResource(CloudFormationModel):
-    def __init__(self, api_id: str, route_id: str) -> None:
-        self.api_id = api_id
-        self.route_id = route_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.route_id
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Route"
+class RouteResource(_ApiChild, CloudFormationModel):
+    cfn_type = "AWS::ApiGatewayV2::Route"
+    id_attribute = "RouteId"
+    collection = "routes"
 
     @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "RouteId"
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        return attribute({"RouteId": self.route_id}, attribute_name)
+    def _create(cls, backend: ApiGatewayV2Backend, api_id: str, props: dict[str, Any]) -> str:
+        return backend.create_route(api_id=api_id, **_route_kwargs(props)).route_id
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> RouteResource:
-        props = properties(cloudformation_json)
-        route = _backend(account_id, region_name).create_route(
-            api_id=props["ApiId"], **_route_kwargs(props)
-        )
-        return cls(props["ApiId"], route.route_id)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        original_resource: RouteResource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> RouteResource:
-        props = properties(cloudformation_json)
-        if props["ApiId"] != original_resource.api_id:  # ApiId needs replacement
-            new = cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            )
-            original_resource.delete(account_id, region_name)
-            return new
-        api = _backend(account_id, region_name).get_api(original_resource.api_id)
-        old = api.get_route(original_resource.route_id)
-        # Rebuilt rather than Route.update(), which cannot clear a property that was removed.
+    def _rebuild(cls, api: Api, child_id: str, props: dict[str, Any]) -> None:
+        old = api.get_route(child_id)
         route = Route(**_route_kwargs(props))
         route.route_id = old.route_id
         route.route_responses = old.route_responses
         api.routes[route.route_id] = route
-        return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        api_id = properties(cloudformation_json)["ApiId"]
-        _backend(account_id, region_name).get_api(api_id).routes.pop(resource_name, None)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        api = _backend(account_id, region_name).apis.get(self.api_id)
-        if api is not None:
-            api.routes.pop(self.route_id, None)
 
 
 def _integration_kwargs(props: dict[str, Any]) -> dict[str, Any]:
@@ -246,84 +277,22 @@ def _integration_kwargs(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class IntegrationResource(CloudFormationModel):
-    def __init__(self, api_id: str, integration_id: str) -> None:
-        self.api_id = api_id
-        self.integration_id = integration_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.integration_id
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Integration"
+class IntegrationResource(_ApiChild, CloudFormationModel):
+    cfn_type = "AWS::ApiGatewayV2::Integration"
+    id_attribute = "IntegrationId"
+    collection = "integrations"
 
     @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "IntegrationId"
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        return attribute({"IntegrationId": self.integration_id}, attribute_name)
+    def _create(cls, backend: ApiGatewayV2Backend, api_id: str, props: dict[str, Any]) -> str:
+        return backend.create_integration(api_id=api_id, **_integration_kwargs(props)).id
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> IntegrationResource:
-        props = properties(cloudformation_json)
-        integration = _backend(account_id, region_name).create_integration(
-            api_id=props["ApiId"], **_integration_kwargs(props)
-        )
-        return cls(props["ApiId"], integration.id)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        original_resource: IntegrationResource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> IntegrationResource:
-        props = properties(cloudformation_json)
-        if props["ApiId"] != original_resource.api_id:  # ApiId needs replacement
-            new = cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            )
-            original_resource.delete(account_id, region_name)
-            return new
-        api = _backend(account_id, region_name).get_api(original_resource.api_id)
-        old = api.get_integration(original_resource.integration_id)
+    def _rebuild(cls, api: Api, child_id: str, props: dict[str, Any]) -> None:
+        old = api.get_integration(child_id)
         integration = Integration(**_integration_kwargs(props))
         integration.id = old.id
         integration.responses = old.responses
         api.integrations[integration.id] = integration
-        return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        api_id = properties(cloudformation_json)["ApiId"]
-        _backend(account_id, region_name).get_api(api_id).integrations.pop(resource_name, None)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        api = _backend(account_id, region_name).apis.get(self.api_id)
-        if api is not None:
-            api.integrations.pop(self.integration_id, None)
 
 
 def _stage_config(props: dict[str, Any]) -> dict[str, Any]:
