@@ -10,7 +10,7 @@ import threading
 import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .apigw_events import HttpRequest, HttpResponse, json_message
@@ -109,7 +109,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and response.body and response.status not in (204, 304):
             self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+    def __getattr__(self, name: str) -> Any:
+        # Every method (TRACE, PROPFIND, …) reaches the app, which answers as API Gateway or
+        # CloudFront would; http.server's own 501 page would be neither.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
 
 class _Server(ThreadingHTTPServer):

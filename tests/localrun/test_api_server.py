@@ -114,6 +114,12 @@ def test_unknown_route_and_wrong_method_are_404(api: Api) -> None:
         assert (resp.status_code, resp.json()) == (404, {"message": "Not Found"})
 
 
+def test_methods_http_server_does_not_know_are_api_gateways_404_too(api: Api) -> None:
+    for method in ("TRACE", "PROPFIND"):
+        resp = requests.request(method, f"{api.url}/generate", timeout=30)
+        assert (resp.status_code, resp.json()) == (404, {"message": "Not Found"})
+
+
 def test_function_error_and_malformed_result_are_500(api: Api) -> None:
     for query in ("do=raise", "do=bad"):
         resp = requests.get(f"{api.url}/status/j?{query}", timeout=30)
