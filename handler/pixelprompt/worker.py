@@ -103,7 +103,14 @@ class JobRun:
         except Exception:  # the record is what /status reads; this object is the audit trail
             _log.exception("could not save result", extra={"fields": {"model": slot.name}})
         self.recorder.add(result)
-        log.event(_log, logging.INFO, "model finished", model=slot.name, **_summary(result))
+        log.event(
+            _log,
+            logging.INFO,
+            "model finished",
+            job=self.job_id,
+            model=slot.name,
+            **_summary(result),
+        )
 
     def _generate(self, slot: ModelSlot, deadline: float) -> dict[str, Any]:
         try:
