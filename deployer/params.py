@@ -230,7 +230,30 @@ def model_problems(
     if catalog is not None:
         for n in (n for n in named if n <= count):
             problems += _slot_problems(n, values, specs, catalog)
-    return problems
+    return problems + _environment_size_problems(values, specs, slots)
+
+
+# Lambda refuses a function whose environment variables (names + values) pass 4 KB; the model
+# names and keys fill most of it. The other variables (bucket, domain, limits, whitelist) are
+# counted generously, so CloudFormation never gets to fail on this half-way through a deploy.
+LAMBDA_ENVIRONMENT_LIMIT = 4096
+OTHER_VARIABLES_ALLOWANCE = 400
+
+
+def _environment_size_problems(
+    values: Mapping[str, str], specs: Mapping[str, ParamSpec], slots: list[int]
+) -> list[str]:
+    size = OTHER_VARIABLES_ALLOWANCE + len(_value(values, specs, "IPWhitelist") or "")
+    for n in slots:
+        for kind, var in (("Name", "NAME"), ("Key", "KEY")):
+            size += len(f"MODEL_{n}_{var}") + len(_value(values, specs, f"Model{n}{kind}") or "")
+    if size <= LAMBDA_ENVIRONMENT_LIMIT:
+        return []
+    return [
+        f"The model names, keys and IPWhitelist come to about {size} bytes of Lambda environment "
+        f"variables; Lambda allows {LAMBDA_ENVIRONMENT_LIMIT}. Configure fewer models or shorter "
+        "values (unused slots can be left empty)."
+    ]
 
 
 def _count_problems(count: int, named: list[int]) -> list[str]:

@@ -135,6 +135,24 @@ def test_a_bedrock_prompt_model_adds_the_chat_model_enhance_calls() -> None:
     assert ids == ["amazon.nova-canvas-v1:0", "amazon.nova-lite-v1:0"]
 
 
+def test_keys_too_long_for_lambdas_environment_are_refused_before_deploying(
+    tmp_path: Path, repo_root: Path
+) -> None:
+    from infra.template import template_json
+
+    specs = params.specs_from_template(json.loads(template_json()))
+    values = {"ModelCount": 20, "PromptModelIndex": 1}
+    for n in range(1, 21):
+        values[f"Model{n}Name"] = "openai/gpt-image-2"
+        values[f"Model{n}Key"] = "sk-proj-" + "x" * 200  # a long project key in every slot
+    path = write_json(tmp_path / "p.json", {"Parameters": values})
+    with pytest.raises(DeployError) as caught:
+        params.load(path, specs, CATALOG)
+    found = " ".join(caught.value.problems)
+    assert "Lambda allows 4096" in found
+    assert "x" * 20 not in found  # the keys themselves are never shown
+
+
 def test_the_example_file_is_valid_for_the_real_template(repo_root: Path) -> None:
     from infra.template import template_json
 
