@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -69,6 +70,7 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--stack-name",
         default=DEFAULT_STACK,
+        type=stack_name,
         metavar="NAME",
         help=f"CloudFormation stack name (default {DEFAULT_STACK}); one per environment",
     )
@@ -134,6 +136,25 @@ def check_usage(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         p.error("--local needs --params FILE")
     if args.local and (args.endpoint_url or args.profile):
         p.error("--local runs its own endpoint; drop --endpoint-url/--profile")
+
+
+# The function is named "<stack>-generator" and Lambda names stop at 64 characters.
+MAX_STACK_NAME = 64 - len("-generator")
+_STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
+def stack_name(text: str) -> str:
+    """argparse type: a CloudFormation stack name short enough for the function's name."""
+    if not _STACK_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a stack name: start with a letter, then letters, digits or '-'"
+        )
+    if len(text) > MAX_STACK_NAME:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' has {len(text)} characters; at most {MAX_STACK_NAME} fit the function's "
+            "name (<stack>-generator, 64 at most)"
+        )
+    return text
 
 
 def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
