@@ -18,7 +18,7 @@ from moto.apigatewayv2.models import (
 )
 from moto.core.common_models import CloudFormationModel
 
-from localaws.cfn.common import attribute, properties, tag_dict
+from localaws.cfn.common import ResourceType, properties, tag_dict
 
 
 def _backend(account_id: str, region_name: str) -> ApiGatewayV2Backend:
@@ -37,7 +37,10 @@ def _set_tags(backend: ApiGatewayV2Backend, arn: str, tags: dict[str, str]) -> N
     backend.tag_resource(arn, tags)
 
 
-class ApiResource(CloudFormationModel):
+class ApiResource(ResourceType, CloudFormationModel):
+    cfn_type = "AWS::ApiGatewayV2::Api"
+    getatt_names = frozenset({"ApiEndpoint", "ApiId"})
+
     def __init__(self, api: Api) -> None:
         self.api_id = api.api_id
         self.api_endpoint = api.api_endpoint
@@ -46,21 +49,8 @@ class ApiResource(CloudFormationModel):
     def physical_resource_id(self) -> str:
         return self.api_id
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Api"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in {"ApiEndpoint", "ApiId"}
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        values = {"ApiEndpoint": self.api_endpoint, "ApiId": self.api_id}
-        return attribute(values, attribute_name)
+    def getatt_values(self) -> dict[str, Any]:
+        return {"ApiEndpoint": self.api_endpoint, "ApiId": self.api_id}
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -127,14 +117,13 @@ class ApiResource(CloudFormationModel):
         _backend(account_id, region_name).delete_api(self.api_id)
 
 
-class _ApiChild:
+class _ApiChild(ResourceType):
     """A Route or Integration: an object inside an HTTP API, addressed by (ApiId, its id).
 
     A mixin rather than a base class: moto discovers CloudFormation models only among the
     direct subclasses of CloudFormationModel.
     """
 
-    cfn_type: str  # "AWS::ApiGatewayV2::Route"
     id_attribute: str  # the GetAtt name of the child's id, e.g. "RouteId"
     collection: str  # the Api attribute holding these children, e.g. "routes"
 
@@ -146,20 +135,8 @@ class _ApiChild:
     def physical_resource_id(self) -> str:
         return self.child_id
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @classmethod
-    def cloudformation_type(cls) -> str:
-        return cls.cfn_type
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == cls.id_attribute
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        return attribute({self.id_attribute: self.child_id}, attribute_name)
+    def getatt_values(self) -> dict[str, Any]:
+        return {self.id_attribute: self.child_id}
 
     @classmethod
     def _create(cls, backend: ApiGatewayV2Backend, api_id: str, props: dict[str, Any]) -> str:
@@ -240,6 +217,7 @@ def _route_kwargs(props: dict[str, Any]) -> dict[str, Any]:
 class RouteResource(_ApiChild, CloudFormationModel):
     cfn_type = "AWS::ApiGatewayV2::Route"
     id_attribute = "RouteId"
+    getatt_names = frozenset({id_attribute})
     collection = "routes"
 
     @classmethod
@@ -280,6 +258,7 @@ def _integration_kwargs(props: dict[str, Any]) -> dict[str, Any]:
 class IntegrationResource(_ApiChild, CloudFormationModel):
     cfn_type = "AWS::ApiGatewayV2::Integration"
     id_attribute = "IntegrationId"
+    getatt_names = frozenset({id_attribute})
     collection = "integrations"
 
     @classmethod
@@ -318,7 +297,9 @@ def _stage_config(props: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-class StageResource(CloudFormationModel):
+class StageResource(ResourceType, CloudFormationModel):
+    cfn_type = "AWS::ApiGatewayV2::Stage"
+
     def __init__(self, api_id: str, stage_name: str) -> None:
         self.api_id = api_id
         self.stage_name = stage_name
@@ -326,18 +307,6 @@ class StageResource(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return self.stage_name
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Stage"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -20,7 +20,7 @@ from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from localaws.cfn.common import properties, tag_dict
+from localaws.cfn.common import ResourceType, properties, tag_dict
 
 # Template properties that LambdaFunction reads from its create spec as they are.
 _SPEC_KEYS = (
@@ -179,8 +179,10 @@ _PERMISSION_KEYS = (
 )
 
 
-class PermissionResource(CloudFormationModel):
+class PermissionResource(ResourceType, CloudFormationModel):
     """A statement in the function's resource policy; its Sid is the physical id."""
+
+    cfn_type = "AWS::Lambda::Permission"
 
     def __init__(self, function_name: str, statement_id: str) -> None:
         self.function_name = function_name
@@ -189,18 +191,6 @@ class PermissionResource(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return self.statement_id
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Permission"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -16,7 +16,7 @@ from moto.cloudfront.models import CloudFrontBackend, cloudfront_backends
 from moto.core.common_models import CloudFormationModel
 from moto.utilities.utils import get_partition
 
-from localaws.cfn.common import attribute, properties, tag_list
+from localaws.cfn.common import ResourceType, properties, tag_list
 
 
 def _backend(account_id: str, region_name: str) -> CloudFrontBackend:
@@ -105,8 +105,11 @@ def api_distribution_config(cfn: dict[str, Any], caller_reference: str) -> dict[
     return cfg
 
 
-class OriginAccessControlResource(CloudFormationModel):
+class OriginAccessControlResource(ResourceType, CloudFormationModel):
     """Ref and GetAtt Id: the control's id."""
+
+    cfn_type = "AWS::CloudFront::OriginAccessControl"
+    getatt_names = frozenset({"Id"})
 
     def __init__(self, control_id: str) -> None:
         self.control_id = control_id
@@ -115,20 +118,8 @@ class OriginAccessControlResource(CloudFormationModel):
     def physical_resource_id(self) -> str:
         return self.control_id
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::OriginAccessControl"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Id"
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        return attribute({"Id": self.control_id}, attribute_name)
+    def getatt_values(self) -> dict[str, Any]:
+        return {"Id": self.control_id}
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -171,8 +162,11 @@ class OriginAccessControlResource(CloudFormationModel):
         _backend(account_id, region_name).origin_access_controls.pop(self.control_id, None)
 
 
-class DistributionResource(CloudFormationModel):
+class DistributionResource(ResourceType, CloudFormationModel):
     """Ref: the distribution id; GetAtt DomainName and Id. Updates are in place, as on AWS."""
+
+    cfn_type = "AWS::CloudFront::Distribution"
+    getatt_names = frozenset({"DomainName", "Id"})
 
     def __init__(self, distribution_id: str, domain_name: str, caller_reference: str) -> None:
         self.distribution_id = distribution_id
@@ -183,21 +177,8 @@ class DistributionResource(CloudFormationModel):
     def physical_resource_id(self) -> str:
         return self.distribution_id
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::Distribution"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in {"DomainName", "Id"}
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        values = {"DomainName": self.domain_name, "Id": self.distribution_id}
-        return attribute(values, attribute_name)
+    def getatt_values(self) -> dict[str, Any]:
+        return {"DomainName": self.domain_name, "Id": self.distribution_id}
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

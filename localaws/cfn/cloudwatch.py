@@ -10,7 +10,7 @@ from typing import Any
 from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
 
-from localaws.cfn.common import attribute, properties, tag_list
+from localaws.cfn.common import ResourceType, properties, tag_list
 
 
 def _backend(account_id: str, region_name: str) -> CloudWatchBackend:
@@ -47,7 +47,11 @@ def _put(name: str, props: dict[str, Any], backend: CloudWatchBackend) -> str:
     return alarm.alarm_arn
 
 
-class AlarmResource(CloudFormationModel):
+class AlarmResource(ResourceType, CloudFormationModel):
+    cfn_type = "AWS::CloudWatch::Alarm"
+    cfn_name_type = "AlarmName"
+    getatt_names = frozenset({"Arn"})
+
     def __init__(self, name: str, arn: str) -> None:
         self.name = name
         self.arn = arn
@@ -56,20 +60,8 @@ class AlarmResource(CloudFormationModel):
     def physical_resource_id(self) -> str:
         return self.name
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::Alarm"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        return attribute({"Arn": self.arn}, attribute_name)
+    def getatt_values(self) -> dict[str, Any]:
+        return {"Arn": self.arn}
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -29,3 +29,34 @@ def attribute(values: dict[str, Any], name: str) -> Any:
     if name not in values:
         raise UnformattedGetAttTemplateException()
     return values[name]
+
+
+class ResourceType:
+    """The static half of moto's CloudFormationModel, declared instead of written out.
+
+    Mixed in before CloudFormationModel (moto discovers models only among its direct
+    subclasses): a type sets `cfn_type`, its name property (if any), the GetAtt names it
+    answers, and returns their values from `getatt_values`.
+    """
+
+    cfn_type: str = ""
+    cfn_name_type: str = ""  # the property that names the resource, e.g. "AlarmName"
+    getatt_names: frozenset[str] = frozenset()
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.cfn_name_type
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.cfn_type
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.getatt_names
+
+    def getatt_values(self) -> dict[str, Any]:
+        return {}
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        return attribute(self.getatt_values(), attribute_name)

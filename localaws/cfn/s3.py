@@ -17,7 +17,7 @@ from moto.s3.exceptions import BucketNotEmpty
 from moto.s3.models import FakeBucket, S3Backend, s3_backends
 from moto.utilities.utils import get_partition
 
-from localaws.cfn.common import properties, tag_dict
+from localaws.cfn.common import ResourceType, properties, tag_dict
 
 
 def _backend(account_id: str, region_name: str) -> S3Backend:
@@ -199,8 +199,10 @@ class BucketResource(CloudFormationModel):
             raise BucketNotEmpty(resource_name)
 
 
-class BucketPolicyResource(CloudFormationModel):
+class BucketPolicyResource(ResourceType, CloudFormationModel):
     """The policy lives on the bucket; the resource's id is the bucket name."""
+
+    cfn_type = "AWS::S3::BucketPolicy"
 
     def __init__(self, bucket_name: str) -> None:
         self.bucket_name = bucket_name
@@ -208,18 +210,6 @@ class BucketPolicyResource(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return self.bucket_name
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::BucketPolicy"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @staticmethod
     def _document(props: dict[str, Any]) -> bytes:
