@@ -51,7 +51,7 @@ def _timed_deploy(project: Path, endpoint: str, stack: str, cache: Path) -> tupl
 def measure(repeats: int = 3) -> dict[str, float]:
     """Seconds per scenario; the redeploys are the median of `repeats` runs each."""
     sys.path.insert(0, str(ROOT))
-    from localaws import LocalAws
+    from local.aws import LocalAws
 
     with tempfile.TemporaryDirectory() as tmp, LocalAws() as aws:
         endpoint = aws.endpoint_url or ""

@@ -105,7 +105,7 @@ def measure() -> tuple[float, float]:
     from moto import mock_aws
     from pixelprompt import aws
 
-    from simulator import ProviderSimulator
+    from local.simulator import ProviderSimulator
 
     creds = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
     with (

@@ -82,10 +82,10 @@ def _use_fake_credentials(region: str) -> None:
 
 def _local_aws_class() -> Callable[..., Any]:
     try:
-        return importlib.import_module("localaws").LocalAws
+        return importlib.import_module("local.aws").LocalAws
     except (ImportError, AttributeError) as exc:
         raise DeployError(
-            f"--local needs the embedded AWS (the localaws package): {exc}.",
+            f"--local needs the embedded AWS (the local.aws package): {exc}.",
             fix="Install requirements.txt (moto[server]) and run from the project's folder.",
             exit_code=USAGE,
         ) from exc
@@ -94,7 +94,7 @@ def _local_aws_class() -> Callable[..., Any]:
 def _serve(endpoint: str, stack: str, values: dict[str, str], ui: UI, port: int) -> Any:
     """Start `localrun.serve` when the local serving is installed; None otherwise."""
     try:
-        localrun = importlib.import_module("localrun")
+        localrun = importlib.import_module("local.run")
     except ImportError:
         ui.warn("The local API is not served (localrun is not available); the stack is deployed.")
         return None

@@ -9,7 +9,7 @@ import pytest
 
 from deployer import packager
 from deployer.models import HANDLER_DIR
-from localaws import LocalAws
+from local.aws import LocalAws
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import pytest
 
-from localaws import LocalAws
+from local.aws import LocalAws
 
 STACK = "pp-cli"
 ARTIFACTS = "pixel-prompt-artifacts-123456789012-us-east-1"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-FOLDERS = ("deployer", "infra", "handler", "localaws", "localrun", "simulator")
+FOLDERS = ("deployer", "infra", "handler", "local")
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +86,14 @@ def test_without_the_local_aws_package_local_is_a_usage_error(
     real = importlib.import_module
 
     def missing(name: str, *args: object) -> object:
-        if name == "localaws":
-            raise ImportError("No module named 'localaws'")
+        if name == "local.aws":
+            raise ImportError("No module named 'local.aws'")
         return real(name, *args)
 
     monkeypatch.setattr(local.importlib, "import_module", missing)
     with pytest.raises(DeployError) as caught:
         local._local_aws_class()
-    assert caught.value.exit_code == USAGE and "localaws" in caught.value.message
+    assert caught.value.exit_code == USAGE and "local.aws" in caught.value.message
 
 
 @pytest.mark.e2e

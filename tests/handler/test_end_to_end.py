@@ -9,7 +9,7 @@ from PIL import Image
 from pixelprompt import backends
 from pixelprompt.providers import bfl
 
-from simulator import ProviderSimulator
+from local.simulator import ProviderSimulator
 from tests.handler.support import BUCKET, model_env
 
 SIX = [

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from localaws import LocalAws
+from local.aws import LocalAws
 
 REGION = "us-east-1"
 

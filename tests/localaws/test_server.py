@@ -12,8 +12,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-import localaws
-from localaws import LocalAws
+from local import aws as localaws
+from local.aws import LocalAws
 from tests.localaws.helpers import lambda_zip
 
 ROLE_POLICY = json.dumps(

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from localaws import LocalAws
-from localrun.aws import LocalAwsClients
-from localrun.function_runner import FunctionRegistry
+from local.aws import LocalAws
+from local.run.aws import LocalAwsClients
+from local.run.function_runner import FunctionRegistry
 from tests.localrun.support import ListSink
 
 

@@ -9,8 +9,8 @@ import textwrap
 import uuid
 import zipfile
 
-from localrun.aws import LocalAwsClients
-from localrun.logs import LogSink
+from local.run.aws import LocalAwsClients
+from local.run.logs import LogSink
 
 ROLE_POLICY = json.dumps(
     {

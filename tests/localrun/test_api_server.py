@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from localrun.api_server import ApiApp
-from localrun.aws import LocalAwsClients
-from localrun.cloudwatch import LogShipper
-from localrun.discovery import ApiSource, function_from_integration_uri
-from localrun.function_runner import FunctionRegistry
-from localrun.httpserve import BackgroundServer
+from local.run.api_server import ApiApp
+from local.run.aws import LocalAwsClients
+from local.run.cloudwatch import LogShipper
+from local.run.discovery import ApiSource, function_from_integration_uri
+from local.run.function_runner import FunctionRegistry
+from local.run.httpserve import BackgroundServer
 from tests.localrun.support import Deployed, ListSink
 
 CORS = {

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from localrun.apigw_events import (
+from local.run.apigw_events import (
     HttpRequest,
     InvalidIntegrationResponse,
     build_event,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from localrun.aws import guess_region
+from local.run.aws import guess_region
 
 
 @pytest.mark.parametrize(

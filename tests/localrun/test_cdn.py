@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from localrun.aws import LocalAwsClients
-from localrun.cdn import CdnApp, bucket_from_origin
-from localrun.httpserve import BackgroundServer, PortInUse
+from local.run.aws import LocalAwsClients
+from local.run.cdn import CdnApp, bucket_from_origin
+from local.run.httpserve import BackgroundServer, PortInUse
 from tests.localrun.support import ListSink
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))

@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from localrun.aws import LocalAwsClients
-from localrun.cloudwatch import LogShipper
-from localrun.function_runner import FunctionNotFound, FunctionRegistry
-from localrun.worker_process import WORKER_SCRIPT
+from local.run.aws import LocalAwsClients
+from local.run.cloudwatch import LogShipper
+from local.run.function_runner import FunctionNotFound, FunctionRegistry
+from local.run.worker_process import WORKER_SCRIPT
 from tests.localrun.support import Deployed, ListSink
 
 

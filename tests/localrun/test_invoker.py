@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-import localaws
-from localrun.aws import LocalAwsClients
-from localrun.function_runner import FunctionRegistry
-from localrun.invoker import Invoker
+from local import aws as localaws
+from local.run.aws import LocalAwsClients
+from local.run.function_runner import FunctionRegistry
+from local.run.invoker import Invoker
 from tests.localrun.support import Deployed, ListSink
 
 

@@ -7,7 +7,7 @@ import re
 
 from rich.console import Console
 
-from localrun.logs import LogSink, format_function_line
+from local.run.logs import LogSink, format_function_line
 
 
 def test_structured_json_inside_the_lambda_text_prefix() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from localrun.cors import CorsConfig, is_preflight
-from localrun.routing import Route, select_route
+from local.run.cors import CorsConfig, is_preflight
+from local.run.routing import Route, select_route
 
 ROUTES = [
     Route("POST /generate", "fn"),

@@ -22,8 +22,8 @@ from deployer.aws import Target, make_factory
 from deployer.build import prepare
 from deployer.pipeline import Deployer, DeployRequest
 from deployer.ui import UI
-from localaws import LocalAws
-from localrun import LocalRun, serve
+from local.aws import LocalAws
+from local.run import LocalRun, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = "localrun-it"

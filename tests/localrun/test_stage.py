@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from localrun.stage import StageSettings, Throttle, Throttler, format_access_log
+from local.run.stage import StageSettings, Throttle, Throttler, format_access_log
 
 STAGE = {
     "StageName": "$default",
@@ -43,7 +43,7 @@ def test_access_log_format_fills_context_variables() -> None:
 
 def test_token_bucket_allows_the_burst_then_the_rate(monkeypatch) -> None:
     clock = [100.0]
-    monkeypatch.setattr("localrun.stage.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("local.run.stage.time.monotonic", lambda: clock[0])
     throttler = Throttler()
     limit = Throttle(rate_per_s=2.0, burst=3)
     assert [throttler.allow("r", limit) for _ in range(4)] == [True, True, True, False]

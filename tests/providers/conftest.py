@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from pixelprompt.providers import bfl
 
-from simulator import ProviderSimulator
+from local.simulator import ProviderSimulator
 
 
 @pytest.fixture(scope="module")

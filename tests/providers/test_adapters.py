@@ -7,7 +7,7 @@ import time
 import pytest
 from pixelprompt.providers import GenerationRequest, ProviderError, generate, transport
 
-from simulator import ProviderSimulator
+from local.simulator import ProviderSimulator
 from tests.providers.helpers import (
     CASES,
     HTTP_PROVIDERS,

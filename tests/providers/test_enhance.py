@@ -7,7 +7,7 @@ import time
 import pytest
 from pixelprompt.providers import ModelSpec, ProviderError, enhance
 
-from simulator import ProviderSimulator
+from local.simulator import ProviderSimulator
 from tests.providers.helpers import SECRET
 
 CHAT = {

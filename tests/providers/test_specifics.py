@@ -19,7 +19,7 @@ from pixelprompt.providers import (
 )
 from pixelprompt.providers.transport import Caller
 
-from simulator import ProviderSimulator
+from local.simulator import ProviderSimulator
 from tests.providers.helpers import CASES, SECRET, calls, decoded, run
 
 

@@ -15,7 +15,7 @@ from pixelprompt.providers import ProviderError, transport
 from pixelprompt.providers.images import sniff
 from pixelprompt.providers.transport import Caller, parse_retry_after, scrub
 
-from simulator import ProviderSimulator
+from local.simulator import ProviderSimulator
 from tests.providers.helpers import CASES, run
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from simulator import ProviderSimulator
+from local.simulator import ProviderSimulator
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from simulator import ProviderSimulator
+from local.simulator import ProviderSimulator
 
 KEY = {"Authorization": "Bearer sk-test"}
 IMAGES = "/openai/v1/images/generations"
@@ -186,7 +186,7 @@ def test_unknown_paths_are_404(sim: ProviderSimulator, http: requests.Session) -
 
 def test_python_dash_m_simulator_prints_its_url_and_stops_on_sigterm() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "--latency", "0"],
+        [sys.executable, "-m", "local.simulator", "--latency", "0"],
         cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
         text=True,

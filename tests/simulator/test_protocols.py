@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from PIL import Image
 
-from simulator import ProviderSimulator, draw
+from local.simulator import ProviderSimulator, draw
 
 BEARER = {"Authorization": "Bearer sk-test"}
 

@@ -20,8 +20,8 @@ from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import EmptyResult
 
-from localaws import events
-from localaws.resourcemap import active_resources, existing
+from local.aws import events
+from local.aws.resourcemap import active_resources, existing
 
 
 class InvalidChangeSetStatus(CloudFormationError):

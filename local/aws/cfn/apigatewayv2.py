@@ -18,7 +18,7 @@ from moto.apigatewayv2.models import (
 )
 from moto.core.common_models import CloudFormationModel
 
-from localaws.cfn.common import ResourceType, properties, tag_dict
+from local.aws.cfn.common import ResourceType, properties, tag_dict
 
 
 def _backend(account_id: str, region_name: str) -> ApiGatewayV2Backend:

@@ -8,7 +8,7 @@ from typing import Any
 from moto.core.common_models import CloudFormationModel
 from moto.logs.models import LogGroup, LogsBackend, logs_backends
 
-from localaws.cfn.common import properties, tag_dict
+from local.aws.cfn.common import properties, tag_dict
 
 
 def _backend(account_id: str, region_name: str) -> LogsBackend:

@@ -10,7 +10,7 @@ from types import TracebackType
 from moto.moto_api import _internal as moto_api
 from moto.server import ThreadedMotoServer
 
-from localaws.patches import install
+from local.aws.patches import install
 
 HOST = "127.0.0.1"
 

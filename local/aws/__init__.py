@@ -26,7 +26,7 @@ Lambda semantics: e.g. ``(202, b"", {})`` for ``Event``, ``(200, body, {"X-Amz-F
 ``fn`` runs on a server thread and may be called concurrently.
 """
 
-from localaws.invoke import InvokeHandler, set_invoke_handler
-from localaws.server import LocalAws
+from local.aws.invoke import InvokeHandler, set_invoke_handler
+from local.aws.server import LocalAws
 
 __all__ = ["InvokeHandler", "LocalAws", "set_invoke_handler"]

@@ -62,7 +62,7 @@ class LocalRun:
 
 def _start_simulator(latency: float, port: int) -> tuple[Any, dict[str, str]] | None:
     try:
-        from simulator import ProviderSimulator
+        from local.simulator import ProviderSimulator
     except ImportError:
         return None
     sim = ProviderSimulator(latency=latency, port=port)
@@ -72,14 +72,14 @@ def _start_simulator(latency: float, port: int) -> tuple[Any, dict[str, str]] | 
 
 def _install_invoke_handler(run: LocalRun, handler: Any) -> None:
     try:
-        import localaws
+        from local import aws as localaws
     except ImportError:
         run._sink.info("local", "localaws is not importable: Lambda Invoke is not emulated")
         return
     localaws.set_invoke_handler(handler)
 
     def uninstall() -> None:
-        from localaws.invoke import get_invoke_handler
+        from local.aws.invoke import get_invoke_handler
 
         if get_invoke_handler() == handler:
             localaws.set_invoke_handler(None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from localaws import (
+from local.aws import (
     changesets,
     events,
     intrinsics,
@@ -28,7 +28,7 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from localaws import cfn  # defining the models registers them with moto
+        from local.aws import cfn  # defining the models registers them with moto
 
         cfn.register()
         resourcemap.install()

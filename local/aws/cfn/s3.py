@@ -17,7 +17,7 @@ from moto.s3.exceptions import BucketNotEmpty
 from moto.s3.models import FakeBucket, S3Backend, s3_backends
 from moto.utilities.utils import get_partition
 
-from localaws.cfn.common import ResourceType, properties, tag_dict
+from local.aws.cfn.common import ResourceType, properties, tag_dict
 
 
 def _backend(account_id: str, region_name: str) -> S3Backend:

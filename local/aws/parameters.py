@@ -11,7 +11,7 @@ from typing import Any
 from moto.cloudformation import responses
 from moto.cloudformation.models import ChangeSet, Stack
 
-from localaws.plan import effective_parameters
+from local.aws.plan import effective_parameters
 
 
 def _masked(template: dict[str, Any], values: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.iam.models import IAMBackend, Role, iam_backends
 from moto.utilities.utils import get_partition
 
-from localaws.cfn.common import properties, tag_list
+from local.aws.cfn.common import properties, tag_list
 
 
 def _backend(account_id: str, region_name: str) -> IAMBackend:

@@ -10,7 +10,7 @@ from typing import Any
 from moto.core.common_models import CloudFormationModel
 from moto.sqs.models import Queue, SQSBackend, sqs_backends
 
-from localaws.cfn.common import properties, tag_dict
+from local.aws.cfn.common import properties, tag_dict
 
 _IDENTITY = ("QueueName", "FifoQueue", "Tags")
 

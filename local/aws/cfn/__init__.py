@@ -10,7 +10,7 @@ from __future__ import annotations
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
-from localaws.cfn import apigatewayv2, awslambda, cloudfront, cloudwatch, iam, logs, s3, sqs
+from local.aws.cfn import apigatewayv2, awslambda, cloudfront, cloudwatch, iam, logs, s3, sqs
 
 MODELS: tuple[type[CloudFormationModel], ...] = (
     apigatewayv2.ApiResource,

@@ -10,7 +10,7 @@ from typing import Any
 from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
 
-from localaws.cfn.common import ResourceType, properties, tag_list
+from local.aws.cfn.common import ResourceType, properties, tag_list
 
 
 def _backend(account_id: str, region_name: str) -> CloudWatchBackend:

@@ -20,7 +20,7 @@ from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from localaws.cfn.common import ResourceType, properties, tag_dict
+from local.aws.cfn.common import ResourceType, properties, tag_dict
 
 # Template properties that LambdaFunction reads from its create spec as they are.
 _SPEC_KEYS = (

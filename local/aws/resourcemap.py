@@ -15,7 +15,7 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.cloudformation.models import Stack
 
-from localaws.plan import plan
+from local.aws.plan import plan
 
 
 def active_resources(

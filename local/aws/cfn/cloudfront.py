@@ -16,7 +16,7 @@ from moto.cloudfront.models import CloudFrontBackend, cloudfront_backends
 from moto.core.common_models import CloudFormationModel
 from moto.utilities.utils import get_partition
 
-from localaws.cfn.common import ResourceType, properties, tag_list
+from local.aws.cfn.common import ResourceType, properties, tag_list
 
 
 def _backend(account_id: str, region_name: str) -> CloudFrontBackend:

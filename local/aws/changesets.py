@@ -28,8 +28,8 @@ from moto.cloudformation.utils import (
 )
 from moto.core.responses import ActionResult
 
-from localaws.plan import effective_parameters, plan
-from localaws.resourcemap import active_resources, existing
+from local.aws.plan import effective_parameters, plan
+from local.aws.resourcemap import active_resources, existing
 
 NO_CHANGES = (
     "The submitted information didn't contain changes. "
