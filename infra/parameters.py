@@ -10,6 +10,9 @@ MAX_MODELS = 20
 DEFAULT_MODEL_COUNT = 9
 HAS_RESERVED_CONCURRENCY = "HasReservedConcurrency"
 HAS_BEDROCK_MODELS = "HasBedrockModels"
+# A provider key goes verbatim into the secret's JSON and into an HTTP header: printable ASCII
+# without space, quote or backslash (no provider issues keys with them), so neither can break.
+KEY_PATTERN = r"^[!#-\[\]-~]*$"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Params:
     code_key: Parameter
     reserved_concurrency: Parameter
     price_class: Parameter
+    rate_limit_salt: Parameter
+    keys_version: Parameter
 
 
 def _add(t: Template, label: str, group: str, param: Parameter) -> Parameter:
@@ -65,7 +70,8 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Default="",
         NoEcho=True,
         MaxLength=1024,
-        Description=f"API key for model {n}'s provider. Empty for Bedrock models (IAM role).",
+        AllowedPattern=KEY_PATTERN,
+        Description=f"API key for model {n}'s provider (kept in the stack secret); Bedrock: empty.",
     )
     return ModelSlot(
         index=n,
@@ -134,6 +140,37 @@ def _add_rate_limit_params(t: Template) -> tuple[Parameter, Parameter, Parameter
         _add(t, "Global limit (per hour)", group, global_limit),
         _add(t, "Per-IP limit (per day)", group, ip_limit),
         _add(t, "IPs exempt from limits", group, whitelist),
+    )
+
+
+def _add_secret_params(t: Template) -> tuple[Parameter, Parameter]:
+    group = "Deployment"
+    salt = Parameter(
+        "RateLimitSalt",
+        Type="String",
+        NoEcho=True,
+        MinLength=32,
+        MaxLength=128,
+        AllowedPattern="^[0-9a-f]*$",
+        Description=(
+            "Random key of the HMAC that names per-client rate-limit counters (deploy.py "
+            "generates it once and keeps it); stored in the stack's secret."
+        ),
+    )
+    version = Parameter(
+        "KeysVersion",
+        Type="String",
+        Default="",
+        MaxLength=64,
+        AllowedPattern="^[0-9a-f]*$",
+        Description=(
+            "Digest of the secret's content (deploy.py fills this in): a changed key changes "
+            "the function's configuration, so the next request reads the new secret."
+        ),
+    )
+    return (
+        _add(t, "Rate-limit HMAC key", group, salt),
+        _add(t, "Keys version", group, version),
     )
 
 
@@ -218,6 +255,7 @@ def add_parameters(t: Template) -> Params:
     models = tuple(_add_model_slot(t, n) for n in range(1, MAX_MODELS + 1))
     global_limit, ip_limit, whitelist = _add_rate_limit_params(t)
     code_bucket, code_key, concurrency, price_class = _add_deployment_params(t)
+    salt, keys_version = _add_secret_params(t)
     params = Params(
         environment=environment,
         model_count=model_count,
@@ -231,6 +269,8 @@ def add_parameters(t: Template) -> Params:
         code_key=code_key,
         reserved_concurrency=concurrency,
         price_class=price_class,
+        rate_limit_salt=salt,
+        keys_version=keys_version,
     )
     _add_conditions(t, params)
     return params

@@ -1,5 +1,8 @@
 """Configuration, read from the environment once per cold start and validated.
 
+The environment holds model names and settings, never keys: a slot's key comes from the
+stack's secret (pixelprompt.secret), read the first time a key is needed.
+
 Misconfiguration never raises: problems are collected, logged once, and the routes that need
 the broken part answer 503 CONFIG_ERROR with the problem in a sentence.
 """
@@ -12,6 +15,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pixelprompt import secret
 from pixelprompt.errors import ServiceUnavailable
 from pixelprompt.log import event, get_logger
 
@@ -23,7 +27,11 @@ _log = get_logger("config")
 class ModelSlot:
     index: int  # 1-based slot number, as in MODEL_{n}_NAME
     name: str  # exactly as configured
-    key: str
+
+    @property
+    def key(self) -> str:
+        """This slot's API key from the stack's secret ("" when it has none)."""
+        return secret.provider_key(self.index)
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,7 @@ def _models(env: Mapping[str, str], problems: list[str]) -> tuple[ModelSlot, ...
         if not name:
             problems.append(f"MODEL_{n}_NAME is empty but MODEL_COUNT is {count}")
             continue
-        slots.append(ModelSlot(index=n, name=name, key=env.get(f"MODEL_{n}_KEY", "").strip()))
+        slots.append(ModelSlot(index=n, name=name))
     return tuple(slots)
 
 
@@ -148,6 +156,7 @@ def reset() -> None:
     global _cached
     with _lock:
         _cached = None
+    secret.reset()
 
 
 def _report(cfg: Config) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pixelprompt import aws, images, jobs, log, s3json
+from pixelprompt import aws, images, jobs, log, s3json, secret
 from pixelprompt.backends import Providers
 from pixelprompt.config import Config, ModelSlot
 from pixelprompt.providers.base import GenerationRequest, ProviderError
@@ -119,6 +119,8 @@ class JobRun:
             image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
             ext, content_type = images.inspect(image.data)
         except ProviderError as exc:
+            return {"status": "error", "error": exc.message, "errorCode": exc.code}
+        except secret.Unreadable as exc:  # this environment could not read the keys
             return {"status": "error", "error": exc.message, "errorCode": exc.code}
         except images.NotAnImage as exc:
             return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE"}

@@ -113,8 +113,8 @@ def test_enhance_with_a_provider_without_chat_is_503_config(sim, set_env, event,
     assert body["error"].startswith("The prompt model is misconfigured:")
 
 
-def test_enhance_with_a_missing_key_is_503_config(sim, set_env, event, call):
-    set_env(MODEL_1_KEY="")
+def test_enhance_with_a_missing_key_is_503_config(sim, set_keys, event, call):
+    set_keys({1: ""})
     status, body, _ = call(event("httpApiV2_enhance.json"))
     assert (status, body["code"]) == (503, "CONFIG_ERROR")
     assert "Model1Key" in body["error"]
