@@ -82,7 +82,8 @@ def thinking_config(model: str) -> dict[str, Any]:
 
 def enhance_body(model: str, prompt: str) -> dict[str, Any]:
     return {
-        "systemInstruction": {"parts": [{"text": ENHANCE_INSTRUCTION}]},
+        # role "user", as google-genai sends a system instruction given as text
+        "systemInstruction": {"role": "user", "parts": [{"text": ENHANCE_INSTRUCTION}]},
         "contents": [{"role": "user", "parts": [{"text": prompt}]}],
         "generationConfig": {
             # No temperature: the Gemini changelog of 2026-07-21 deprecates temperature, top_p

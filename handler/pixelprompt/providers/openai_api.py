@@ -118,4 +118,4 @@ def classify(response: requests.Response, who: Caller) -> ProviderError | None:
 
 
 def _headers(api_key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {api_key}"}
+    return {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}  # as the SDK

@@ -53,7 +53,8 @@ def generate(
         deadline=deadline,
         classify=classify,
         retry=RETRY,
-        headers={"Authorization": f"Bearer {api_key}"},
+        # as the OpenAI client that Recraft's docs use sends them
+        headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
         json=body,
     )
     data = json_body(response, who).get("data")
