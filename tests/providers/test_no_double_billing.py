@@ -8,7 +8,9 @@ which a client that re-sends pays twice.
 from __future__ import annotations
 
 import socket
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -153,3 +155,47 @@ def test_bfl_429_waits_the_retry_after_in_its_body() -> None:
     error = bfl.classify(response, Caller("BFL"))
     assert error is not None and error.retryable
     assert (error.code, error.retry_after) == (ProviderError.RATE_LIMITED, 7.0)
+
+
+class _Counting(ThreadingHTTPServer):
+    daemon_threads = True
+    connections = 0
+
+    def get_request(self):  # type: ignore[no-untyped-def]
+        self.connections += 1
+        return super().get_request()
+
+
+class _Ok(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, so the client pools the connection
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("stale_after", "connections"), [(60.0, 1), (0.0, 2)])
+def test_a_paid_request_does_not_ride_a_connection_left_idle(
+    monkeypatch: pytest.MonkeyPatch, stale_after: float, connections: int
+) -> None:
+    # A connection idle past STALE_AFTER may be dead without our knowing (a frozen Lambda);
+    # a paid request breaking on it would not be sent again, so it gets a fresh one.
+    monkeypatch.setattr(transport, "STALE_AFTER", stale_after)
+    server = _Counting(("127.0.0.1", 0), _Ok)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1/images/generations"
+        for _ in range(2):
+            transport.send("POST", url, who=Caller("OpenAI"), deadline=time.monotonic() + 5)
+        assert server.connections == connections
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

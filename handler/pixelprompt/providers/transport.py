@@ -41,6 +41,10 @@ CHUNK = 64 * 1024
 MAX_BODY = 64 * 2**20  # no real image answer comes near this; a runaway body stops here
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 529})
 NOT_RESENT = "not sent again, as the provider may have accepted it and would bill it twice"
+# A pooled connection idle this long may have been dropped by the far end without our seeing it
+# (a frozen Lambda sandbox keeps its sockets); a paid request, which is not re-sent when its
+# connection breaks, then goes out on a new one instead.
+STALE_AFTER = 15.0
 
 _local = threading.local()
 
@@ -95,6 +99,13 @@ def session() -> requests.Session:
         current.mount("http://", adapter)
         _local.session = current
     return current
+
+
+def drop_idle_connections() -> None:
+    """Close this thread's pooled connections if none was used for STALE_AFTER seconds."""
+    last = getattr(_local, "last_used", None)
+    if last is not None and time.monotonic() - last > STALE_AFTER:
+        session().close()  # the adapters stay mounted; their pools refill on demand
 
 
 def send(
@@ -154,6 +165,8 @@ def _attempt(
 ) -> requests.Response | ProviderError:
     """One request: the 2xx response, or the error it came to (its `retryable` says if worth
     another try under `policy`)."""
+    if not policy.resend_after_sent:
+        drop_idle_connections()
     remaining = deadline - time.monotonic()
     try:
         response = session().request(
@@ -166,6 +179,8 @@ def _attempt(
         error = timed_out(who, started)
         error.retryable = policy.resend_after_sent
         return error
+    finally:
+        _local.last_used = time.monotonic()
     if response.ok:
         return response
     return response_error(response, who, classify, policy)
