@@ -10,6 +10,7 @@ import json
 import sys
 from dataclasses import dataclass
 
+from pixelprompt.contract import CORS, FUNCTION_NAME_SUFFIX, ROUTES, Env
 from troposphere import (
     GetAtt,
     If,
@@ -41,7 +42,7 @@ MANAGED_BY = "cloudformation"
 # An explicit name makes the log group's name known before the function exists, so the
 # stack owns the log group (7-day retention) and the role needs no logs:CreateLogGroup.
 # Keep stack names <= 54 characters: Lambda function names stop at 64.
-FUNCTION_NAME = "${AWS::StackName}-generator"
+FUNCTION_NAME = "${AWS::StackName}" + FUNCTION_NAME_SUFFIX
 # AWS managed cache policy "Managed-CachingOptimized": long TTLs, gzip/brotli, no
 # cookies/headers/query strings in the key -- right for immutable generated images.
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -50,17 +51,6 @@ CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 # CloudFront Developer Guide, "Use managed origin request policies" (read 2026-12-01).
 CORS_S3_ORIGIN_POLICY_ID = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
 S3_ORIGIN_ID = "images-bucket"
-API_ROUTES = (
-    "POST /generate",
-    "GET /status/{jobId}",
-    "POST /enhance",
-    "GET /gallery/list",
-    "GET /gallery/{galleryId}",
-    "POST /log",
-)
-CORS_HEADERS = ["Content-Type", "Authorization", "X-Correlation-ID", "X-Requested-With"]
-# Headers a browser on another origin may read: the wait of a 429 and the request's correlation id.
-CORS_EXPOSED_HEADERS = ["Retry-After", "X-Correlation-ID"]
 ONE_DAY_SECONDS = 86400
 # One JSON line per API request: enough to trace a client report to the function's logs.
 ACCESS_LOG_FORMAT = json.dumps(
@@ -314,21 +304,23 @@ def _environment(
     secret: secretsmanager.Secret,
 ) -> dict:
     """Names and settings only: the keys stay in the secret, which the function reads itself."""
-    env: dict[str, object] = {"MODEL_COUNT": Ref(params.model_count)}
+    env: dict[str, object] = {Env.MODEL_COUNT: Ref(params.model_count)}
     for slot in params.models:
-        env[f"MODEL_{slot.index}_NAME"] = Ref(slot.name)
+        env[Env.model_name(slot.index)] = Ref(slot.name)
     env.update(
-        PROVIDER_SECRET_ARN=Ref(secret),
-        # Changes with the secret's content: Lambda then starts new execution environments,
-        # which read the new secret on their first request.
-        PROVIDER_SECRET_VERSION=Ref(params.keys_version),
-        PROMPT_MODEL_INDEX=Ref(params.prompt_model_index),
-        GLOBAL_RATE_LIMIT=Ref(params.global_rate_limit),
-        IP_RATE_LIMIT=Ref(params.ip_rate_limit),
-        IP_WHITELIST=Ref(params.ip_whitelist),
-        S3_BUCKET=Ref(bucket),
-        CLOUDFRONT_DOMAIN=GetAtt(distribution, "DomainName"),
-        ENVIRONMENT=Ref(params.environment),
+        {
+            Env.PROVIDER_SECRET_ARN: Ref(secret),
+            # Changes with the secret's content: Lambda then starts new execution environments,
+            # which read the new secret on their first request.
+            Env.PROVIDER_SECRET_VERSION: Ref(params.keys_version),
+            Env.PROMPT_MODEL_INDEX: Ref(params.prompt_model_index),
+            Env.GLOBAL_RATE_LIMIT: Ref(params.global_rate_limit),
+            Env.IP_RATE_LIMIT: Ref(params.ip_rate_limit),
+            Env.IP_WHITELIST: Ref(params.ip_whitelist),
+            Env.S3_BUCKET: Ref(bucket),
+            Env.CLOUDFRONT_DOMAIN: GetAtt(distribution, "DomainName"),
+            Env.ENVIRONMENT: Ref(params.environment),
+        }
     )
     return env
 
@@ -370,6 +362,21 @@ def add_function(
     )
 
 
+def add_async_invoke_config(t: Template, function: lam.Function) -> None:
+    """No automatic retry of the worker's asynchronous event: a retried run could send paid
+    model requests a second time. (The worker also claims each model in the job record before
+    sending it, because Lambda may deliver an event more than once even so.) A failed event
+    still reaches the dead-letter queue."""
+    t.add_resource(
+        lam.EventInvokeConfig(
+            "GeneratorAsyncInvokeConfig",
+            FunctionName=Ref(function),
+            Qualifier="$LATEST",
+            MaximumRetryAttempts=0,
+        )
+    )
+
+
 def add_function_policies(
     t: Template, params: Params, role: iam.Role, function: lam.Function
 ) -> iam.PolicyType:
@@ -407,11 +414,11 @@ def add_http_api(
             Name=Sub("${AWS::StackName}-api"),
             ProtocolType="HTTP",
             CorsConfiguration=apigw.Cors(
-                AllowOrigins=["*"],
-                AllowMethods=["GET", "POST", "OPTIONS"],
-                AllowHeaders=CORS_HEADERS,
-                ExposeHeaders=CORS_EXPOSED_HEADERS,
-                MaxAge=ONE_DAY_SECONDS,
+                AllowOrigins=list(CORS.allow_origins),
+                AllowMethods=list(CORS.allow_methods),
+                AllowHeaders=list(CORS.allow_headers),
+                ExposeHeaders=list(CORS.expose_headers),
+                MaxAge=CORS.max_age_seconds,
             ),
             Tags=_tag_map(params),
         )
@@ -425,12 +432,12 @@ def add_http_api(
             PayloadFormatVersion="2.0",
         )
     )
-    for i, route_key in enumerate(API_ROUTES, start=1):
+    for route in ROUTES:
         t.add_resource(
             apigw.Route(
-                f"Route{i}",
+                route.logical_id,
                 ApiId=Ref(api),
-                RouteKey=route_key,
+                RouteKey=route.key,
                 Target=Sub("integrations/${IntegrationId}", IntegrationId=Ref(integration)),
             )
         )
@@ -582,6 +589,7 @@ def build_template() -> Template:
         secret=secret,
     )
     self_invoke = add_function_policies(t, params, role, function)
+    add_async_invoke_config(t, function)
     api = add_http_api(t, params, function, self_invoke)
     add_alarms(t, params, function, dlq)
     add_outputs(t, api=api, distribution=distribution, bucket=bucket, function=function, dlq=dlq)

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pixelprompt import aws
+from pixelprompt.contract import Env
 from pixelprompt.errors import ServiceUnavailable
 from pixelprompt.log import event, get_logger
 
-ARN_VARIABLE = "PROVIDER_SECRET_ARN"
-VERSION_VARIABLE = "PROVIDER_SECRET_VERSION"
+ARN_VARIABLE = Env.PROVIDER_SECRET_ARN
+VERSION_VARIABLE = Env.PROVIDER_SECRET_VERSION
 _log = get_logger("secret")
 
 
