@@ -12,7 +12,8 @@ HAS_RESERVED_CONCURRENCY = "HasReservedConcurrency"
 HAS_BEDROCK_MODELS = "HasBedrockModels"
 # A provider key goes verbatim into the secret's JSON and into an HTTP header: printable ASCII
 # without space, quote or backslash (no provider issues keys with them), so neither can break.
-KEY_PATTERN = r"^[!#-\[\]-~]*$"
+# No ^...$: CloudFormation matches a String parameter's AllowedPattern against the whole value.
+KEY_PATTERN = r"[!#-\[\]-~]*"
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,7 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Type="String",
         Default="",
         MaxLength=128,
-        Description=(
-            f"Display name of model {n}; it picks the provider, e.g. 'DALL-E 3', "
-            "'Flux Pro 1.1', 'Stable Diffusion 3.5', 'Nova Canvas'. Empty: slot unused."
-        ),
+        Description=f"Model {n}, e.g. 'DALL-E 3', 'Nova Canvas', 'bfl/flux-pro-1.1'; empty: unused.",
     )
     key = Parameter(
         f"Model{n}Key",
