@@ -24,8 +24,13 @@ from .errors import DeployError
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")  # Lambda python3.12: glibc 2.34
 PYTHON_VERSION = "3.12"
 UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda's limit for a function's unzipped code
-# Provided by the Lambda runtime, or useless inside the zip.
-_EXCLUDED_TOP = {"boto3", "botocore", "s3transfer", "bin", "__pycache__"}
+ZIP_LIMIT = 25 * 1024 * 1024  # our own budget for the zipped function (Lambda's is 50 MB)
+# Useless inside the zip. boto3/botocore are NOT excluded: the function runs the pinned SDK
+# it was tested with (handler/requirements.txt), not whatever the runtime carries.
+_EXCLUDED_TOP = {"bin", "__pycache__"}
+# botocore ships the models of every AWS service (14 MB gzipped); the function makes clients
+# for these only. Keep in step with the handler: a test scans it for the clients it creates.
+BOTOCORE_SERVICES = ("bedrock-runtime", "lambda", "s3", "secretsmanager", "sts")
 _EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 
 
@@ -56,7 +61,8 @@ def pip_command(requirements: Path, target: Path) -> list[str]:
 
 def dependencies(requirements: Path, cache: Path) -> tuple[Path, str]:
     """The installed dependency tree for `requirements` and its key, built once per hash."""
-    key = _sha256(requirements.read_bytes() + repr((*PLATFORMS, PYTHON_VERSION)).encode())[:24]
+    inputs = repr((*PLATFORMS, PYTHON_VERSION, *BOTOCORE_SERVICES)).encode()
+    key = _sha256(requirements.read_bytes() + inputs)[:24]
     done = cache / "deps" / key
     if (done / ".complete").exists():
         return done, key
@@ -124,6 +130,14 @@ def _write(deps_zip: Path, own: dict[str, Path], dest: Path) -> Package:
                     ziputil.add_file(archive, name, own[name].read_bytes())
                 else:
                     ziputil.copy_entry(source, deps[name], archive)
+    zipped = partial.stat().st_size
+    if zipped > ZIP_LIMIT:
+        partial.unlink()
+        raise DeployError(
+            f"The function zip is {zipped / 2**20:.1f} MB; this project keeps it under "
+            f"{ZIP_LIMIT // 2**20} MB.",
+            fix="Remove large dependencies from handler/requirements.txt.",
+        )
     partial.replace(dest)
     return Package(dest, _sha256_file(dest), dest.stat().st_size, len(names))
 
@@ -133,7 +147,7 @@ def _deps_archive(deps: Path, key: str) -> Path:
     archive = deps.with_name(f"{key}.zip")
     if not archive.exists():
         partial = archive.with_suffix(f".{os.getpid()}.partial")
-        ziputil.write_zip(sorted(_files(deps)), partial)
+        ziputil.write_zip(sorted(f for f in _files(deps) if _needed(f[0])), partial)
         partial.replace(archive)
     return archive
 
@@ -154,11 +168,18 @@ def _files(root: Path) -> Iterator[tuple[str, Path]]:
         yield rel.as_posix(), path
 
 
+def _needed(name: str) -> bool:
+    """False for the model of an AWS service the function never calls."""
+    parts = name.split("/")
+    if parts[:2] == ["botocore", "data"] and len(parts) > 3:
+        return parts[2] in BOTOCORE_SERVICES
+    return True
+
+
 def _excluded(rel: Path) -> bool:
     parts = rel.parts
     return (
         parts[0] in _EXCLUDED_TOP
-        or parts[0].startswith(("boto3-", "botocore-", "s3transfer-"))
         or "__pycache__" in parts
         or any(p.startswith(".") for p in parts)
         or rel.name.endswith(_EXCLUDED_SUFFIXES)

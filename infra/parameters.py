@@ -60,7 +60,9 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Type="String",
         Default="",
         MaxLength=128,
-        Description=f"Model {n}, e.g. 'DALL-E 3', 'Nova Canvas', 'bfl/flux-pro-1.1'; empty: unused.",
+        Description=(
+            f"Model {n}, e.g. 'DALL-E 3', 'Nova Canvas', 'bfl/flux-pro-1.1'; empty: unused."
+        ),
     )
     key = Parameter(
         f"Model{n}Key",
