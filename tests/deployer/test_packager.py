@@ -203,7 +203,7 @@ def test_copied_dependency_entries_equal_a_full_recompression(
     from deployer.models import HANDLER_DIR
 
     deps, _ = packager.dependencies(HANDLER_DIR / "requirements.txt", packager.cache_root())
-    entries = {n: p for n, p in packager._files(deps) if packager._needed(n)}
+    entries = {n: p for n, p in packager._files(deps, bytecode=True) if packager._needed(n)}
     with zipfile.ZipFile(built_package.path) as built:
         own = {n: n for n in built.namelist() if n not in entries}
         contents = {n: built.read(n) for n in own}
