@@ -181,6 +181,9 @@ def test_openai_answers_parse_into_the_sdks_types(sim: ProviderSimulator) -> Non
     )
     assert isinstance(chat, openai.types.chat.ChatCompletion)
     assert chat.choices[0].finish_reason == "stop" and chat.choices[0].message.content
+    # ... and holds no field the SDK's types do not define
+    parsed = [images, images.data[0], images.usage, chat, chat.choices[0], chat.choices[0].message]
+    assert [item.model_extra for item in parsed] == [{}] * len(parsed)
 
 
 def test_recraft_answers_parse_into_the_openai_sdks_types(sim: ProviderSimulator) -> None:
@@ -193,6 +196,9 @@ def test_recraft_answers_parse_into_the_openai_sdks_types(sim: ProviderSimulator
         )
         assert isinstance(images, openai.types.ImagesResponse)
         assert images.data and (images.data[0].b64_json or images.data[0].url)
+        # Beyond OpenAI's fields, only those Recraft's own response schema adds
+        assert set(images.model_extra or {}) <= {"credits", "style_id"}
+        assert set(images.data[0].model_extra or {}) <= {"image_id", "revised_prompt"}
 
 
 @pytest.mark.parametrize(
