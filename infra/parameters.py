@@ -56,7 +56,7 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         MaxLength=128,
         Description=(
             f"Display name of model {n}; it picks the provider, e.g. 'DALL-E 3', "
-            "'Flux Pro 1.1', 'Stable Diffusion 3.5', 'Nova Canvas'. Empty: slot unused."
+            "'Flux Pro 1.1', 'Stable Diffusion 3.5', 'Stable Image Core (Bedrock)'. Empty: slot unused."
         ),
     )
     key = Parameter(

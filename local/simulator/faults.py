@@ -6,7 +6,17 @@ import threading
 from dataclasses import asdict, dataclass
 
 PROVIDERS = ("openai", "bfl", "stability", "recraft", "google", "bedrock")
-MODES = ("401", "429", "500", "moderation", "malformed", "block200", "hang", "latency")
+MODES = (
+    "401",
+    "429",
+    "500",
+    "moderation",
+    "malformed",
+    "block200",
+    "hang",
+    "latency",
+    "revoked",
+)
 ANY = "*"
 HANG_BOUND = 60.0  # a hang never lasts longer than this, so no test can wedge forever
 

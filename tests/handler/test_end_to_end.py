@@ -13,12 +13,12 @@ from local.simulator import ProviderSimulator
 from tests.handler.support import BUCKET, model_env
 
 SIX = [
-    "openai/gpt-image-1",
+    "openai/gpt-image-2",
     "bfl/flux-pro-1.1",
     "stability/sd3.5-large",
-    "recraft/recraftv3",
-    "google/gemini-2.5-flash-image",
-    "bedrock/amazon.nova-canvas-v1:0",
+    "recraft/recraftv4_1",
+    "google/gemini-3.1-flash-image",
+    "bedrock/stability.stable-image-core-v1:1",
 ]
 
 
@@ -70,7 +70,7 @@ def test_rejected_key_is_one_models_error(sim, generate_job, run_worker, get_sta
     _, body = get_status(job_id)
     assert body["status"] == "partial"
     failed = [r for r in body["results"] if r["status"] == "error"]
-    assert [r["model"] for r in failed] == ["openai/gpt-image-1"]
+    assert [r["model"] for r in failed] == ["openai/gpt-image-2"]
     assert "Model1Key" in failed[0]["error"]
 
 
@@ -103,7 +103,7 @@ def test_enhance_provider_failure_is_502_not_500(sim, event, call):
     sim.set_fault("openai", "401")
     status, body, _ = call(event("httpApiV2_enhance.json"))
     assert (status, body["code"]) == (502, "ENHANCE_FAILED")
-    assert body["error"].startswith("openai/gpt-image-1 could not enhance the prompt:")
+    assert body["error"].startswith("openai/gpt-image-2 could not enhance the prompt:")
 
 
 def test_enhance_with_a_provider_without_chat_is_503_config(sim, set_env, event, call):
