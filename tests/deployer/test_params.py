@@ -99,8 +99,14 @@ def test_a_file_that_is_not_json_is_one_clear_problem(tmp_path: Path) -> None:
 
 def test_a_list_with_duplicates_and_missing_keys_is_reported(tmp_path: Path) -> None:
     items = [
-        {"ParameterKey": "Model1Name", "ParameterValue": "bedrock/stability.stable-image-core-v1:1"},
-        {"ParameterKey": "Model1Name", "ParameterValue": "bedrock/stability.stable-image-core-v1:1"},
+        {
+            "ParameterKey": "Model1Name",
+            "ParameterValue": "bedrock/stability.stable-image-core-v1:1",
+        },
+        {
+            "ParameterKey": "Model1Name",
+            "ParameterValue": "bedrock/stability.stable-image-core-v1:1",
+        },
         {"ParameterValue": "orphan"},
         {"ParameterKey": "ModelCount", "ParameterValue": "1"},
     ]
