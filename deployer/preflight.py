@@ -12,6 +12,7 @@ No key is ever printed: rows hold the parameter names, never the values.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -248,6 +249,9 @@ def before_change(
     """The preflight as a deploy step: against the simulator for a local stack (its function
     talks to the simulator), else against the real providers."""
     if simulated:
+        if importlib.util.find_spec("local") is None:  # a project copy without local/
+            ui.warn("The preflight was skipped: the provider simulator (local/) is not here.")
+            return []
         with simulator_context(region or "us-east-1") as context:
             return check(values, ui, context)
     return check(values, ui, aws_context(session, region))
