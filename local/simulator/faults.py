@@ -6,6 +6,7 @@ import threading
 from dataclasses import asdict, dataclass
 
 PROVIDERS = ("openai", "bfl", "stability", "recraft", "google", "bedrock")
+DROP_AFTER_ACCEPT = "drop-after-accept"
 MODES = (
     "401",
     "429",
@@ -16,6 +17,7 @@ MODES = (
     "hang",
     "latency",
     "revoked",
+    DROP_AFTER_ACCEPT,
 )
 ANY = "*"
 HANG_BOUND = 60.0  # a hang never lasts longer than this, so no test can wedge forever

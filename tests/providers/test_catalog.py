@@ -243,3 +243,12 @@ def test_catalog_tables_are_derived_from_the_registry() -> None:
     assert all(p.id in ACCEPTED_FORMS for p in registry.REGISTRY)
     assert {r.provider for r in FRIENDLY_RULES[:7]} == {"bedrock"}  # rules_first
     assert sum(len(p.rules) for p in registry.REGISTRY) == len(FRIENDLY_RULES)
+
+
+def test_each_provider_refers_to_its_adapter_and_retry_rules() -> None:
+    for provider in registry.REGISTRY:
+        assert callable(provider.generate)
+        policy = provider.retry_policy
+        assert policy.attempts >= 1 and policy.resend is not None
+    assert registry.get("bfl").retry_policy.wait_after_quiet_429 == 5.0
+    assert callable(registry.get("openai").enhance) and callable(registry.get("google").classify)

@@ -75,6 +75,7 @@ class RetryPolicy:
     """How the adapter retries, read from its own modules (so this never drifts from them)."""
 
     attempts: int
+    resend: Any  # what may be sent again: transport.RetryPolicy for HTTP, error codes (Bedrock)
     wait_after_quiet_429: float | None  # seconds the vendor documents when a 429 names none
 
 
@@ -143,9 +144,12 @@ class Provider:
     @property
     def retry_policy(self) -> RetryPolicy:
         transport = importlib.import_module(f"{__package__}.transport")
+        adapter = self.module()
+        resend = getattr(adapter, "RETRY", None) or getattr(adapter, "RETRYABLE", None)
         return RetryPolicy(
             attempts=int(transport.MAX_ATTEMPTS),
-            wait_after_quiet_429=getattr(self.module(), "RATE_LIMIT_WAIT", None),
+            resend=resend if resend is not None else transport.PAID,
+            wait_after_quiet_429=getattr(adapter, "RATE_LIMIT_WAIT", None),
         )
 
     # -- the key check and the model lookup (the deploy-time preflight) ------------------------
