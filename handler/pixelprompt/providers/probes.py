@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 PROFILE_PREFIXES = ("us.", "eu.", "apac.", "global.", "jp.", "au.", "ca.", "us-gov.")
@@ -179,8 +180,8 @@ def _bedrock_refusal(exc: Any, model_id: str) -> Probe:
 def _bedrock_details(details: Mapping[str, Any], model_id: str) -> Probe:
     lifecycle = details.get("modelLifecycle") or {}
     status = str(lifecycle.get("status") or "ACTIVE").upper()
-    ends = lifecycle.get("endOfLifeTime")
-    ends_on = ends.date().isoformat() if hasattr(ends, "date") else None
+    ends = lifecycle.get("endOfLifeTime")  # botocore parses it into a datetime
+    ends_on = ends.date().isoformat() if isinstance(ends, datetime) else None
     needs = []
     if "ON_DEMAND" not in (details.get("inferenceTypesSupported") or ["ON_DEMAND"]):
         needs.append(f"an inference profile (e.g. us.{model_id})")
