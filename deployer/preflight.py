@@ -84,32 +84,47 @@ def run(
     catalog = handler_module("pixelprompt.providers.catalog")
     day = on or registry.today()
     resolved = {slot: _resolve(catalog, slot.name, day) for slot in slots}
-    jobs: dict[tuple[str, str, str], Future[Any]] = {}
-    pool = ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="preflight")
-    try:
-        for slot, spec in resolved.items():
-            if isinstance(spec, str):
-                continue
-            provider = registry.get(spec.provider)
-            job = (spec.provider, spec.model_id, slot.key)  # one call per distinct question
-            if job not in jobs:
-                jobs[job] = pool.submit(
-                    provider.check, spec.model_id, slot.key, call_timeout, context
-                )
-        wait(list(jobs.values()), timeout=total_timeout)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)  # a hung provider must not hold us
-    probes = handler_module("pixelprompt.providers.probes")
-    late = probes.Probe(None, reached=False, detail=f"no answer within {total_timeout:g} s")
+    questions = {
+        (spec.provider, spec.model_id, slot.key)  # one call per distinct question
+        for slot, spec in resolved.items()
+        if not isinstance(spec, str)
+    }
+    answers = _ask_all(registry, questions, context, call_timeout, total_timeout)
     rows = []
     for slot, spec in resolved.items():
         if isinstance(spec, str):
             rows.append(Row(slot.label, slot.name, "?", "refused", spec, False, False))
             continue
-        future = jobs[(spec.provider, spec.model_id, slot.key)]
-        probe = future.result() if future.done() and not future.cancelled() else late
+        probe = answers[(spec.provider, spec.model_id, slot.key)]
         rows.append(_row(slot, spec, registry.get(spec.provider), probe, day))
     return rows
+
+
+def _ask_all(
+    registry: Any,
+    questions: set[tuple[str, str, str]],
+    context: Any,
+    call_timeout: float,
+    total_timeout: float,
+) -> dict[tuple[str, str, str], Any]:
+    """Each (provider, model, key) asked in parallel; what has not answered in time is late."""
+    pool = ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="preflight")
+    try:
+        futures: dict[tuple[str, str, str], Future[Any]] = {
+            question: pool.submit(
+                registry.get(question[0]).check, question[1], question[2], call_timeout, context
+            )
+            for question in questions
+        }
+        wait(list(futures.values()), timeout=total_timeout)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # a hung provider must not hold us
+    probes = handler_module("pixelprompt.providers.probes")
+    late = probes.Probe(None, reached=False, detail=f"no answer within {total_timeout:g} s")
+    return {
+        question: future.result() if future.done() and not future.cancelled() else late
+        for question, future in futures.items()
+    }
 
 
 KEY_MARKS = {True: "✓", False: "✗", None: "?"}
