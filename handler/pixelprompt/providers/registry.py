@@ -96,7 +96,7 @@ class Provider:
     lookup_env: str | None = None  # the model lookup's endpoint when it is not base_url_env
     rules_first: bool = False  # tried before the others' rules ("... (Bedrock)" names
     # other vendors' models)
-    _index: dict[str, Model] = field(default_factory=dict, compare=False, repr=False)
+    _index: dict[str, Model] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update({model.id.lower(): model for model in self.models})
