@@ -24,6 +24,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
 from pixelprompt.providers import GenerationRequest, ModelSpec, gemini, generate, openai_api
+from pixelprompt.providers.catalog import CHAT_MODELS
 from pixelprompt.providers.common import ENHANCE_INSTRUCTION
 
 from local.simulator import ProviderSimulator
@@ -68,6 +69,13 @@ def _soon() -> float:
     return time.monotonic() + 10
 
 
+def _thinking(model: str) -> dict[str, Any]:
+    """What google-genai's ThinkingConfig takes for this model family (types.py, 3.3.0)."""
+    if model.startswith("gemini-2."):
+        return {"thinking_budget": 128 if "pro" in model else 0}
+    return {"thinking_level": "LOW"}
+
+
 def _camel(name: str) -> str:
     return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
 
@@ -106,16 +114,25 @@ def test_openai_image_request_equals_the_sdks(relay: CaptureRelay) -> None:
     same_call(adapter, sdk)
 
 
-def test_openai_chat_request_equals_the_sdks(relay: CaptureRelay) -> None:
-    openai_api.enhance("gpt-4.1-mini", SECRET, PROMPT, _soon(), "Model1Key")
+@pytest.mark.parametrize(
+    ("model", "sampling"),
+    [
+        ("gpt-4.1-mini", {"temperature": 0.7}),
+        (CHAT_MODELS["openai"], {"reasoning_effort": "none"}),  # a reasoning model today
+    ],
+)
+def test_openai_chat_request_equals_the_sdks(
+    relay: CaptureRelay, model: str, sampling: dict[str, Any]
+) -> None:
+    openai_api.enhance(model, SECRET, PROMPT, _soon(), "Model1Key")
     openai_client(relay.url).chat.completions.create(
-        model="gpt-4.1-mini",
+        model=model,
         messages=[
             {"role": "system", "content": ENHANCE_INSTRUCTION},
             {"role": "user", "content": PROMPT},
         ],
         max_completion_tokens=300,
-        temperature=0.7,
+        **sampling,
     )
     adapter, sdk = relay.take()
     same_call(adapter, sdk)
@@ -151,15 +168,16 @@ def test_gemini_image_request_equals_the_sdks(relay: CaptureRelay) -> None:
 
 
 def test_gemini_enhance_request_equals_the_sdks(relay: CaptureRelay) -> None:
-    gemini.enhance("gemini-3.6-flash", SECRET, PROMPT, _soon(), "Model1Key")
+    model = CHAT_MODELS["google"]  # the model /enhance uses
+    gemini.enhance(model, SECRET, PROMPT, _soon(), "Model1Key")
     client = google_client(relay.url)
     client.models.generate_content(
-        model="gemini-3.6-flash",
+        model=model,
         contents=PROMPT,
         config=genai_types.GenerateContentConfig(
             system_instruction=ENHANCE_INSTRUCTION,
             max_output_tokens=gemini.ENHANCE_OUTPUT_TOKENS,
-            thinking_config=genai_types.ThinkingConfig(thinking_level="LOW"),
+            thinking_config=genai_types.ThinkingConfig(**_thinking(model)),
         ),
     )
     adapter, sdk = relay.take()
