@@ -356,3 +356,46 @@ def test_bedrock_errors_are_the_service_models_exceptions(
         client.invoke_model(modelId="stability.sd3-5-large-v1:0", body=b'{"prompt": "fox"}')
     assert caught.value.response["Error"]["Code"] == code
     assert isinstance(caught.value, getattr(client.exceptions, code))  # a modeled exception
+
+
+# ---- a shut-down model and the model lookups -------------------------------------------------
+
+
+def test_a_shut_down_openai_model_is_the_sdks_not_found(sim: ProviderSimulator) -> None:
+    client = openai_client(sim.url)
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.images.generate(model="gpt-image-1", prompt=PROMPT)  # shut down 2026-10-23
+    assert caught.value.code == "model_not_found"
+    model = client.models.retrieve("gpt-image-2")
+    assert isinstance(model, openai.types.Model) and model.id == "gpt-image-2"
+    assert model.model_extra == {}
+
+
+def test_a_shut_down_gemini_model_is_the_sdks_not_found(sim: ProviderSimulator) -> None:
+    client = google_client(sim.url)
+    with pytest.raises(genai_errors.ClientError) as caught:
+        client.models.generate_content(model="gemini-2.5-flash-image", contents=PROMPT)
+    assert (caught.value.code, caught.value.status) == (404, "NOT_FOUND")
+    model = client.models.get(model=CHAT_MODELS["google"])
+    assert isinstance(model, genai_types.Model)
+    assert model.name == f"models/{CHAT_MODELS['google']}"
+
+
+def test_a_shut_down_bedrock_model_is_the_service_models_not_found(
+    sim: ProviderSimulator,
+) -> None:
+    client = bedrock_client()
+    with pytest.raises(ClientError) as caught:
+        client.invoke_model(modelId="amazon.nova-canvas-v1:0", body=b"{}")  # EOL 2026-09-30
+    assert isinstance(caught.value, client.exceptions.ResourceNotFoundException)
+
+
+def test_bedrock_model_lookup_is_what_the_control_planes_model_defines(
+    sim: ProviderSimulator,
+) -> None:
+    control = boto3.client("bedrock", config=Config(retries={"total_max_attempts": 1}))
+    answer = dict(control.get_foundation_model(modelIdentifier="amazon.nova-lite-v1:0"))
+    answer.pop("ResponseMetadata")
+    output = control.meta.service_model.operation_model("GetFoundationModel").output_shape
+    assert shape_problems(output, answer) == []
+    assert answer["modelDetails"]["modelLifecycle"]["status"] in ("ACTIVE", "LEGACY")
