@@ -61,7 +61,7 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Default="",
         MaxLength=128,
         Description=(
-            f"Model {n}, e.g. 'DALL-E 3', 'Nova Canvas', 'bfl/flux-pro-1.1'; empty: unused."
+            f"Model {n}, e.g. 'GPT Image', 'Nova Canvas', 'bedrock/<model-id>'; empty: unused."
         ),
     )
     key = Parameter(
