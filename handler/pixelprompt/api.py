@@ -14,6 +14,7 @@ from pixelprompt import (
     gallery,
     jobs,
     log,
+    longpoll,
     ratelimit,
     s3json,
     validation,
@@ -103,13 +104,20 @@ def status(request: Request) -> Result:
     job_id = request.path_params["jobId"].lower()
     if not jobs.is_job_id(job_id):
         raise BadRequest("The job id is not a valid UUID.", code="INVALID_JOB_ID")
+    wait = longpoll.wait_seconds(request.query)
+    since = longpoll.since_stamp(request.query)
     cfg = config.get()
     cfg.require_bucket()
-    try:
-        record = jobs.read(aws.s3(), cfg.bucket, job_id)
-    except s3json.NotFound:
-        raise NotFound(f"There is no job {job_id}.", code="JOB_NOT_FOUND") from None
-    return Result(jobs.view(record, time.time(), cfg.image_base_url))
+    s3 = aws.s3()
+
+    def read_view() -> dict[str, Any]:
+        try:
+            record = jobs.read(s3, cfg.bucket, job_id)
+        except s3json.NotFound:
+            raise NotFound(f"There is no job {job_id}.", code="JOB_NOT_FOUND") from None
+        return jobs.view(record, time.time(), cfg.image_base_url)
+
+    return Result(longpoll.until_changed(read_view, since, wait, terminal=jobs.TERMINAL))
 
 
 @app.post("/enhance")
