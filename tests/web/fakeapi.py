@@ -9,10 +9,13 @@ Both servers bind 127.0.0.1 on a free port and run in a daemon thread until stop
 from __future__ import annotations
 
 import colorsys
+import csv
 import hashlib
 import io
 import json
+import math
 import re
+import statistics
 import threading
 import time
 import uuid
@@ -22,6 +25,7 @@ from functools import partial
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -51,9 +55,25 @@ class Job:
     prompt: str
     created: float
     gallery_id: str
-    models: list[FakeModel]
+    models: list[FakeModel]  # the models this job runs, in slot order
     gallery_ts: float = 0.0
     images: dict[int, bytes] = field(default_factory=dict)
+    indices: list[int] = field(default_factory=list)  # slot index of each model
+    aspect: str = "1:1"
+    seed: int | None = None
+    retried: dict[int, float] = field(default_factory=dict)  # index -> elapsed at retry
+    cancelled_at: float | None = None  # elapsed seconds at cancel
+
+
+ASPECT_SIZES = {
+    "1:1": (1024, 1024),
+    "4:3": (1152, 864),
+    "3:4": (864, 1152),
+    "16:9": (1280, 720),
+    "9:16": (720, 1280),
+}
+RETRY_SECONDS = 0.3
+PRICE_USD = 0.04
 
 
 # Quick enough to be done by the page's first poll (500 ms); the polling test uses slow ones.
@@ -69,8 +89,9 @@ DEFAULT_MODELS = [
 ]
 
 
-def draw_image(prompt: str, model: str, size: int = 512) -> bytes:
+def draw_image(prompt: str, model: str, size: int = 512, height: int | None = None) -> bytes:
     """A PNG that differs per model and prompt: a soft gradient, a sun, hills and the model name."""
+    width, size = size, height or size  # drawn at the asked width x height
     seed = int.from_bytes(hashlib.sha256(f"{model}|{prompt}".encode()).digest()[:4], "big")
     hue = (seed % 360) / 360
 
@@ -78,27 +99,27 @@ def draw_image(prompt: str, model: str, size: int = 512) -> bytes:
         r, g, b = colorsys.hsv_to_rgb(h % 1, s, v)
         return int(r * 255), int(g * 255), int(b * 255)
 
-    img = Image.new("RGB", (size, size))
+    img = Image.new("RGB", (width, size))
     draw = ImageDraw.Draw(img)
     top, bottom = rgb(hue, 0.55, 0.95), rgb(hue + 0.12, 0.75, 0.45)
     for y in range(size):
         t = y / size
         shade = tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
-        draw.line([(0, y), (size, y)], fill=shade)
-    sun_x = size * (0.25 + (seed >> 8) % 50 / 100)
+        draw.line([(0, y), (width, y)], fill=shade)
+    sun_x = width * (0.25 + (seed >> 8) % 50 / 100)
     draw.ellipse(
         [sun_x - 60, size * 0.18, sun_x + 60, size * 0.18 + 120], fill=rgb(hue + 0.08, 0.2, 1)
     )
     for i, (height, shade) in enumerate([(0.62, 0.35), (0.72, 0.25), (0.82, 0.15)]):
         points = [(0, size)]
-        for x in range(0, size + 32, 32):
+        for x in range(0, width + 32, 32):
             wobble = ((seed >> (i + x // 32 % 7)) % 40) - 20
             points.append((x, size * height + wobble))
-        points.append((size, size))
+        points.append((width, size))
         draw.polygon(points, fill=rgb(hue + 0.6 + i * 0.04, 0.45, shade + 0.25))
     font = ImageFont.load_default(size=26)
     small = ImageFont.load_default(size=16)
-    draw.rounded_rectangle([16, size - 76, size - 16, size - 16], radius=12, fill=(0, 0, 0, 120))
+    draw.rounded_rectangle([16, size - 76, width - 16, size - 16], radius=12, fill=(0, 0, 0, 120))
     draw.text((30, size - 70), model, fill="white", font=font)
     draw.text((30, size - 38), "simulated image", fill=(220, 220, 220), font=small)
     out = io.BytesIO()
@@ -112,6 +133,7 @@ class FakeApi:
     def __init__(self, models: list[FakeModel] | None = None) -> None:
         self.models = list(models or DEFAULT_MODELS)
         self.jobs: dict[str, Job] = {}
+        self.votes: list[dict[str, Any]] = []
         self.requests: list[Recorded] = []
         self.rate_limit_seconds: int | None = None  # answer the next /generate with 429
         self.enhance_suffix = ", golden hour light, highly detailed, 35 mm photograph"
@@ -145,6 +167,7 @@ class FakeApi:
         with self.lock:
             self.models = list(models or DEFAULT_MODELS)
             self.jobs.clear()
+            self.votes.clear()
             self.requests.clear()
             self.rate_limit_seconds = None
             self.expose_retry_after = True
@@ -154,31 +177,62 @@ class FakeApi:
             return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
 
     # -- the contract ------------------------------------------------------------------------
+    def _events(self, job: Job) -> list[float]:
+        """Seconds after the job's start at which its record changes."""
+        times = [0.0]
+        for index, model in zip(job.indices, job.models, strict=True):
+            times += [model.seconds / 3, model.seconds]
+            if index in job.retried:
+                times += [job.retried[index], job.retried[index] + RETRY_SECONDS]
+        if job.cancelled_at is not None:
+            times.append(job.cancelled_at)
+        return times
+
+    def _result(self, job: Job, index: int, model: FakeModel, elapsed: float) -> dict[str, Any]:
+        width, height = ASPECT_SIZES[job.aspect]
+        seeded = model.provider != "recraft"
+        sent: dict[str, Any] = {"size": f"{width}x{height}", "seed": job.seed if seeded else None}
+        notes = []
+        if job.seed is not None and not seeded:
+            notes.append("Recraft's API takes no seed, so the seed was not sent")
+        result: dict[str, Any] = {
+            "index": index,
+            "model": model.name,
+            "provider": model.provider,
+            "sent": sent,
+            "notes": notes,
+        }
+        retried = job.retried.get(index)
+        finish = model.seconds if retried is None else retried + RETRY_SECONDS
+        fails = model.error is not None and retried is None
+        cancelled = job.cancelled_at is not None and job.cancelled_at < finish
+        if cancelled and (retried is None or retried < job.cancelled_at):
+            return result | {"status": "error", "error": "cancelled", "errorCode": "CANCELLED"}
+        if elapsed >= finish:
+            if fails:
+                return result | {"status": "error", "error": model.error}
+            key = f"images/{job.gallery_id}/{index}-{job.id}.png"
+            url = f"{self.url}/{key}"
+            return result | {
+                "status": "completed",
+                "imageKey": key,
+                "imageUrl": url,
+                "url": url,  # the original client's name for imageUrl
+                "duration": round(finish - (retried or 0), 1),
+                "received": {"width": width, "height": height, "seed": sent["seed"]},
+                "cost": {"usd": PRICE_USD, "measured": False},
+                "attempt": 2 if retried is not None else 1,
+            }
+        started = retried if retried is not None else model.seconds / 3
+        result["status"] = "in_progress" if elapsed >= started else "pending"
+        return result
+
     def status_of(self, job: Job) -> dict[str, Any]:
         elapsed = time.monotonic() - job.created
-        results = []
-        for index, model in enumerate(job.models, start=1):
-            result: dict[str, Any] = {
-                "index": index,
-                "model": model.name,
-                "provider": model.provider,
-            }
-            if elapsed >= model.seconds:
-                if model.error:
-                    result |= {"status": "error", "error": model.error}
-                else:
-                    key = f"images/{job.gallery_id}/{index}-{job.id}.png"
-                    result |= {
-                        "status": "completed",
-                        "imageKey": key,
-                        "imageUrl": f"{self.url}/{key}",
-                        "duration": round(model.seconds, 1),
-                    }
-            elif elapsed >= model.seconds / 3:
-                result["status"] = "in_progress"
-            else:
-                result["status"] = "pending"
-            results.append(result)
+        results = [
+            self._result(job, index, model, elapsed)
+            for index, model in zip(job.indices, job.models, strict=True)
+        ]
         done = [r for r in results if r["status"] in ("completed", "error")]
         ok = [r for r in results if r["status"] == "completed"]
         if len(done) < len(results):
@@ -187,16 +241,18 @@ class FakeApi:
             status = "completed"
         else:
             status = "partial" if ok else "failed"
-        stamp = datetime.now(UTC).isoformat()
+        changed = max(t for t in self._events(job) if t <= elapsed)
+        stamp = datetime.fromtimestamp(job.gallery_ts + changed, UTC).isoformat()
         return {
             "jobId": job.id,
+            "galleryId": job.gallery_id,
             "status": status,
-            "createdAt": stamp,
+            "createdAt": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat(),
             "updatedAt": stamp,
             "prompt": job.prompt,
-            "parameters": {},
+            "parameters": {"aspectRatio": job.aspect, "seed": job.seed},
             "totalModels": len(results),
-            "completedModels": len(ok),
+            "completedModels": len(done),
             "results": results,
         }
 
@@ -206,26 +262,86 @@ class FakeApi:
             return None
         job = self.jobs.get(match.group(2))
         index = int(match.group(1))
-        if not job or job.gallery_id != gallery_id or not 1 <= index <= len(job.models):
+        if not job or job.gallery_id != gallery_id or index not in job.indices:
             return None
         if index not in job.images:
-            job.images[index] = draw_image(job.prompt, job.models[index - 1].name)
+            model = job.models[job.indices.index(index)]
+            job.images[index] = draw_image(job.prompt, model.name, *ASPECT_SIZES[job.aspect])
         return job.images[index]
+
+    def new_job(self, prompt: str, indices: list[int], aspect: str, seed: int | None) -> Job:
+        now = time.time()
+        job = Job(
+            id=str(uuid.uuid4()),
+            prompt=prompt,
+            created=time.monotonic(),
+            gallery_id=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d-%H-%M-%S-")
+            + uuid.uuid4().hex[:6],
+            models=[self.models[i - 1] for i in indices],
+            indices=indices,
+            gallery_ts=now,
+            aspect=aspect,
+            seed=seed,
+        )
+        with self.lock:
+            self.jobs[job.id] = job
+        return job
+
+    def add_finished_jobs(self, count: int) -> None:
+        """`count` generations that finished long ago (for the gallery's pages)."""
+        for n in range(count):
+            job = self.new_job(f"archived prompt number {n}", [1], "1:1", None)
+            job.created -= 3600
+            job.gallery_ts -= 3600 + count - n
 
     def galleries(self) -> list[dict[str, Any]]:
         out = []
-        for job in self.jobs.values():
-            images = [r for r in self.status_of(job)["results"] if r["status"] == "completed"]
+        for job in sorted(self.jobs.values(), key=lambda j: -j.gallery_ts):
+            results = self.status_of(job)["results"]
+            images = [r for r in results if r["status"] == "completed"]
             if images:
                 out.append(
                     {
                         "id": job.gallery_id,
                         "timestamp": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat(),
+                        "prompt": job.prompt,
                         "preview": images[0]["imageUrl"],
+                        "thumbnails": [r["imageUrl"] for r in images],
                         "imageCount": len(images),
+                        "failedCount": sum(1 for r in results if r["status"] == "error"),
                     }
                 )
         return out
+
+    def leaderboard(self) -> list[dict[str, Any]]:
+        stats: dict[str, dict[str, Any]] = {}
+        for vote in self.votes:
+            for c in vote["candidates"]:
+                row = stats.setdefault(c["model"], {"votes": 0, "wins": 0, "beaten": 0, "d": []})
+                row["votes"] += 1
+                row["wins"] += c["index"] == vote["ranking"][0]
+                row["beaten"] += c["index"] not in vote["ranking"]
+                row["d"].append(c["duration"])
+        rows = []
+        for model, row in stats.items():
+            strength = (row["wins"] + 1) / (row["beaten"] + 1)
+            rating = round(1000 + 400 * math.log10(strength), 1)
+            rows.append(
+                {
+                    "model": model,
+                    "name": model,
+                    "rating": rating,
+                    "ci95": [rating - 80, rating + 80],
+                    "votes": row["votes"],
+                    "wins": row["wins"],
+                    "medianLatencySeconds": statistics.median(row["d"]),
+                    "medianCostUsd": PRICE_USD,
+                }
+            )
+        rows.sort(key=lambda r: -r["rating"])
+        for place, row in enumerate(rows, start=1):
+            row["rank"] = place
+        return rows
 
 
 class _ApiHandler(BaseHTTPRequestHandler):
@@ -286,10 +402,16 @@ class _ApiHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._record()
         body = self._body()
-        if self.path not in ("/generate", "/enhance"):
-            return self._json(404, {"message": "Not Found"})
+        path = self.path.split("?", 1)[0]
         if body is ValueError or not isinstance(body, dict):
             return self._error(400, "The request body is not valid JSON.", "INVALID_JSON")
+        if match := re.fullmatch(r"/jobs/([0-9a-f-]{36})/(retry|cancel|vote)", path):
+            job = self.api.jobs.get(match.group(1))
+            if not job:
+                return self._error(404, "No job with that id.", "JOB_NOT_FOUND")
+            return getattr(self, f"_{match.group(2)}")(job, body)
+        if path not in ("/generate", "/enhance"):
+            return self._json(404, {"message": "Not Found"})
         prompt = body.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
             return self._error(400, "A prompt is required.", "MISSING_PROMPT")
@@ -299,9 +421,13 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 f"The prompt is {len(prompt)} characters long; the limit is {PROMPT_LIMIT}.",
                 "PROMPT_TOO_LONG",
             )
-        if self.path == "/enhance":
+        if path == "/enhance":
             enhanced = prompt + self.api.enhance_suffix
-            return self._json(200, {"original": prompt, "enhanced": enhanced})
+            return self._json(
+                200,
+                {"original": prompt, "enhanced": enhanced, "short_prompt": enhanced,
+                 "long_prompt": enhanced},
+            )  # fmt: skip
         with self.api.lock:
             wait = self.api.rate_limit_seconds
             self.api.rate_limit_seconds = None
@@ -312,22 +438,96 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 "RATE_LIMITED",
                 **{"Retry-After": str(wait)},
             )
-        now = time.time()
-        job = Job(
-            id=str(uuid.uuid4()),
-            prompt=prompt,
-            created=time.monotonic(),
-            gallery_id=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d-%H-%M-%S-")
-            + uuid.uuid4().hex[:6],
-            models=list(self.api.models),
-            gallery_ts=now,
-        )
-        self.api.jobs[job.id] = job
-        self._json(202, {"jobId": job.id, "status": "pending", "totalModels": len(job.models)})
+        aspect = body.get("aspectRatio", "1:1")
+        if aspect not in ASPECT_SIZES:
+            return self._error(400, f"aspectRatio must be one of {', '.join(ASPECT_SIZES)}.",
+                               "INVALID_PARAMETER")  # fmt: skip
+        seed = body.get("seed")
+        if seed is not None and (type(seed) is not int or not 0 <= seed <= 2_147_483_647):
+            return self._error(400, "seed must be a whole number from 0 to 2147483647.",
+                               "INVALID_PARAMETER")  # fmt: skip
+        configured = list(range(1, len(self.api.models) + 1))
+        indices = body.get("models", configured)
+        if (
+            not isinstance(indices, list)
+            or not indices
+            or any(type(i) is not int or i not in configured for i in indices)
+            or len(set(indices)) != len(indices)
+        ):
+            return self._error(400, f"models must list slot indices from 1 to {len(configured)}.",
+                               "INVALID_PARAMETER")  # fmt: skip
+        job = self.api.new_job(prompt, sorted(indices), aspect, seed)
+        self._json(
+            202,
+            {"jobId": job.id, "status": "pending", "totalModels": len(job.models),
+             "galleryId": job.gallery_id},
+        )  # fmt: skip
+
+    def _retry(self, job: Job, body: dict[str, Any]) -> None:
+        index = body.get("index")
+        view = self.api.status_of(job)
+        result = next((r for r in view["results"] if r["index"] == index), None)
+        if result is None:
+            return self._error(400, "index must be a slot of this job.", "INVALID_PARAMETER")
+        if result["status"] != "error" or index in job.retried:
+            return self._error(409, "Only a failed model can be retried, once.", "NOT_RETRYABLE")
+        job.retried[index] = time.monotonic() - job.created
+        self._json(202, {"jobId": job.id, "index": index, "status": "in_progress"})
+
+    def _cancel(self, job: Job, body: dict[str, Any]) -> None:
+        if self.api.status_of(job)["status"] in ("completed", "partial", "failed"):
+            return self._error(409, "The job has finished already.", "JOB_FINISHED")
+        job.cancelled_at = time.monotonic() - job.created
+        self._json(200, self.api.status_of(job))
+
+    def _vote(self, job: Job, body: dict[str, Any]) -> None:
+        view = self.api.status_of(job)
+        done = {r["index"]: r for r in view["results"] if r["status"] == "completed"}
+        ranking = body.get("ranking")
+        if view["status"] not in ("completed", "partial"):
+            return self._error(409, "Vote once the job has finished.", "JOB_NOT_FINISHED")
+        if (
+            not isinstance(ranking, list)
+            or not 1 <= len(ranking) <= 3
+            or any(i not in done for i in ranking)
+            or len(set(ranking)) != len(ranking)
+        ):
+            return self._error(400, "ranking must list 1-3 finished images of this job.",
+                               "INVALID_PARAMETER")  # fmt: skip
+        if any(v["jobId"] == job.id for v in self.api.votes):
+            return self._error(409, "This job has a vote already.", "ALREADY_VOTED")
+        vote = {
+            "voteId": str(uuid.uuid4()),
+            "jobId": job.id,
+            "at": datetime.now(UTC).isoformat(),
+            "ranking": ranking,
+            "candidates": [
+                {"index": i, "model": r["model"], "duration": r["duration"]}
+                for i, r in done.items()
+            ],
+        }
+        self.api.votes.append(vote)
+        self._json(201, vote)
+
+    def _long_poll(self, job: Job, query: dict[str, list[str]]) -> dict[str, Any]:
+        wait = float(query.get("wait", ["0"])[0])
+        since = query.get("since", [None])[0]
+        deadline = time.monotonic() + wait
+        view = self.api.status_of(job)
+        while (
+            since is not None
+            and view["updatedAt"] == since
+            and view["status"] not in ("completed", "partial", "failed")
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+            view = self.api.status_of(job)
+        return view
 
     def do_GET(self) -> None:
         self._record()
-        path = self.path.split("?", 1)[0]
+        path, _, raw_query = self.path.partition("?")
+        query = parse_qs(raw_query)
         if path.startswith("/status/"):
             job_id = path.removeprefix("/status/")
             if not JOB_ID.match(job_id):
@@ -335,9 +535,31 @@ class _ApiHandler(BaseHTTPRequestHandler):
             job = self.api.jobs.get(job_id)
             if not job:
                 return self._error(404, "No job with that id.", "JOB_NOT_FOUND")
-            return self._json(200, self.api.status_of(job))
+            return self._json(200, self._long_poll(job, query))
         if path == "/gallery/list":
-            return self._json(200, {"galleries": self.api.galleries()})
+            limit = int(query.get("limit", ["50"])[0])
+            offset = int(query.get("cursor", ["0"])[0])
+            everything = self.api.galleries()
+            page = everything[offset : offset + limit]
+            more = offset + limit < len(everything)
+            return self._json(
+                200, {"galleries": page, "nextCursor": str(offset + limit) if more else None}
+            )
+        if path == "/leaderboard":
+            rows = self.api.leaderboard()
+            votes = len(self.api.votes)
+            payload = {"models": rows, "totalVotes": votes, "method": "Bradley-Terry"}
+            return self._json(200, payload)
+        if path == "/votes":
+            if query.get("format", ["json"])[0] == "csv":
+                out = io.StringIO()
+                writer = csv.writer(out)
+                writer.writerow(["voteId", "jobId", "at", "ranking"])
+                for v in self.api.votes:
+                    ranking = " ".join(map(str, v["ranking"]))
+                    writer.writerow([v["voteId"], v["jobId"], v["at"], ranking])
+                return self._send(200, out.getvalue().encode(), "text/csv")
+            return self._json(200, {"votes": self.api.votes})
         if path.startswith("/gallery/"):
             gallery_id = path.removeprefix("/gallery/")
             for job in self.api.jobs.values():
@@ -348,7 +570,19 @@ class _ApiHandler(BaseHTTPRequestHandler):
                         for r in results
                         if r["status"] == "completed"
                     ]
-                    payload = {"id": gallery_id, "prompt": job.prompt, "images": images}
+                    failed = [
+                        {"model": r["model"], "error": r["error"]}
+                        for r in results
+                        if r["status"] == "error"
+                    ]
+                    payload = {
+                        "id": gallery_id,
+                        "jobId": job.id,
+                        "prompt": job.prompt,
+                        "timestamp": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat(),
+                        "images": images,
+                        "failed": failed,
+                    }
                     return self._json(200, payload)
             return self._error(404, "No gallery with that id.", "GALLERY_NOT_FOUND")
         match = re.fullmatch(r"/images/([\w-]+)/([\w.-]+)", path)

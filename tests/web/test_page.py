@@ -259,7 +259,9 @@ def test_the_viewer_shows_the_details_and_downloads_the_image(
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("heading")).to_have_text(model.name)
-    expect(dialog.locator("#viewer-duration")).to_have_text(f"Took {model.seconds:.1f} s")
+    expect(dialog.locator("#viewer-duration")).to_have_text(
+        f"Took {model.seconds:.1f} s · $0.040 est."
+    )
     expect(dialog.locator("#viewer-prompt")).to_have_text(PROMPT)
     expect(dialog.get_by_role("img")).to_have_attribute("alt", f"{model.name}: {PROMPT}")
     link = dialog.get_by_role("link", name=f"Download the {model.name} image")
@@ -289,11 +291,13 @@ def _hide(page: Any, hidden: bool) -> None:
     )
 
 
-def test_polling_backs_off_pauses_while_hidden_and_stops_when_done(
+def test_the_schedule_backs_off_pauses_while_hidden_and_stops_when_done(
     page: Any, site: StaticSite, api: FakeApi
 ) -> None:
+    # The fallback for an API that does not long-poll, forced here with ?poll=schedule.
     api.reset([FakeModel("slow/model", "openai", 3.5), FakeModel("fast/model", "bfl", 0.5)])
-    open_page(page, site)
+    page.goto(site.url + "?poll=schedule")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
     generate(page)
     page.wait_for_timeout(2300)
     polls = api.calls("GET", "/status/")
@@ -302,6 +306,7 @@ def test_polling_backs_off_pauses_while_hidden_and_stops_when_done(
     assert gaps[0] >= 0.45
     # Each wait is at least as long as the one before (within timer jitter).
     assert all(b >= a - 0.15 for a, b in itertools.pairwise(gaps)), gaps
+    assert not any("wait=" in p.path for p in polls)
 
     slow = card(page, "slow/model")
     expect(slow).to_have_attribute("aria-busy", "true")
@@ -312,7 +317,7 @@ def test_polling_backs_off_pauses_while_hidden_and_stops_when_done(
     hidden_at = len(api.calls("GET", "/status/"))
     page.wait_for_timeout(1800)  # the job finishes meanwhile, unseen
     assert len(api.calls("GET", "/status/")) == hidden_at
-    expect(page.locator("#progress")).to_have_text("1 of 2 done")
+    expect(page.locator("#progress")).to_have_text(re.compile("^1 of 2 done"))
 
     _hide(page, False)  # back on screen: one look at once shows the finished job
     expect(page.locator("#progress")).to_have_text(re.compile(r"^2 of 2 done"))
@@ -321,22 +326,54 @@ def test_polling_backs_off_pauses_while_hidden_and_stops_when_done(
     assert len(api.calls("GET", "/status/")) == done_at
 
 
-def test_phone_width_has_one_column_and_no_sideways_scroll(
+def test_long_polling_asks_with_since_and_stays_near_one_request_a_second(
+    page: Any, site: StaticSite, api: FakeApi
+) -> None:
+    # GIVEN a job whose record changes five times in 3.5 s
+    api.reset([FakeModel("slow/model", "openai", 3.5), FakeModel("fast/model", "bfl", 0.5)])
+    open_page(page, site)
+    generate(page)
+    # WHEN the page follows it to the end
+    expect(page.locator("#progress")).to_have_text(re.compile(r"^2 of 2 done"), timeout=8000)
+    polls = api.calls("GET", "/status/")
+    # THEN after the first look every request long-polls from the record last seen
+    assert "wait=" not in polls[0].path
+    assert all("wait=10" in p.path and "since=" in p.path for p in polls[1:]), polls
+    # and the token bucket holds it to about one request a second (plus a burst of one)
+    span = polls[-1].at - polls[0].at
+    assert len(polls) <= 2 + span, [round(p.at - polls[0].at, 2) for p in polls]
+    done_at = len(polls)
+    page.wait_for_timeout(1200)
+    assert len(api.calls("GET", "/status/")) == done_at
+
+
+def test_phone_width_has_two_columns_big_tap_targets_and_no_sideways_scroll(
     page: Any, site: StaticSite, api: FakeApi, screenshot_dir: Path
 ) -> None:
     page.set_viewport_size({"width": 360, "height": 780})
     api.reset(DEFAULT_MODELS[:3])
+    site.config["models"] = [m.name for m in DEFAULT_MODELS[:3]]
     open_page(page, site)
     generate(page)
     wait_for_images(page, 3)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     boxes = [c.bounding_box() for c in page.locator("#grid > li").all()]
-    assert len({round(b["x"]) for b in boxes}) == 1, boxes
-    assert all(b["width"] <= 340 for b in boxes)
-    for name in ("Enhance", "Generate"):
-        box = page.get_by_role("button", name=name).bounding_box()
-        assert box["height"] >= 44 and box["x"] + box["width"] <= 360
+    assert len({round(b["x"]) for b in boxes}) == 2, boxes
+    assert all(b["width"] <= 170 for b in boxes)
+    assert small_tap_targets(page) == []
     page.screenshot(path=str(screenshot_dir / "phone.png"), full_page=True)
+
+
+def small_tap_targets(page: Any) -> list[str]:
+    """Visible controls (or, for a checkbox, its label) less than 44 px high or wide."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('button, a[href], input, select, summary')]
+              .filter(e => e.checkVisibility() && !e.closest('.visually-hidden, .skip-link'))
+              .map(e => (e.type === 'checkbox' && e.labels.length) ? e.labels[0] : e)
+              .filter(e => { const r = e.getBoundingClientRect();
+                             return r.height < 44 || r.width < 44; })
+              .map(e => e.outerHTML.slice(0, 120))"""
+    )
 
 
 def test_models_from_config_show_before_the_first_job(
@@ -441,5 +478,5 @@ def test_module_helpers_parse_retry_after_and_count_progress(page: Any, site: St
     assert got["worded"] == "Limit reached; try again in 2 hours."  # said once, not twice
     assert got["waits"] == ["59 s", "10 min", "24 h"]
     assert UUID.match(got["uuid"])
-    assert got["progress"] == {"total": 3, "done": 2, "succeeded": 1, "failed": 1}
+    assert got["progress"] == {"total": 3, "done": 2, "succeeded": 1, "failed": 1, "cost": None}
     assert got["minutes"] == "1 min 15 s"
