@@ -143,16 +143,19 @@ export function createApi(endpoint, { fetch: fetchImpl = globalThis.fetch.bind(g
     gallery: (id, { signal } = {}) => request("GET", `/gallery/${seg(id)}`, undefined, signal),
     // The arena routes; their paths are kept here, in one place.
     retry: (jobId, index, { signal } = {}) =>
-      request("POST", `/jobs/${seg(jobId)}/retry`, { index }, signal),
+      request("POST", `/jobs/${seg(jobId)}/retry`, { model: index }, signal),
     cancel: (jobId, { signal } = {}) =>
       request("POST", `/jobs/${seg(jobId)}/cancel`, {}, signal),
     vote: (jobId, ranking, { signal } = {}) =>
       request("POST", `/jobs/${seg(jobId)}/vote`, { ranking }, signal),
-    leaderboard: ({ signal, period } = {}) =>
-      request("GET", `/leaderboard${query({ period })}`, undefined, signal),
+    /** days: the last N days only; absent: all time. */
+    leaderboard: ({ signal, days } = {}) =>
+      request("GET", `/leaderboard${query({ days })}`, undefined, signal),
     /** The owner's votes as the API exports them: format "json" (an object) or "csv" (text). */
-    votes: (format, { signal } = {}) =>
-      request("GET", `/votes${query({ format })}`, undefined, signal, { text: format === "csv" }),
+    votes: (format, { signal, days } = {}) =>
+      request("GET", `/votes${query({ format, days })}`, undefined, signal, {
+        text: format === "csv",
+      }),
   };
 }
 

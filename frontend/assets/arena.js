@@ -15,6 +15,9 @@ function el(tag, className, text) {
 
 const fixed = (n, digits = 0) => (Number.isFinite(Number(n)) && n !== null ? Number(n).toFixed(digits) : "—");
 
+/** The period select's value ("7", "30", "all") as the API's `days`, or undefined for all. */
+const daysOf = (value) => (/^\d+$/.test(value) ? Number(value) : undefined);
+
 /** "[962, 1041]" from a row's `ci95` (or ciLow/ciHigh). */
 export function formatInterval(row) {
   const ci = Array.isArray(row.ci95) ? row.ci95 : [row.ciLow, row.ciHigh];
@@ -80,7 +83,7 @@ export function createArena(api, parts, { grid, currentJob }) {
   async function loadBoard() {
     boardStatus.textContent = "Loading the leaderboard…";
     try {
-      const data = await api.leaderboard({ period: period.value });
+      const data = await api.leaderboard({ days: daysOf(period.value) });
       const rows = Array.isArray(data.models) ? data.models : Array.isArray(data.rows) ? data.rows : [];
       boardBody.replaceChildren();
       rows.forEach((row, i) => {
@@ -113,7 +116,7 @@ export function createArena(api, parts, { grid, currentJob }) {
   async function exportVotes(format) {
     boardStatus.textContent = `Exporting votes as ${format.toUpperCase()}…`;
     try {
-      const data = await api.votes(format);
+      const data = await api.votes(format, { days: daysOf(period.value) });
       const blob =
         format === "csv"
           ? new Blob([data], { type: "text/csv" })

@@ -204,7 +204,8 @@ export function createGallery(api, parts, onOpen) {
         for (const entry of newestFirst(galleries)) {
           if (!known.has(entry.id)) list.append(entryItem(entry));
         }
-        cursor = typeof data.nextCursor === "string" && data.nextCursor ? data.nextCursor : null;
+        const next = data.next ?? data.nextCursor; // the cursor of the next page, if any
+        cursor = typeof next === "string" && next ? next : null;
         moreButton.hidden = !cursor;
         setStatus(list.childElementCount ? "" : "Nothing yet — your generations will be listed here.");
       } catch (err) {

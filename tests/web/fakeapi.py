@@ -464,7 +464,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
         )  # fmt: skip
 
     def _retry(self, job: Job, body: dict[str, Any]) -> None:
-        index = body.get("index")
+        index = body.get("model")
         view = self.api.status_of(job)
         result = next((r for r in view["results"] if r["index"] == index), None)
         if result is None:
@@ -472,7 +472,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
         if result["status"] != "error" or index in job.retried:
             return self._error(409, "Only a failed model can be retried, once.", "NOT_RETRYABLE")
         job.retried[index] = time.monotonic() - job.created
-        self._json(202, {"jobId": job.id, "index": index, "status": "in_progress"})
+        self._json(202, {"jobId": job.id, "model": index, "attempt": 2, "status": "in_progress"})
 
     def _cancel(self, job: Job, body: dict[str, Any]) -> None:
         if self.api.status_of(job)["status"] in ("completed", "partial", "failed"):
@@ -543,7 +543,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
             page = everything[offset : offset + limit]
             more = offset + limit < len(everything)
             return self._json(
-                200, {"galleries": page, "nextCursor": str(offset + limit) if more else None}
+                200, {"galleries": page, "next": str(offset + limit) if more else None}
             )
         if path == "/leaderboard":
             rows = self.api.leaderboard()
