@@ -38,6 +38,12 @@ API_ROUTES = (
     "GET /gallery/list",
     "GET /gallery/{galleryId}",
     "POST /log",
+    "POST /jobs/{jobId}/retry",
+    "POST /jobs/{jobId}/cancel",
+    "POST /jobs/{jobId}/vote",
+    "GET /jobs/{jobId}/vote",
+    "GET /leaderboard",
+    "GET /votes",
 )
 CORS_HEADERS = ["Content-Type", "Authorization", "X-Correlation-ID", "X-Requested-With"]
 # Headers a browser on another origin may read: the wait of a 429 and the request's correlation id.
@@ -86,6 +92,7 @@ def _lifecycle_rules() -> list[s3.LifecycleRule]:
             AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=1),
         )
         for prefix, days in FUNCTION_PREFIXES.items()
+        if days is not None
     ]
 
 

@@ -37,6 +37,8 @@ Doc = dict[str, Any]
 FINAL = {"completed", "error"}
 TERMINAL = {"completed", "partial", "failed"}
 STOPPED = "the worker stopped before this model finished"
+CANCELLED = "CANCELLED"
+CANCELLED_ERROR = "cancelled"
 # Before the worker starts, allow a full Lambda lifetime (900 s) plus a minute of queueing.
 PENDING_DEADLINE_SECONDS = 960
 _REVERSE_MS = 10**13 - 1
@@ -50,8 +52,10 @@ def status_key(job_id: str) -> str:
     return f"jobs/{job_id}/status.json"
 
 
-def result_key(job_id: str, index: int) -> str:
-    return f"jobs/{job_id}/results/{index:02d}.json"
+def result_key(job_id: str, index: int, attempt: int = 1) -> str:
+    """The write-once audit object of one model's attempt (a retry is attempt 2, 3, ...)."""
+    suffix = "" if attempt <= 1 else f"-attempt{attempt}"
+    return f"jobs/{job_id}/results/{index:02d}{suffix}.json"
 
 
 _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -80,7 +84,8 @@ def new_record(
     job_id: str,
     prompt: str,
     parameters: dict[str, Any],
-    models: list[tuple[int, str, str | None]],  # (slot index, configured name, provider)
+    # (slot index, configured name, provider, provider's model id); None when unresolved
+    models: list[tuple[int, str, str | None, str | None]],
     now: float,
     correlation_id: str,
 ) -> Doc:
@@ -89,12 +94,13 @@ def new_record(
             "index": i,
             "model": name,
             "provider": provider,
+            "modelId": model_id,
             "status": "pending",
             "imageKey": None,
             "duration": None,
             "error": None,
         }
-        for i, name, provider in models
+        for i, name, provider, model_id in models
     ]
     doc = {
         "schema": 1,
@@ -136,7 +142,10 @@ def summarise(doc: Doc) -> Doc:
     return doc
 
 
-def start(doc: Doc, deadline: float, now: float) -> Doc:
+def start(doc: Doc, deadline: float, now: float) -> Doc | None:
+    """The worker takes the job; None (no write) when it is already over, e.g. cancelled."""
+    if doc.get("status") in TERMINAL:
+        return None
     for r in doc["results"]:
         if r["status"] == "pending":
             r["status"] = "in_progress"
@@ -151,12 +160,19 @@ def merge(doc: Doc, result: Doc, now: float) -> Doc | None:
     for i, r in enumerate(doc["results"]):
         if r["index"] != result["index"]:
             continue
-        if r.get("status") in FINAL:  # first final answer wins; replays change nothing
-            return None
+        if r.get("status") in FINAL and not _supersedes(r, result):
+            return None  # first final answer wins; replays change nothing
+        if r.get("attempt", 1) != result.get("attempt", 1):
+            return None  # a late answer of an earlier attempt
         doc["results"][i] = {**r, **result}
         doc["updatedAt"] = iso(now)
         return summarise(doc)
     return None
+
+
+def _supersedes(current: Doc, result: Doc) -> bool:
+    """An image that arrives after its model was cancelled was already paid for: keep it."""
+    return current.get("errorCode") == CANCELLED and result.get("status") == "completed"
 
 
 def merge_all(doc: Doc, results: list[Doc], now: float) -> Doc | None:
@@ -167,9 +183,14 @@ def merge_all(doc: Doc, results: list[Doc], now: float) -> Doc | None:
     return doc if changed else None
 
 
-def fail_unfinished(doc: Doc, reason: str, now: float) -> Doc | None:
+def fail_unfinished(
+    doc: Doc, reason: str, now: float, *, only: set[tuple[int, int]] | None = None
+) -> Doc | None:
+    """Mark unfinished results as errors; `only` limits it to those (index, attempt) pairs."""
     changed = False
     for r in doc["results"]:
+        if only is not None and (r["index"], int(r.get("attempt", 1))) not in only:
+            continue
         if r.get("status") not in FINAL:
             r.update(status="error", error=reason)
             changed = True
@@ -196,6 +217,7 @@ def view(doc: Doc, now: float, image_base_url: str) -> Doc:
     for r in out["results"]:
         key = r.get("imageKey")
         r["imageUrl"] = f"{image_base_url}/{key}" if key and image_base_url else None
+        r["url"] = r["imageUrl"]  # compatibility alias read by the original Pixel Prompt client
     return out
 
 
@@ -211,6 +233,14 @@ def read(s3: Any, bucket: str, job_id: str) -> Doc:
     return s3json.read(s3, bucket, status_key(job_id))[0]
 
 
+def read_or(s3: Any, bucket: str, job_id: str, missing: Any) -> Doc:
+    """The stored record, or raise `missing(job_id)`."""
+    try:
+        return read(s3, bucket, job_id)
+    except s3json.NotFound:
+        raise missing(job_id) from None
+
+
 def update(s3: Any, bucket: str, job_id: str, change: Any) -> Doc | None:
     def guarded(doc: Doc | None) -> Doc | None:
         return None if doc is None else change(doc)
@@ -220,8 +250,9 @@ def update(s3: Any, bucket: str, job_id: str, change: Any) -> Doc | None:
 
 def save_result(s3: Any, bucket: str, job_id: str, result: Doc) -> None:
     """Write the model's own write-once object (step 1 above); a replay finds it taken."""
+    key = result_key(job_id, result["index"], int(result.get("attempt", 1)))
     try:
-        s3json.write(s3, bucket, result_key(job_id, result["index"]), result)
+        s3json.write(s3, bucket, key, result)
     except ClientError as exc:
         if error_code(exc) not in s3json.RETRY_CODES:
             raise

@@ -18,40 +18,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pixelprompt.errors import BadRequest
-
 MAX_WAIT_SECONDS = 20
 RECHECK_SECONDS = 0.15
-_WHOLE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit also takes "²"
-_STAMP = re.compile(r"[0-9T:.Z-]{1,40}")
+STAMP = re.compile(r"[0-9T:.Z-]{1,40}")  # an updatedAt as /status hands it out
 
 Doc = dict[str, Any]
-
-
-def wait_seconds(query: dict[str, str]) -> float:
-    """The `wait` parameter: 0 (absent) to MAX_WAIT_SECONDS whole seconds, or a 400."""
-    raw = query.get("wait")
-    if raw is None or raw == "":
-        return 0.0
-    if not _WHOLE.fullmatch(raw) or int(raw) > MAX_WAIT_SECONDS:
-        raise BadRequest(
-            f"wait must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}.",
-            code="INVALID_PARAMETER",
-        )
-    return float(int(raw))
-
-
-def since_stamp(query: dict[str, str]) -> str | None:
-    """The `since` parameter: the `updatedAt` the client last saw, or None."""
-    raw = query.get("since")
-    if raw is None or raw == "":
-        return None
-    if not _STAMP.fullmatch(raw):
-        raise BadRequest(
-            "since must be the updatedAt value of an earlier /status answer.",
-            code="INVALID_PARAMETER",
-        )
-    return raw
 
 
 def until_changed(

@@ -18,7 +18,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pixelprompt import aws, images, jobs, log, s3json
 from pixelprompt.backends import Providers
 from pixelprompt.config import Config, ModelSlot
-from pixelprompt.providers.base import GenerationRequest, ProviderError
+from pixelprompt.providers import shapes
+from pixelprompt.providers.base import GeneratedImage, GenerationRequest, ProviderError
 from pixelprompt.recorder import Recorder
 
 EVENT_KEY = "pixelprompt"
@@ -62,10 +63,14 @@ class JobRun:
             steps=params.get("steps"),
             guidance=params.get("guidance"),
             control=params.get("control"),
+            aspect_ratio=params.get("aspectRatio"),
+            seed=params.get("seed"),
         )
         slots = {s.index: s for s in cfg.models}
         todo = [r for r in record["results"] if r.get("status") not in jobs.FINAL]
         self.slots = [slots[r["index"]] for r in todo if r["index"] in slots]
+        # Which attempt of each model this run makes (a retry is attempt 2, 3, ...).
+        self.attempts = {r["index"]: int(r.get("attempt", 1)) for r in todo}
         self.slugs = images.slugs([(s.index, s.name) for s in cfg.models])
 
     def run(self, budget: float) -> None:
@@ -94,7 +99,10 @@ class JobRun:
             _log.exception("model crashed", extra={"fields": {"model": slot.name}})
             result = {"status": "error", "error": f"internal error ({type(exc).__name__})"}
         result.update(
-            index=slot.index, model=slot.name, duration=round(time.monotonic() - started, 2)
+            index=slot.index,
+            model=slot.name,
+            attempt=self.attempts.get(slot.index, 1),
+            duration=round(time.monotonic() - started, 2),
         )
         with self.lock:
             self.results[slot.index] = result
@@ -115,35 +123,85 @@ class JobRun:
     def _generate(self, slot: ModelSlot, deadline: float) -> dict[str, Any]:
         try:
             spec = self.providers.resolve_model(slot.name)
+        except ProviderError as exc:
+            return {"status": "error", "error": exc.message, "errorCode": exc.code}
+        shape = shapes.shape(
+            spec.provider, spec.model_id, self.request.aspect_ratio, self.request.seed
+        )
+        asked = {"sent": shape.sent, "notes": list(shape.notes)}
+        try:
             label = f"Model{slot.index}Key"  # error messages name the parameter to fix
             image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
             ext, content_type = images.inspect(image.data)
         except ProviderError as exc:
-            return {"status": "error", "error": exc.message, "errorCode": exc.code}
+            return {"status": "error", "error": exc.message, "errorCode": exc.code, **asked}
         except images.NotAnImage as exc:
-            return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE"}
-        key = images.image_key(self.record["galleryId"], self.slugs[slot.index], self.job_id, ext)
+            return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE", **asked}
+        received = _received(image)
+        asked["notes"] += _shape_notes(shape.sent, received)
+        key = images.image_key(
+            self.record["galleryId"], self.slugs[slot.index], self.job_id, ext, self._attempt(slot)
+        )
         try:
             images.store(self.s3, self.cfg.bucket, key, image.data, content_type)
         except (ClientError, BotoCoreError):
             _log.exception("could not store image", extra={"fields": {"model": slot.name}})
-            return {"status": "error", "error": "the image could not be stored"}
-        return {"status": "completed", "provider": spec.provider, "imageKey": key, "error": None}
+            return {"status": "error", "error": "the image could not be stored", **asked}
+        return {
+            "status": "completed",
+            "provider": spec.provider,
+            "modelId": spec.model_id,
+            "imageKey": key,
+            "error": None,
+            "received": received,
+            **asked,
+        }
+
+    def _attempt(self, slot: ModelSlot) -> int:
+        return self.attempts.get(slot.index, 1)
 
     def _finalise(self) -> None:
-        """One last merge of everything held in memory; unfinished models are marked as errors."""
+        """One last merge of everything held in memory; this run's unfinished models are errors.
+
+        Only the (model, attempt) pairs this run made are failed: a retry of another model that
+        started meanwhile belongs to another run.
+        """
         self.recorder.close(timeout=JOIN_GRACE_S)
         with self.lock:
             held = list(self.results.values())
         now = time.time()
         reason = "the model did not answer before the job's deadline"
+        mine = {(s.index, self._attempt(s)) for s in self.slots}
 
         def change(doc: dict[str, Any]) -> dict[str, Any] | None:
             merged = jobs.merge_all(doc, held, now) is not None
-            return doc if jobs.fail_unfinished(doc, reason, now) is not None or merged else None
+            failed = jobs.fail_unfinished(doc, reason, now, only=mine) is not None
+            return doc if failed or merged else None
 
         doc = jobs.update(self.s3, self.cfg.bucket, self.job_id, change)
         log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))
+
+
+def _received(image: GeneratedImage) -> dict[str, Any]:
+    """What came back: pixel size as Pillow reads it, and the seed if the provider said."""
+    width, height = images.dimensions(image.data)
+    return {"width": width, "height": height, "seed": image.seed}
+
+
+def _shape_notes(sent: dict[str, Any], received: dict[str, Any]) -> list[str]:
+    """Say so when the picture's shape is not the one the provider was sent."""
+    asked = str(sent.get("size") or sent.get("aspectRatio") or "")
+    separator = "x" if "x" in asked else ":"
+    try:
+        width, height = (int(n) for n in asked.split(separator))
+    except ValueError:
+        return []
+    if (
+        not received["height"]
+        or abs(received["width"] / received["height"] - width / height) < 0.02
+    ):
+        return []
+    return [f"the image came back {received['width']}x{received['height']}, not {asked}"]
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:
@@ -183,6 +241,9 @@ def run_job(
     # The record's deadline becomes this invocation's own end, so /status can tell a dead worker.
     end = now + budget + SAFETY_MARGIN_S / 2
     record = jobs.update(s3, cfg.bucket, job_id, lambda d: jobs.start(d, end, now)) or record
+    if record.get("status") in jobs.TERMINAL:  # cancelled between our read and our start
+        log.event(_log, logging.WARNING, "job over before it started; not running", jobId=job_id)
+        return {"jobId": job_id, "status": record.get("status")}
     log.event(_log, logging.INFO, "job started", jobId=job_id, models=len(record["results"]))
     JobRun(cfg, record, providers).run(budget)
     return {"jobId": job_id, "status": "done"}

@@ -54,7 +54,7 @@ def test_gallery_list_bad_limit_is_400(s3, event, call, limit):
 def test_gallery_list_skips_foreign_keys(s3, event, call):
     s3.put_object(Bucket=BUCKET, Key="images/not-a-gallery/x.png", Body=b"x")
     _, body, _ = call(event("httpApiV2_galleryList.json"))
-    assert body == {"galleries": []}
+    assert body == {"galleries": [], "next": None}
 
 
 def test_gallery_of_a_finished_job_names_models_and_prompt(

@@ -31,7 +31,7 @@ def _count_gets(monkeypatch, client, on_get=None) -> list[str]:
     return calls
 
 
-@pytest.mark.parametrize("wait", ["²", "-1", "21", "1.5", "abc", "0x5"])
+@pytest.mark.parametrize("wait", ["²", "-1", "21", "1.5", "abc", "0x5", ""])
 def test_a_bad_wait_is_400_with_a_sentence(s3, generate_job, event, call, wait):
     job_id, _ = generate_job()
     status, body = _status(event, call, job_id, wait=wait)

@@ -11,6 +11,12 @@ ROUTES = {
     "GET /gallery/list",
     "GET /gallery/{galleryId}",
     "POST /log",
+    "POST /jobs/{jobId}/retry",
+    "POST /jobs/{jobId}/cancel",
+    "POST /jobs/{jobId}/vote",
+    "GET /jobs/{jobId}/vote",
+    "GET /leaderboard",
+    "GET /votes",
 }
 
 

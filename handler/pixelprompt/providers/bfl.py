@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ import requests
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, clamp, moderated, quiet_429
 from .images import download
+from .shapes import shape
 from .transport import Caller, json_body, send, timed_out
 
 DEFAULT_BASE = "https://api.bfl.ai/v1"
@@ -20,7 +22,6 @@ MAX_POLLS = 2000  # a hard bound besides the deadline
 # Only these models take steps/guidance; BFL's own client rejects them for the others.
 RATE_LIMIT_WAIT = 5.0  # what BFL's own client waits after a 429 that names no time
 STEPS_MODELS = frozenset({"flux-pro", "flux-dev"})
-ASPECT_MODELS_PREFIX = ("flux-pro-1.1-ultra", "flux-kontext")
 
 
 def generate(
@@ -30,15 +31,16 @@ def generate(
     started = time.monotonic()
     task = _submit(spec, api_key, request, deadline, who)
     result = _poll(task, api_key, deadline, who, started)
-    return download(result.get("sample"), who, deadline)
+    image = download(result.get("sample"), who, deadline)
+    seed = result.get("seed")
+    return (
+        replace(image, seed=seed) if isinstance(seed, int) and not isinstance(seed, bool) else image
+    )
 
 
 def request_body(model_id: str, request: GenerationRequest) -> dict[str, Any]:
     body: dict[str, Any] = {"prompt": request.prompt, "output_format": "jpeg"}
-    if model_id.startswith(ASPECT_MODELS_PREFIX):
-        body["aspect_ratio"] = "1:1"
-    else:
-        body.update(width=1024, height=1024)
+    body.update(shape("bfl", model_id, request.aspect_ratio, request.seed).fields)
     if model_id in STEPS_MODELS:
         if request.steps is not None:
             body["steps"] = int(clamp(request.steps, 1, 50))

@@ -7,6 +7,7 @@ import requests
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, mentions_moderation, moderated
 from .images import download, from_base64
+from .shapes import shape
 from .transport import Caller, error_detail, json_body, send
 
 DEFAULT_BASE = "https://external.api.recraft.ai/v1"
@@ -21,9 +22,9 @@ def generate(
     body = {
         "model": spec.model_id,
         "prompt": request.prompt[:MAX_PROMPT],
-        "size": "1024x1024",
         "n": 1,
         "response_format": "b64_json",
+        **shape("recraft", spec.model_id, request.aspect_ratio, request.seed).fields,
     }
     response = send(
         "POST",
