@@ -249,6 +249,8 @@ export function createViewer(dialog, { shareUrl = () => location.href } = {}) {
   dialog.addEventListener("pointercancel", () => {
     drag = null;
   });
+  // A native image drag would swallow the pointer events of a mouse swipe or pan.
+  dialog.addEventListener("dragstart", (event) => event.preventDefault());
 
   dialog.addEventListener("keydown", (event) => {
     if (event.target.closest("select, input[type=range]")) return; // their own arrow keys

@@ -268,8 +268,11 @@ export function createGrid(list, { onOpen, onRetry = () => {}, onRankChange = ()
       list.replaceChildren();
     },
     /** Start a job: forget the last job's cards. `models` are [{index, name}] shown at once. */
-    start(newPrompt, models = []) {
+    start(newPrompt, models = [], aspect = "1:1") {
       prompt = newPrompt;
+      // Frames take the asked shape, so a 16:9 run looks like one before any image arrives.
+      const [w, h] = String(aspect).split(":").map(Number);
+      if (w > 0 && h > 0) list.style.setProperty("--frame", `${w} / ${h}`);
       ranking = [];
       revealed = false;
       this.clear();

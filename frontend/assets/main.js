@@ -327,7 +327,7 @@ function start(config) {
       const total = Number(accepted.totalModels) || 0;
       const chosen = options.models || models.map((_, i) => i + 1);
       const names = chosen.length === total ? chosen.map((i) => ({ index: i, name: nameOf(models[i - 1]) })) : [];
-      grid.start(prompt, names);
+      grid.start(prompt, names, options.aspectRatio);
       arena.jobStarted();
       resultsEmpty.hidden = true;
       undoText = null;
