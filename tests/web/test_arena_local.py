@@ -139,9 +139,8 @@ def test_retry_one_failed_model_then_cancel_a_running_job(
     page: Any, web_url: str, api_url: str, simulator: str
 ) -> None:
     # GIVEN Stability refusing the first prompt only (a refusal is not retried by the adapter)
-    http(
-        "POST", f"{simulator}/_control/faults", {"provider": "stability", "mode": "moderation", "count": 1}
-    )
+    fault = {"provider": "stability", "mode": "moderation", "count": 1}
+    http("POST", f"{simulator}/_control/faults", fault)
     open_page(page, web_url)
     chosen = [MODELS[0], MODELS[3]]
     choose_models(page, chosen)
