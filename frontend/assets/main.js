@@ -204,7 +204,10 @@ function start(config) {
   }
 
   function follow(current) {
+    // The first look long-polls too: a new job's record is as it was made (createdAt).
+    const since = current.last ? current.last.updatedAt : current.createdAt;
     current.poller = pollJob(api, current.id, {
+      since,
       onUpdate(status) {
         current.last = status;
         if (status.galleryId) current.galleryId = status.galleryId;
@@ -320,6 +323,7 @@ function start(config) {
       job = {
         id: accepted.jobId,
         galleryId: accepted.galleryId || null,
+        createdAt: typeof accepted.createdAt === "string" ? accepted.createdAt : null,
         startedAt: Date.now(),
         last: null,
         poller: null,

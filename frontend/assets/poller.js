@@ -46,7 +46,7 @@ export function pollMode(search = globalThis.location ? location.search : "") {
  * @param {{
  *   onUpdate: (status: object) => void,
  *   onTrouble?: (err: Error|null) => void,   // transient trouble (null once it clears)
- *   mode?: "long"|"schedule", wait?: number,
+ *   mode?: "long"|"schedule", wait?: number, since?: string,
  *   initialDelay?: number, maxDelay?: number, factor?: number,
  *   maxDurationMs?: number, maxFailures?: number, doc?: Document,
  * }} options
@@ -60,6 +60,7 @@ export function pollJob(api, jobId, options) {
     onTrouble = () => {},
     mode = pollMode(),
     wait = 10,
+    since: knownSince = null, // the updatedAt the page already knows (createdAt of a new job)
     initialDelay = 500,
     maxDelay = 3000,
     factor = 1.5,
@@ -75,7 +76,7 @@ export function pollJob(api, jobId, options) {
   let timer = null;
   let inFlight = null;
   let finished = false;
-  let since = null;
+  let since = typeof knownSince === "string" && knownSince ? knownSince : null;
   let requests = 0;
   const bucket = createBucket();
   const started = Date.now();

@@ -92,7 +92,7 @@ def test_an_unchanged_record_is_answered_when_the_wait_ends():
 
     def read_view():
         reads.append(now[0])
-        return {"updatedAt": "t1", "status": "in_progress"}
+        return {"updatedAt": "t1", "status": "in_progress", "results": []}
 
     def sleep(seconds: float) -> None:
         now[0] += seconds
@@ -105,6 +105,44 @@ def test_an_unchanged_record_is_answered_when_the_wait_ends():
     assert view["updatedAt"] == "t1"
     assert now[0] <= 2
     assert int(2 / longpoll.RECHECK_SECONDS) <= len(reads) <= 1 + 2 / longpoll.RECHECK_SECONDS
+
+
+def test_bookkeeping_does_not_wake_a_wait_but_a_result_does():
+    # GIVEN a record marked in progress (no result yet), then given one result, then another
+    def record(stamp: str, *states: str) -> dict:
+        results = [{"index": i, "status": s} for i, s in enumerate(states, start=1)]
+        return {"updatedAt": stamp, "status": "in_progress", "results": results}
+
+    now = [0.0]
+    views = iter(
+        [
+            record("t1", "pending", "pending"),
+            record("t2", "in_progress", "in_progress"),
+            record("t3", "error", "in_progress"),
+            record("t4", "error", "completed"),  # a model finishing just after: the same answer
+        ]
+    )
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    view = longpoll.until_changed(
+        lambda: next(views), "t1", 20, terminal=jobs.TERMINAL, clock=lambda: now[0], sleep=sleep
+    )
+    # THEN the in-progress record woke nobody; the answer holds both results, one linger later
+    assert view["updatedAt"] == "t4"
+    assert now[0] == pytest.approx(2 * longpoll.RECHECK_SECONDS + longpoll.LINGER_SECONDS)
+
+
+def test_a_client_behind_the_record_is_answered_at_once():
+    reads = []
+
+    def read_view():
+        reads.append(1)
+        return {"updatedAt": "t2", "status": "in_progress", "results": []}
+
+    longpoll.until_changed(read_view, "t1", 20, terminal=jobs.TERMINAL, sleep=pytest.fail)
+    assert reads == [1]
 
 
 def test_a_terminal_job_is_answered_at_once():

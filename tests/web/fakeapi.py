@@ -460,7 +460,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
         self._json(
             202,
             {"jobId": job.id, "status": "pending", "totalModels": len(job.models),
-             "galleryId": job.gallery_id},
+             "galleryId": job.gallery_id,
+             "createdAt": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat()},
         )  # fmt: skip
 
     def _retry(self, job: Job, body: dict[str, Any]) -> None:
@@ -510,18 +511,25 @@ class _ApiHandler(BaseHTTPRequestHandler):
         self._json(201, vote)
 
     def _long_poll(self, job: Job, query: dict[str, list[str]]) -> dict[str, Any]:
+        """As the API's: answer when a result has changed from the record the client holds."""
         wait = float(query.get("wait", ["0"])[0])
         since = query.get("since", [None])[0]
         deadline = time.monotonic() + wait
         view = self.api.status_of(job)
-        while (
-            since is not None
-            and view["updatedAt"] == since
-            and view["status"] not in ("completed", "partial", "failed")
-            and time.monotonic() < deadline
-        ):
+        terminal = ("completed", "partial", "failed")
+        if since is None or view["updatedAt"] != since or view["status"] in terminal:
+            return view
+
+        def progress(v: dict[str, Any]) -> list[Any]:
+            final = ("completed", "error")
+            return [(r["index"], r["status"] in final and r["status"]) for r in v["results"]]
+
+        baseline = progress(view)
+        while time.monotonic() < deadline:
             time.sleep(0.05)
             view = self.api.status_of(job)
+            if view["status"] in terminal or progress(view) != baseline:
+                break
         return view
 
     def do_GET(self) -> None:
