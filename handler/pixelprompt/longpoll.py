@@ -15,7 +15,7 @@ as the worker marking models in progress, do not spend one of the client's reque
 A plain GET /status (no `wait`) stays what it was: exactly one S3 GET. The wait is bounded well
 below API Gateway's 30 s integration timeout, and each re-read is one small S3 GET, so a 20 s
 wait costs at most ~130 GETs; the function's billed duration is the real cost of the wait,
-argued in docs/ARENA-PAGE.md.
+argued in docs/PAGE.md.
 """
 
 from __future__ import annotations
