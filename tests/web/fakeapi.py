@@ -24,9 +24,26 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
+from pixelprompt.contract import CORS, ROUTES, Route
 
 PROMPT_LIMIT = 1000
 JOB_ID = re.compile(r"^[0-9a-f-]{36}$")
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
+
+
+# The fake serves exactly the contract's routes: each one's handler is `route_<handler>`.
+_ROUTES = [(route, _pattern(route.path)) for route in ROUTES]
+
+
+def match_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for route, pattern in _ROUTES:
+        found = pattern.match(path)
+        if found and route.method == method:
+            return route, found.groupdict()
+    return None
 
 
 @dataclass
@@ -54,6 +71,8 @@ class Job:
     models: list[FakeModel]
     gallery_ts: float = 0.0
     images: dict[int, bytes] = field(default_factory=dict)
+    cancelled: bool = False
+    retried: dict[int, float] = field(default_factory=dict)  # slot -> when its retry started
 
 
 # Quick enough to be done by the page's first poll (500 ms); the polling test uses slow ones.
@@ -117,6 +136,7 @@ class FakeApi:
         self.enhance_suffix = ", golden hour light, highly detailed, 35 mm photograph"
         self.expose_retry_after = True
         self.lock = threading.Lock()
+        self.votes: dict[str, dict[str, Any]] = {}  # jobId -> the vote, like votes/<jobId>.json
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -148,6 +168,7 @@ class FakeApi:
             self.requests.clear()
             self.rate_limit_seconds = None
             self.expose_retry_after = True
+            self.votes.clear()
 
     def calls(self, method: str, prefix: str) -> list[Recorded]:
         with self.lock:
@@ -163,8 +184,12 @@ class FakeApi:
                 "model": model.name,
                 "provider": model.provider,
             }
-            if elapsed >= model.seconds:
-                if model.error:
+            retried_at = job.retried.get(index)
+            since = elapsed if retried_at is None else time.monotonic() - retried_at
+            if retried_at is not None:
+                result["attempt"] = 2
+            if since >= model.seconds:
+                if model.error and retried_at is None:
                     result |= {"status": "error", "error": model.error}
                 else:
                     key = f"images/{job.gallery_id}/{index}-{job.id}.png"
@@ -174,10 +199,13 @@ class FakeApi:
                         "imageUrl": f"{self.url}/{key}",
                         "duration": round(model.seconds, 1),
                     }
-            elif elapsed >= model.seconds / 3:
+            elif job.cancelled:
+                result |= {"status": "error", "error": "cancelled", "errorCode": "CANCELLED"}
+            elif since >= model.seconds / 3:
                 result["status"] = "in_progress"
             else:
                 result["status"] = "pending"
+            result["url"] = result.get("imageUrl")
             results.append(result)
         done = [r for r in results if r["status"] in ("completed", "error")]
         ok = [r for r in results if r["status"] == "completed"]
@@ -245,9 +273,12 @@ class _ApiHandler(BaseHTTPRequestHandler):
             )
 
     def _cors(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", "*")
-        if self.api.expose_retry_after:
-            self.send_header("Access-Control-Expose-Headers", "Retry-After")
+        exposed = [
+            h for h in CORS.expose_headers if h != "Retry-After" or self.api.expose_retry_after
+        ]
+        self.send_header("Access-Control-Allow-Origin", ", ".join(CORS.allow_origins))
+        if exposed:
+            self.send_header("Access-Control-Expose-Headers", ", ".join(exposed))
 
     def _send(self, code: int, body: bytes, ctype: str, headers: dict[str, str] | None = None):
         self.send_response(code)
@@ -276,18 +307,34 @@ class _ApiHandler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._record()
         self.send_response(204)
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Allow-Methods", "GET,POST,OPTIONS")
-        self.send_header("Access-Control-Allow-Headers", "content-type,x-correlation-id")
-        self.send_header("Access-Control-Max-Age", "86400")
+        for name, value in {**CORS.response_headers(), **CORS.preflight_headers()}.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
     def do_POST(self) -> None:
         self._record()
-        body = self._body()
-        if self.path not in ("/generate", "/enhance"):
+        self._dispatch()
+
+    def do_GET(self) -> None:
+        self._record()
+        path = self.path.split("?", 1)[0]
+        match = re.fullmatch(r"/images/([\w-]+)/([\w.-]+)", path)
+        if match and (png := self.api.image(match.group(1), match.group(2))):
+            return self._send(200, png, "image/png", {"Cache-Control": "max-age=3600"})
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """API Gateway's answer to a route key it does not have, else the route's handler."""
+        found = match_route(self.command, self.path.split("?", 1)[0])
+        if found is None:
             return self._json(404, {"message": "Not Found"})
+        route, params = found
+        getattr(self, f"route_{route.handler}")(**params)
+
+    def _prompt(self) -> str | None:
+        """The request's prompt, or None after answering its 400."""
+        body = self._body()
         if body is ValueError or not isinstance(body, dict):
             return self._error(400, "The request body is not valid JSON.", "INVALID_JSON")
         prompt = body.get("prompt")
@@ -299,9 +346,18 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 f"The prompt is {len(prompt)} characters long; the limit is {PROMPT_LIMIT}.",
                 "PROMPT_TOO_LONG",
             )
-        if self.path == "/enhance":
+        return prompt
+
+    def route_enhance(self) -> None:
+        prompt = self._prompt()
+        if prompt is not None:
             enhanced = prompt + self.api.enhance_suffix
-            return self._json(200, {"original": prompt, "enhanced": enhanced})
+            self._json(200, {"original": prompt, "enhanced": enhanced})
+
+    def route_generate(self) -> None:
+        prompt = self._prompt()
+        if prompt is None:
+            return None
         with self.api.lock:
             wait = self.api.rate_limit_seconds
             self.api.rate_limit_seconds = None
@@ -325,36 +381,105 @@ class _ApiHandler(BaseHTTPRequestHandler):
         self.api.jobs[job.id] = job
         self._json(202, {"jobId": job.id, "status": "pending", "totalModels": len(job.models)})
 
-    def do_GET(self) -> None:
-        self._record()
-        path = self.path.split("?", 1)[0]
-        if path.startswith("/status/"):
-            job_id = path.removeprefix("/status/")
-            if not JOB_ID.match(job_id):
-                return self._error(400, "That is not a valid job id.", "INVALID_JOB_ID")
-            job = self.api.jobs.get(job_id)
-            if not job:
-                return self._error(404, "No job with that id.", "JOB_NOT_FOUND")
-            return self._json(200, self.api.status_of(job))
-        if path == "/gallery/list":
-            return self._json(200, {"galleries": self.api.galleries()})
-        if path.startswith("/gallery/"):
-            gallery_id = path.removeprefix("/gallery/")
-            for job in self.api.jobs.values():
-                if job.gallery_id == gallery_id:
-                    results = self.api.status_of(job)["results"]
-                    images = [
-                        {"model": r["model"], "url": r["imageUrl"], "prompt": job.prompt}
-                        for r in results
-                        if r["status"] == "completed"
-                    ]
-                    payload = {"id": gallery_id, "prompt": job.prompt, "images": images}
-                    return self._json(200, payload)
-            return self._error(404, "No gallery with that id.", "GALLERY_NOT_FOUND")
-        match = re.fullmatch(r"/images/([\w-]+)/([\w.-]+)", path)
-        if match and (png := self.api.image(match.group(1), match.group(2))):
-            return self._send(200, png, "image/png", {"Cache-Control": "max-age=3600"})
-        self._json(404, {"message": "Not Found"})
+    def route_status(self, jobId: str) -> None:  # the contract's path parameter
+        job_id = jobId
+        if not JOB_ID.match(job_id):
+            return self._error(400, "That is not a valid job id.", "INVALID_JOB_ID")
+        job = self.api.jobs.get(job_id)
+        if not job:
+            return self._error(404, "No job with that id.", "JOB_NOT_FOUND")
+        return self._json(200, self.api.status_of(job))
+
+    def route_gallery_list(self) -> None:
+        self._json(200, {"galleries": self.api.galleries()})
+
+    def route_gallery_get(self, galleryId: str) -> None:
+        for job in self.api.jobs.values():
+            if job.gallery_id == galleryId:
+                results = self.api.status_of(job)["results"]
+                images = [
+                    {"model": r["model"], "url": r["imageUrl"], "prompt": job.prompt}
+                    for r in results
+                    if r["status"] == "completed"
+                ]
+                payload = {"id": galleryId, "prompt": job.prompt, "images": images}
+                return self._json(200, payload)
+        return self._error(404, "No gallery with that id.", "GALLERY_NOT_FOUND")
+
+    def _job(self, job_id: str) -> Job | None:
+        """The job, or None after answering its 400/404."""
+        if not JOB_ID.match(job_id):
+            return self._error(400, "The job id is not a valid UUID.", "INVALID_JOB_ID")
+        job = self.api.jobs.get(job_id)
+        if not job:
+            return self._error(404, f"There is no job {job_id}.", "JOB_NOT_FOUND")
+        return job
+
+    def route_retry_model(self, jobId: str) -> None:
+        body, job = self._body(), self._job(jobId)
+        if job is None:
+            return None
+        index = body.get("model") if isinstance(body, dict) else None
+        status = self.api.status_of(job)
+        result = next((r for r in status["results"] if r["index"] == index), None)
+        if result is None or result["status"] != "error":
+            return self._error(409, "Only a failed model can be retried.", "NOT_RETRYABLE")
+        job.retried[index] = time.monotonic()
+        self._json(202, {"jobId": job.id, "model": index, "attempt": 2, "status": "in_progress"})
+
+    def route_cancel_job(self, jobId: str) -> None:
+        job = self._job(jobId)
+        if job is None:
+            return None
+        finished = self.api.status_of(job)["status"] in ("completed", "partial", "failed")
+        if finished and not job.cancelled:
+            return self._error(409, "The job has already finished.", "JOB_FINISHED")
+        job.cancelled = True
+        self._json(200, {**self.api.status_of(job), "cancelled": True, "error": "cancelled"})
+
+    def route_vote_on_job(self, jobId: str) -> None:
+        body, job = self._body(), self._job(jobId)
+        if job is None:
+            return None
+        done = [r for r in self.api.status_of(job)["results"] if r["status"] == "completed"]
+        picked = body.get("ranking") or [body.get("best")] if isinstance(body, dict) else []
+        if not picked or not set(picked) <= {r["index"] for r in done}:
+            return self._error(400, "Pick this job's finished images.", "INVALID_VOTE")
+        with self.api.lock:
+            if job.id in self.api.votes:
+                return self._error(409, "This job already has a vote.", "ALREADY_VOTED")
+            vote = {
+                "jobId": job.id, "votedAt": datetime.now(UTC).isoformat(), "votedAtTs": time.time(),
+                "kind": "ranking" if "ranking" in body else "best", "ranking": picked,
+                "prompt": job.prompt,
+                "candidates": [{"index": r["index"], "model": r["model"], "duration": r["duration"],
+                                "identity": r["model"], "cost": None} for r in done],
+            }  # fmt: skip
+            self.api.votes[job.id] = vote
+        names = {r["index"]: r["model"] for r in done}
+        self._json(201, {**vote, "revealed": [{"index": i, "model": names[i]} for i in picked]})
+
+    def route_get_vote(self, jobId: str) -> None:
+        if self._job(jobId) is None:
+            return None
+        vote = self.api.votes.get(jobId)
+        if vote is None:
+            return self._error(404, f"Job {jobId} has no vote.", "VOTE_NOT_FOUND")
+        self._json(200, vote)
+
+    def route_get_leaderboard(self) -> None:
+        from pixelprompt import leaderboard  # the real fit, over the fake's votes
+
+        found = list(self.api.votes.values())
+        self._json(200, {"method": "bradley-terry", "totalVotes": len(found),
+                         "truncated": False, "models": leaderboard.table(found)})  # fmt: skip
+
+    def route_export_votes(self) -> None:
+        self._json(200, {"votes": list(self.api.votes.values()), "truncated": False})
+
+    def route_client_log(self) -> None:
+        self._body()  # read, so the connection stays usable; the report is not kept
+        self._send(204, b"", "application/json")
 
 
 class _StaticHandler(SimpleHTTPRequestHandler):
