@@ -128,7 +128,8 @@ class JobRun:
         shape = shapes.shape(
             spec.provider, spec.model_id, self.request.aspect_ratio, self.request.seed
         )
-        asked = {"sent": shape.sent, "notes": list(shape.notes)}
+        notes = list(shape.notes)
+        asked: dict[str, Any] = {"sent": shape.sent, "notes": notes}
         try:
             label = f"Model{slot.index}Key"  # error messages name the parameter to fix
             image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
@@ -138,7 +139,7 @@ class JobRun:
         except images.NotAnImage as exc:
             return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE", **asked}
         received = _received(image)
-        asked["notes"] += _shape_notes(shape.sent, received)
+        notes += _shape_notes(shape.sent, received)
         key = images.image_key(
             self.record["galleryId"], self.slugs[slot.index], self.job_id, ext, self._attempt(slot)
         )

@@ -13,9 +13,7 @@ import csv
 import hashlib
 import io
 import json
-import math
 import re
-import statistics
 import threading
 import time
 import uuid
@@ -28,9 +26,27 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from PIL import Image, ImageDraw, ImageFont
+from pixelprompt.contract import CORS, ROUTES, Route
 
 PROMPT_LIMIT = 1000
 JOB_ID = re.compile(r"^[0-9a-f-]{36}$")
+TERMINAL = ("completed", "partial", "failed")
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
+
+
+# The fake serves exactly the contract's routes: each one's handler is `route_<handler>`.
+_ROUTES = [(route, _pattern(route.path)) for route in ROUTES]
+
+
+def match_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for route, pattern in _ROUTES:
+        found = pattern.match(path)
+        if found and route.method == method:
+            return route, found.groupdict()
+    return None
 
 
 @dataclass
@@ -133,7 +149,7 @@ class FakeApi:
     def __init__(self, models: list[FakeModel] | None = None) -> None:
         self.models = list(models or DEFAULT_MODELS)
         self.jobs: dict[str, Job] = {}
-        self.votes: list[dict[str, Any]] = []
+        self.votes: dict[str, dict[str, Any]] = {}  # jobId -> the vote, like votes/<jobId>.json
         self.requests: list[Recorded] = []
         self.rate_limit_seconds: int | None = None  # answer the next /generate with 429
         self.enhance_suffix = ", golden hour light, highly detailed, 35 mm photograph"
@@ -313,36 +329,6 @@ class FakeApi:
                 )
         return out
 
-    def leaderboard(self) -> list[dict[str, Any]]:
-        stats: dict[str, dict[str, Any]] = {}
-        for vote in self.votes:
-            for c in vote["candidates"]:
-                row = stats.setdefault(c["model"], {"votes": 0, "wins": 0, "beaten": 0, "d": []})
-                row["votes"] += 1
-                row["wins"] += c["index"] == vote["ranking"][0]
-                row["beaten"] += c["index"] not in vote["ranking"]
-                row["d"].append(c["duration"])
-        rows = []
-        for model, row in stats.items():
-            strength = (row["wins"] + 1) / (row["beaten"] + 1)
-            rating = round(1000 + 400 * math.log10(strength), 1)
-            rows.append(
-                {
-                    "model": model,
-                    "name": model,
-                    "rating": rating,
-                    "ci95": [rating - 80, rating + 80],
-                    "votes": row["votes"],
-                    "wins": row["wins"],
-                    "medianLatencySeconds": statistics.median(row["d"]),
-                    "medianCostUsd": PRICE_USD,
-                }
-            )
-        rows.sort(key=lambda r: -r["rating"])
-        for place, row in enumerate(rows, start=1):
-            row["rank"] = place
-        return rows
-
 
 class _ApiHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -361,9 +347,12 @@ class _ApiHandler(BaseHTTPRequestHandler):
             )
 
     def _cors(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", "*")
-        if self.api.expose_retry_after:
-            self.send_header("Access-Control-Expose-Headers", "Retry-After")
+        exposed = [
+            h for h in CORS.expose_headers if h != "Retry-After" or self.api.expose_retry_after
+        ]
+        self.send_header("Access-Control-Allow-Origin", ", ".join(CORS.allow_origins))
+        if exposed:
+            self.send_header("Access-Control-Expose-Headers", ", ".join(exposed))
 
     def _send(self, code: int, body: bytes, ctype: str, headers: dict[str, str] | None = None):
         self.send_response(code)
@@ -389,29 +378,47 @@ class _ApiHandler(BaseHTTPRequestHandler):
         except ValueError:
             return ValueError
 
+    @property
+    def query(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.path.partition("?")[2]).items()}
+
     def do_OPTIONS(self) -> None:
         self._record()
         self.send_response(204)
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Allow-Methods", "GET,POST,OPTIONS")
-        self.send_header("Access-Control-Allow-Headers", "content-type,x-correlation-id")
-        self.send_header("Access-Control-Max-Age", "86400")
+        for name, value in {**CORS.response_headers(), **CORS.preflight_headers()}.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
     def do_POST(self) -> None:
         self._record()
-        body = self._body()
+        self._dispatch()
+
+    def do_GET(self) -> None:
+        self._record()
         path = self.path.split("?", 1)[0]
+        match = re.fullmatch(r"/images/([\w-]+)/([\w.-]+)", path)
+        if match and (png := self.api.image(match.group(1), match.group(2))):
+            return self._send(200, png, "image/png", {"Cache-Control": "max-age=3600"})
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """API Gateway's answer to a route key it does not have, else the route's handler."""
+        found = match_route(self.command, self.path.split("?", 1)[0])
+        if found is None:
+            return self._json(404, {"message": "Not Found"})
+        route, params = found
+        getattr(self, f"route_{route.handler}")(**params)
+
+    def _object(self) -> dict[str, Any] | None:
+        """The request's JSON object, or None after answering its 400."""
+        body = self._body()
         if body is ValueError or not isinstance(body, dict):
             return self._error(400, "The request body is not valid JSON.", "INVALID_JSON")
-        if match := re.fullmatch(r"/jobs/([0-9a-f-]{36})/(retry|cancel|vote)", path):
-            job = self.api.jobs.get(match.group(1))
-            if not job:
-                return self._error(404, "No job with that id.", "JOB_NOT_FOUND")
-            return getattr(self, f"_{match.group(2)}")(job, body)
-        if path not in ("/generate", "/enhance"):
-            return self._json(404, {"message": "Not Found"})
+        return body
+
+    def _prompt(self, body: dict[str, Any]) -> str | None:
+        """The request's prompt, or None after answering its 400."""
         prompt = body.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
             return self._error(400, "A prompt is required.", "MISSING_PROMPT")
@@ -421,13 +428,22 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 f"The prompt is {len(prompt)} characters long; the limit is {PROMPT_LIMIT}.",
                 "PROMPT_TOO_LONG",
             )
-        if path == "/enhance":
+        return prompt
+
+    def route_enhance(self) -> None:
+        body = self._object()
+        prompt = None if body is None else self._prompt(body)
+        if prompt is not None:
             enhanced = prompt + self.api.enhance_suffix
-            return self._json(
-                200,
-                {"original": prompt, "enhanced": enhanced, "short_prompt": enhanced,
-                 "long_prompt": enhanced},
-            )  # fmt: skip
+            # short_prompt/long_prompt: the original client's names, as the API sends them
+            payload = {"original": prompt, "enhanced": enhanced, "short_prompt": prompt}
+            self._json(200, payload | {"long_prompt": enhanced})
+
+    def route_generate(self) -> None:
+        body = self._object()
+        prompt = None if body is None else self._prompt(body)
+        if body is None or prompt is None:
+            return None
         with self.api.lock:
             wait = self.api.rate_limit_seconds
             self.api.rate_limit_seconds = None
@@ -438,7 +454,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 "RATE_LIMITED",
                 **{"Retry-After": str(wait)},
             )
-        aspect = body.get("aspectRatio", "1:1")
+        aspect = body.get("aspectRatio") or "1:1"
         if aspect not in ASPECT_SIZES:
             return self._error(400, f"aspectRatio must be one of {', '.join(ASPECT_SIZES)}.",
                                "INVALID_PARAMETER")  # fmt: skip
@@ -455,69 +471,27 @@ class _ApiHandler(BaseHTTPRequestHandler):
             or len(set(indices)) != len(indices)
         ):
             return self._error(400, f"models must list slot indices from 1 to {len(configured)}.",
-                               "INVALID_PARAMETER")  # fmt: skip
+                               "INVALID_MODELS")  # fmt: skip
         job = self.api.new_job(prompt, sorted(indices), aspect, seed)
+        created = datetime.fromtimestamp(job.gallery_ts, UTC).isoformat()
         self._json(
             202,
             {"jobId": job.id, "status": "pending", "totalModels": len(job.models),
-             "galleryId": job.gallery_id,
-             "createdAt": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat()},
+             "galleryId": job.gallery_id, "createdAt": created},
         )  # fmt: skip
 
-    def _retry(self, job: Job, body: dict[str, Any]) -> None:
-        index = body.get("model")
-        view = self.api.status_of(job)
-        result = next((r for r in view["results"] if r["index"] == index), None)
-        if result is None:
-            return self._error(400, "index must be a slot of this job.", "INVALID_PARAMETER")
-        if result["status"] != "error" or index in job.retried:
-            return self._error(409, "Only a failed model can be retried, once.", "NOT_RETRYABLE")
-        job.retried[index] = time.monotonic() - job.created
-        self._json(202, {"jobId": job.id, "model": index, "attempt": 2, "status": "in_progress"})
+    def route_status(self, jobId: str) -> None:  # the contract's path parameter
+        job = self._job(jobId)
+        if job is not None:
+            self._json(200, self._long_poll(job))
 
-    def _cancel(self, job: Job, body: dict[str, Any]) -> None:
-        if self.api.status_of(job)["status"] in ("completed", "partial", "failed"):
-            return self._error(409, "The job has finished already.", "JOB_FINISHED")
-        job.cancelled_at = time.monotonic() - job.created
-        self._json(200, self.api.status_of(job))
-
-    def _vote(self, job: Job, body: dict[str, Any]) -> None:
-        view = self.api.status_of(job)
-        done = {r["index"]: r for r in view["results"] if r["status"] == "completed"}
-        ranking = body.get("ranking")
-        if view["status"] not in ("completed", "partial"):
-            return self._error(409, "Vote once the job has finished.", "JOB_NOT_FINISHED")
-        if (
-            not isinstance(ranking, list)
-            or not 1 <= len(ranking) <= 3
-            or any(i not in done for i in ranking)
-            or len(set(ranking)) != len(ranking)
-        ):
-            return self._error(400, "ranking must list 1-3 finished images of this job.",
-                               "INVALID_PARAMETER")  # fmt: skip
-        if any(v["jobId"] == job.id for v in self.api.votes):
-            return self._error(409, "This job has a vote already.", "ALREADY_VOTED")
-        vote = {
-            "voteId": str(uuid.uuid4()),
-            "jobId": job.id,
-            "at": datetime.now(UTC).isoformat(),
-            "ranking": ranking,
-            "candidates": [
-                {"index": i, "model": r["model"], "duration": r["duration"]}
-                for i, r in done.items()
-            ],
-        }
-        self.api.votes.append(vote)
-        self._json(201, vote)
-
-    def _long_poll(self, job: Job, query: dict[str, list[str]]) -> dict[str, Any]:
+    def _long_poll(self, job: Job) -> dict[str, Any]:
         """As the API's: answer when a result has changed from the record the client holds."""
-        wait = float(query.get("wait", ["0"])[0])
-        since = query.get("since", [None])[0]
+        wait = float(self.query.get("wait", "0"))
+        since = self.query.get("since")
         deadline = time.monotonic() + wait
         view = self.api.status_of(job)
-        terminal = ("completed", "partial", "failed")
-        if since is None or view["updatedAt"] != since or view["status"] in terminal:
+        if since is None or view["updatedAt"] != since or view["status"] in TERMINAL:
             return view
 
         def progress(v: dict[str, Any]) -> list[Any]:
@@ -528,75 +502,131 @@ class _ApiHandler(BaseHTTPRequestHandler):
         while time.monotonic() < deadline:
             time.sleep(0.05)
             view = self.api.status_of(job)
-            if view["status"] in terminal or progress(view) != baseline:
+            if view["status"] in TERMINAL or progress(view) != baseline:
                 break
         return view
 
-    def do_GET(self) -> None:
-        self._record()
-        path, _, raw_query = self.path.partition("?")
-        query = parse_qs(raw_query)
-        if path.startswith("/status/"):
-            job_id = path.removeprefix("/status/")
-            if not JOB_ID.match(job_id):
-                return self._error(400, "That is not a valid job id.", "INVALID_JOB_ID")
-            job = self.api.jobs.get(job_id)
-            if not job:
-                return self._error(404, "No job with that id.", "JOB_NOT_FOUND")
-            return self._json(200, self._long_poll(job, query))
-        if path == "/gallery/list":
-            limit = int(query.get("limit", ["50"])[0])
-            offset = int(query.get("cursor", ["0"])[0])
-            everything = self.api.galleries()
-            page = everything[offset : offset + limit]
-            more = offset + limit < len(everything)
-            return self._json(
-                200, {"galleries": page, "next": str(offset + limit) if more else None}
-            )
-        if path == "/leaderboard":
-            rows = self.api.leaderboard()
-            votes = len(self.api.votes)
-            payload = {"models": rows, "totalVotes": votes, "method": "Bradley-Terry"}
-            return self._json(200, payload)
-        if path == "/votes":
-            if query.get("format", ["json"])[0] == "csv":
-                out = io.StringIO()
-                writer = csv.writer(out)
-                writer.writerow(["voteId", "jobId", "at", "ranking"])
-                for v in self.api.votes:
-                    ranking = " ".join(map(str, v["ranking"]))
-                    writer.writerow([v["voteId"], v["jobId"], v["at"], ranking])
-                return self._send(200, out.getvalue().encode(), "text/csv")
-            return self._json(200, {"votes": self.api.votes})
-        if path.startswith("/gallery/"):
-            gallery_id = path.removeprefix("/gallery/")
-            for job in self.api.jobs.values():
-                if job.gallery_id == gallery_id:
-                    results = self.api.status_of(job)["results"]
-                    images = [
-                        {"model": r["model"], "url": r["imageUrl"], "prompt": job.prompt}
-                        for r in results
-                        if r["status"] == "completed"
-                    ]
-                    failed = [
-                        {"model": r["model"], "error": r["error"]}
-                        for r in results
-                        if r["status"] == "error"
-                    ]
-                    payload = {
-                        "id": gallery_id,
-                        "jobId": job.id,
-                        "prompt": job.prompt,
-                        "timestamp": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat(),
-                        "images": images,
-                        "failed": failed,
-                    }
-                    return self._json(200, payload)
-            return self._error(404, "No gallery with that id.", "GALLERY_NOT_FOUND")
-        match = re.fullmatch(r"/images/([\w-]+)/([\w.-]+)", path)
-        if match and (png := self.api.image(match.group(1), match.group(2))):
-            return self._send(200, png, "image/png", {"Cache-Control": "max-age=3600"})
-        self._json(404, {"message": "Not Found"})
+    def route_gallery_list(self) -> None:
+        limit = int(self.query.get("limit", "50"))
+        offset = int(self.query.get("cursor", "0"))
+        everything = self.api.galleries()
+        page = everything[offset : offset + limit]
+        more = offset + limit < len(everything)
+        self._json(200, {"galleries": page, "next": str(offset + limit) if more else None})
+
+    def route_gallery_get(self, galleryId: str) -> None:
+        for job in self.api.jobs.values():
+            if job.gallery_id == galleryId:
+                results = self.api.status_of(job)["results"]
+                images = [
+                    {"model": r["model"], "url": r["imageUrl"], "prompt": job.prompt}
+                    for r in results
+                    if r["status"] == "completed"
+                ]
+                failed = [
+                    {"index": r["index"], "model": r["model"], "status": "error",
+                     "error": r["error"], "errorCode": r.get("errorCode")}
+                    for r in results
+                    if r["status"] == "error"
+                ]  # fmt: skip
+                payload = {
+                    "id": galleryId,
+                    "jobId": job.id,
+                    "prompt": job.prompt,
+                    "timestamp": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat(),
+                    "images": images,
+                    "failed": failed,
+                }
+                return self._json(200, payload)
+        return self._error(404, "No gallery with that id.", "GALLERY_NOT_FOUND")
+
+    def _job(self, job_id: str) -> Job | None:
+        """The job, or None after answering its 400/404."""
+        if not JOB_ID.match(job_id):
+            return self._error(400, "The job id is not a valid UUID.", "INVALID_JOB_ID")
+        job = self.api.jobs.get(job_id)
+        if not job:
+            return self._error(404, f"There is no job {job_id}.", "JOB_NOT_FOUND")
+        return job
+
+    def route_retry_model(self, jobId: str) -> None:
+        body, job = self._body(), self._job(jobId)
+        if job is None:
+            return None
+        index = body.get("model") if isinstance(body, dict) else None
+        result = next((r for r in self.api.status_of(job)["results"] if r["index"] == index), None)
+        if result is None:
+            return self._error(400, f"There is no model in slot {index}.", "INVALID_MODELS")
+        if result["status"] != "error" or index in job.retried:
+            return self._error(409, "Only a failed model can be retried.", "NOT_RETRYABLE")
+        job.retried[index] = time.monotonic() - job.created
+        self._json(202, {"jobId": job.id, "model": index, "attempt": 2, "status": "in_progress"})
+
+    def route_cancel_job(self, jobId: str) -> None:
+        job = self._job(jobId)
+        if job is None:
+            return None
+        if self.api.status_of(job)["status"] in TERMINAL and job.cancelled_at is None:
+            return self._error(409, "The job has already finished.", "JOB_FINISHED")
+        if job.cancelled_at is None:
+            job.cancelled_at = time.monotonic() - job.created
+        self._json(200, {**self.api.status_of(job), "cancelled": True, "error": "cancelled"})
+
+    def route_vote_on_job(self, jobId: str) -> None:
+        body, job = self._body(), self._job(jobId)
+        if job is None:
+            return None
+        view = self.api.status_of(job)
+        if view["status"] not in TERMINAL:
+            return self._error(409, "The job is still running.", "JOB_RUNNING")
+        done = [r for r in view["results"] if r["status"] == "completed"]
+        body = body if isinstance(body, dict) else {}
+        picked = body.get("ranking") or ([body["best"]] if "best" in body else [])
+        if not picked or not set(picked) <= {r["index"] for r in done} or len(picked) > 3:
+            return self._error(400, "Pick 1-3 of this job's finished images.", "INVALID_VOTE")
+        with self.api.lock:
+            if job.id in self.api.votes:
+                return self._error(409, "This job already has a vote.", "ALREADY_VOTED")
+            vote = {
+                "jobId": job.id, "votedAt": datetime.now(UTC).isoformat(), "votedAtTs": time.time(),
+                "kind": "ranking" if "ranking" in body else "best", "ranking": picked,
+                "prompt": job.prompt,
+                "candidates": [{"index": r["index"], "model": r["model"], "duration": r["duration"],
+                                "identity": r["model"], "cost": r.get("cost")} for r in done],
+            }  # fmt: skip
+            self.api.votes[job.id] = vote
+        names = {r["index"]: r["model"] for r in done}
+        self._json(201, {**vote, "revealed": [{"index": i, "model": names[i]} for i in picked]})
+
+    def route_get_vote(self, jobId: str) -> None:
+        if self._job(jobId) is None:
+            return None
+        vote = self.api.votes.get(jobId)
+        if vote is None:
+            return self._error(404, f"Job {jobId} has no vote.", "VOTE_NOT_FOUND")
+        self._json(200, vote)
+
+    def route_get_leaderboard(self) -> None:
+        from pixelprompt import leaderboard  # the real fit, over the fake's votes
+
+        found = list(self.api.votes.values())
+        self._json(200, {"method": "bradley-terry", "totalVotes": len(found),
+                         "truncated": False, "models": leaderboard.table(found)})  # fmt: skip
+
+    def route_export_votes(self) -> None:
+        votes = list(self.api.votes.values())
+        if self.query.get("format") == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow(["jobId", "votedAt", "ranking"])
+            for v in votes:
+                writer.writerow([v["jobId"], v["votedAt"], " ".join(map(str, v["ranking"]))])
+            return self._send(200, out.getvalue().encode(), "text/csv; charset=utf-8")
+        self._json(200, {"votes": votes, "truncated": False})
+
+    def route_client_log(self) -> None:
+        self._body()  # read, so the connection stays usable; the report is not kept
+        self._send(204, b"", "application/json")
 
 
 class _StaticHandler(SimpleHTTPRequestHandler):

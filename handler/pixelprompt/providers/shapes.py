@@ -166,7 +166,7 @@ def _recraft(model_id: str, aspect: str, seed: int | None) -> Shape:
 
 def _google(model_id: str, aspect: str, seed: int | None) -> Shape:
     fields: dict[str, Any] = {"imageConfig": {"aspectRatio": aspect}}
-    notes = ()
+    notes: tuple[str, ...] = ()
     if seed is not None:
         fields["seed"] = seed
         notes = ("Gemini takes the seed but does not promise the same image for it",)
