@@ -81,6 +81,8 @@ def test_generate_shows_an_image_in_every_card(
 ) -> None:
     page.set_viewport_size({"width": 1024, "height": 900})  # nine cards as three rows of three
     open_page(page, web_url)
+    page.get_by_label("Aspect ratio").select_option("16:9")  # the screenshot shows the options
+    page.get_by_label("Seed").fill("7")
     generate(page)
     wait_done(page)
     page.wait_for_function(
