@@ -64,7 +64,7 @@ _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 def is_job_id(value: str) -> bool:
     """A canonical lower-case UUID, the only form /generate hands out."""
-    return bool(_JOB_ID.match(value))
+    return bool(_JOB_ID.fullmatch(value))  # fullmatch: "$" would let a trailing newline in
 
 
 def new_job_id() -> str:
