@@ -32,6 +32,7 @@ from pixelprompt.errors import (
     PayloadTooLarge,
     ServiceUnavailable,
 )
+from pixelprompt.providers import shapes
 from pixelprompt.providers.base import ProviderError
 from pixelprompt.router import Result, Router
 
@@ -115,6 +116,43 @@ def _job_id(request: Request) -> str:
 
 def _no_job(job_id: str) -> NotFound:
     return NotFound(f"There is no job {job_id}.", code="JOB_NOT_FOUND")
+
+
+@app.get("/models")
+def list_models(request: Request) -> Result:
+    """The configured models (slot, name, identity) and, per aspect ratio, what each would be
+    sent and what it cannot honour: the page's model picker and its notes before a run."""
+    cfg = config.get()
+    cfg.require_models()
+    providers = backends.current()
+    return Result(
+        {
+            "aspectRatios": list(shapes.ASPECT_RATIOS),
+            "maxSeed": shapes.MAX_SEED,
+            "models": [_model_entry(providers, slot) for slot in cfg.models],
+        }
+    )
+
+
+def _model_entry(providers: backends.Providers, slot: config.ModelSlot) -> dict[str, Any]:
+    provider, model_id = _resolved(providers, slot.name)
+    entry: dict[str, Any] = {
+        "index": slot.index,
+        "name": slot.name,
+        "provider": provider,
+        "modelId": model_id,
+        "identity": f"{provider}/{model_id}" if provider else None,
+    }
+    if provider and model_id:
+        entry["shapes"] = {
+            ratio: {
+                "sent": shapes.shape(provider, model_id, ratio, None).sent,
+                "notes": list(shapes.shape(provider, model_id, ratio, None).notes),
+            }
+            for ratio in shapes.ASPECT_RATIOS
+        }
+        entry["takesSeed"] = shapes.shape(provider, model_id, None, 1).sent.get("seed") == 1
+    return entry
 
 
 @app.get("/status/{jobId}")
@@ -355,7 +393,7 @@ def gallery_list(request: Request) -> Result:
 @app.get("/gallery/{galleryId}")
 def gallery_get(request: Request) -> Result:
     gid = request.path_params["galleryId"]
-    if not gallery.GALLERY_ID.match(gid):
+    if not gallery.GALLERY_ID.fullmatch(gid):
         raise BadRequest("The gallery id is not valid.", code="INVALID_GALLERY_ID")
     cfg = config.get()
     cfg.require_bucket()

@@ -75,4 +75,4 @@ def retry(doc: Doc, index: int, now: float) -> Doc:
 
 def give_up_retry(doc: Doc, index: int, attempt: int, reason: str, now: float) -> Doc | None:
     """The retry's worker could not be started: that attempt fails (the job never hangs)."""
-    return jobs.fail_unfinished(doc, reason, now, only={(index, attempt)})
+    return jobs.fail_unfinished(doc, reason, now, only=[index], attempts={index: attempt})

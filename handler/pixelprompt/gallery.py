@@ -11,7 +11,8 @@ from pixelprompt import jobs, s3json
 PREFIX = "images/"
 THUMBNAILS = 4
 READ_THREADS = 16
-GALLERY_ID = re.compile(r"^\d{13}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# ASCII digits only ("\\d" would take any script's digits), and no trailing newline ("$" would).
+GALLERY_ID = re.compile(r"[0-9]{13}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _url(base: str, key: str) -> str | None:
@@ -31,7 +32,7 @@ def _grouped(
     for page in paginator.paginate(Bucket=bucket, Prefix=PREFIX, **start):
         for obj in page.get("Contents", []):
             parts = obj["Key"].split("/")
-            if len(parts) != 3 or not GALLERY_ID.match(parts[1]):
+            if len(parts) != 3 or not GALLERY_ID.fullmatch(parts[1]):
                 continue
             if parts[1] not in groups and len(groups) == limit:
                 return groups, True  # the listing is sorted, so this gallery is complete

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,7 +64,7 @@ _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 def is_job_id(value: str) -> bool:
     """A canonical lower-case UUID, the only form /generate hands out."""
-    return bool(_JOB_ID.match(value))
+    return bool(_JOB_ID.fullmatch(value))  # fullmatch: "$" would let a trailing newline in
 
 
 def new_job_id() -> str:
@@ -143,16 +144,28 @@ def summarise(doc: Doc) -> Doc:
 
 
 def start(doc: Doc, deadline: float, now: float) -> Doc | None:
-    """The worker takes the job; None (no write) when it is already over, e.g. cancelled."""
-    if doc.get("status") in TERMINAL:
+    """Claim every pending model for this worker run; None when none is pending.
+
+    A model leaves "pending" exactly once, in this compare-and-swap write, before its request is
+    sent. A re-delivered worker event therefore finds the models already claimed and sends
+    nothing: each is a paid request, and a model the first run sent may have been billed even if
+    that run died before its answer came. Those models end as errors at the record's deadline.
+    """
+    pending = claimable(doc)
+    if not pending:
         return None
     for r in doc["results"]:
-        if r["status"] == "pending":
+        if r["index"] in pending:
             r["status"] = "in_progress"
     doc["status"] = "in_progress"
     doc["startedAt"] = iso(now)
     doc["updatedAt"] = iso(now)
     return summarise(with_deadline(doc, deadline))
+
+
+def claimable(doc: Doc) -> list[int]:
+    """Slot indices no worker run has sent yet."""
+    return [r["index"] for r in doc["results"] if r.get("status") == "pending"]
 
 
 def merge(doc: Doc, result: Doc, now: float) -> Doc | None:
@@ -184,14 +197,20 @@ def merge_all(doc: Doc, results: list[Doc], now: float) -> Doc | None:
 
 
 def fail_unfinished(
-    doc: Doc, reason: str, now: float, *, only: set[tuple[int, int]] | None = None
+    doc: Doc,
+    reason: str,
+    now: float,
+    only: Iterable[int] | None = None,
+    *,
+    attempts: Mapping[int, int] | None = None,
 ) -> Doc | None:
-    """Mark unfinished results as errors; `only` limits it to those (index, attempt) pairs."""
+    """Unfinished results (of the slots in `only`, when given) become errors. With `attempts`
+    (slot -> attempt) only those attempts: a retry that another run has started is its own."""
     changed = False
     for r in doc["results"]:
-        if only is not None and (r["index"], int(r.get("attempt", 1))) not in only:
+        if attempts is not None and int(r.get("attempt", 1)) != attempts.get(r["index"], 1):
             continue
-        if r.get("status") not in FINAL:
+        if r.get("status") not in FINAL and (only is None or r["index"] in only):
             r.update(status="error", error=reason)
             changed = True
     if not changed:

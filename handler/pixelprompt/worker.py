@@ -48,7 +48,9 @@ def model_budget(remaining_ms: int) -> float:
 class JobRun:
     """One job's fan-out: start every model, record each result as it comes, then finalise."""
 
-    def __init__(self, cfg: Config, record: dict[str, Any], providers: Providers) -> None:
+    def __init__(
+        self, cfg: Config, record: dict[str, Any], providers: Providers, claimed: list[int]
+    ) -> None:
         self.cfg = cfg
         self.record = record
         self.job_id = record["jobId"]
@@ -67,10 +69,15 @@ class JobRun:
             seed=params.get("seed"),
         )
         slots = {s.index: s for s in cfg.models}
-        todo = [r for r in record["results"] if r.get("status") not in jobs.FINAL]
-        self.slots = [slots[r["index"]] for r in todo if r["index"] in slots]
-        # Which attempt of each model this run makes (a retry is attempt 2, 3, ...).
-        self.attempts = {r["index"]: int(r.get("attempt", 1)) for r in todo}
+        # Only the models this run claimed: others were sent by an earlier delivery.
+        self.claimed = list(claimed)
+        self.slots = [slots[i] for i in self.claimed if i in slots]
+        # Which attempt of each claimed model this run makes (a retry is attempt 2, 3, ...).
+        self.attempts = {
+            r["index"]: int(r.get("attempt", 1))
+            for r in record["results"]
+            if r["index"] in self.claimed
+        }
         self.slugs = images.slugs([(s.index, s.name) for s in cfg.models])
 
     def run(self, budget: float) -> None:
@@ -172,11 +179,13 @@ class JobRun:
             held = list(self.results.values())
         now = time.time()
         reason = "the model did not answer before the job's deadline"
-        mine = {(s.index, self._attempt(s)) for s in self.slots}
 
         def change(doc: dict[str, Any]) -> dict[str, Any] | None:
             merged = jobs.merge_all(doc, held, now) is not None
-            failed = jobs.fail_unfinished(doc, reason, now, only=mine) is not None
+            failed = (
+                jobs.fail_unfinished(doc, reason, now, only=self.claimed, attempts=self.attempts)
+                is not None
+            )
             return doc if failed or merged else None
 
         doc = jobs.update(self.s3, self.cfg.bucket, self.job_id, change)
@@ -237,14 +246,35 @@ def run_job(
     budget = model_budget(remaining_ms())
     if budget < MIN_MODEL_S or cfg.problems:
         reason = "the service is misconfigured" if cfg.problems else "no time was left to run it"
-        jobs.update(s3, cfg.bucket, job_id, lambda d: jobs.fail_unfinished(d, reason, time.time()))
+
+        # Only models nobody sent: an earlier run's models end at the record's deadline.
+        def fail(doc: dict[str, Any]) -> dict[str, Any] | None:
+            return jobs.fail_unfinished(doc, reason, time.time(), only=jobs.claimable(doc))
+
+        jobs.update(s3, cfg.bucket, job_id, fail)
         return {"jobId": job_id, "status": "failed"}
     # The record's deadline becomes this invocation's own end, so /status can tell a dead worker.
     end = now + budget + SAFETY_MARGIN_S / 2
-    record = jobs.update(s3, cfg.bucket, job_id, lambda d: jobs.start(d, end, now)) or record
-    if record.get("status") in jobs.TERMINAL:  # cancelled between our read and our start
-        log.event(_log, logging.WARNING, "job over before it started; not running", jobId=job_id)
+    claimed: list[int] = []
+
+    def claim(doc: dict[str, Any]) -> dict[str, Any] | None:
+        claimed[:] = jobs.claimable(doc)  # the CAS may run this more than once: last one wins
+        return jobs.start(doc, end, now)
+
+    record = jobs.update(s3, cfg.bucket, job_id, claim) or record
+    if not claimed and record.get("status") in jobs.TERMINAL:
+        log.event(_log, logging.WARNING, "job over (cancelled) before it started", jobId=job_id)
         return {"jobId": job_id, "status": record.get("status")}
-    log.event(_log, logging.INFO, "job started", jobId=job_id, models=len(record["results"]))
-    JobRun(cfg, record, providers).run(budget)
+    if not claimed:
+        # A re-delivered event (Lambda delivers async events at least once): every model was
+        # already sent by an earlier run, and sending it again would pay for it twice.
+        log.event(
+            _log,
+            logging.WARNING,
+            "models already sent by an earlier run; not sent again",
+            jobId=job_id,
+        )
+        return {"jobId": job_id, "status": "already-started"}
+    log.event(_log, logging.INFO, "job started", jobId=job_id, models=len(claimed))
+    JobRun(cfg, record, providers, claimed).run(budget)
     return {"jobId": job_id, "status": "done"}

@@ -209,3 +209,20 @@ def test_every_mapped_size_keeps_to_the_providers_documented_limits(provider_mod
         assert fields["width"] % 16 == 0 and fields["height"] % 16 == 0
     elif provider == "google":
         assert fields["imageConfig"]["aspectRatio"] == aspect
+
+
+def test_models_lists_slots_and_what_each_would_be_sent(s3, set_env, event, call):
+    set_env(**model_env(["fake/stability:core", "fake/openai:gpt-image-2", "nobody/serves-this"]))
+    ev = event("httpApiV2_galleryList.json", path="/models")
+    status, body, _ = call(ev)
+    assert status == 200
+    stability, openai, unknown = body["models"]
+    assert (stability["index"], stability["identity"]) == (1, "stability/core")
+    assert stability["shapes"]["4:3"] == {
+        "sent": {"aspectRatio": "5:4", "seed": None},
+        "notes": ["Stability AI has no 4:3 size; sent 5:4, its nearest"],
+    }
+    assert stability["takesSeed"] is True and openai["takesSeed"] is False
+    assert openai["shapes"]["9:16"]["sent"] == {"size": "1024x1536", "seed": None}
+    assert unknown["identity"] is None and "shapes" not in unknown
+    assert body["aspectRatios"] == ["1:1", "4:3", "3:4", "16:9", "9:16"]

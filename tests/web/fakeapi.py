@@ -549,6 +549,13 @@ class _ApiHandler(BaseHTTPRequestHandler):
             return self._error(404, f"There is no job {job_id}.", "JOB_NOT_FOUND")
         return job
 
+    def route_list_models(self) -> None:
+        models = [
+            {"index": i, "name": m.name, "provider": m.provider, "identity": m.name}
+            for i, m in enumerate(self.api.models, start=1)
+        ]
+        self._json(200, {"aspectRatios": ["1:1", "4:3", "3:4", "16:9", "9:16"], "models": models})
+
     def route_retry_model(self, jobId: str) -> None:
         body, job = self._body(), self._job(jobId)
         if job is None:

@@ -160,8 +160,12 @@ def _stability(model_id: str, aspect: str, seed: int | None) -> Shape:
 
 def _recraft(model_id: str, aspect: str, seed: int | None) -> Shape:
     # Recraft documents "w:h" as a size of its own, for every model, so the ratio is exact.
+    # The square keeps its explicit pixel size: 2048x2048 for `_pro` models (2K), else 1024.
+    size = aspect
+    if aspect == "1:1":
+        size = "2048x2048" if "pro" in model_id.split("_") else "1024x1024"
     notes = (_no_seed("Recraft"),) if seed is not None else ()
-    return Shape({"size": aspect}, {"size": aspect, "seed": None}, notes)
+    return Shape({"size": size}, {"size": size, "seed": None}, notes)
 
 
 def _google(model_id: str, aspect: str, seed: int | None) -> Shape:
