@@ -29,10 +29,13 @@ export function costOf(result) {
   return { usd: Number(usd), measured: Boolean(cost && cost.measured) };
 }
 
+/** A model's cost as a card shows it: "$0.040" when the provider reported it, "~$0.080 est."
+ * for the price table's estimate; "" when the API gave none. */
 export function formatCost(cost) {
-  if (!cost) return "";
-  const text = cost.usd < 0.1 ? cost.usd.toFixed(3) : cost.usd.toFixed(2);
-  return `$${text}${cost.measured ? "" : " est."}`;
+  const usd = cost && Number(cost.usd);
+  if (!cost || !Number.isFinite(usd) || usd < 0) return "";
+  const text = `$${usd.toFixed(usd > 0 && usd < 0.01 ? 4 : 3)}`;
+  return cost.measured ? text : `~${text} est.`;
 }
 
 /** "Sent 1536×1024 · seed 42" from a result's `sent`. */
@@ -72,10 +75,12 @@ export function progressOf(status) {
   const total = Math.max(Number(status.totalModels) || 0, results.length);
   const succeeded = results.filter((r) => r.status === "completed").length;
   const failed = results.filter((r) => r.status === "error").length;
+  // The job's own total when the API gives one, else the sum of its results' costs.
   const costs = results.map(costOf).filter(Boolean);
   const usd = costs.reduce((sum, c) => sum + c.usd, 0);
-  const measured = costs.every((c) => c.measured);
-  return { total, done: succeeded + failed, succeeded, failed, cost: costs.length ? { usd, measured } : null };
+  const summed = costs.length ? { usd, measured: costs.every((c) => c.measured) } : null;
+  const cost = costOf({ cost: status.cost }) || summed;
+  return { total, done: succeeded + failed, succeeded, failed, cost };
 }
 
 function el(tag, className, text) {
@@ -126,7 +131,7 @@ export function createGrid(list, { onOpen, onRetry = () => {}, onRankChange = ()
     const info = el("div", "card-info");
     const name = el("h3", "model");
     const meta = el("p", "meta");
-    meta.append(el("span", "provider"), el("span", "state"));
+    meta.append(el("span", "provider"), el("span", "state"), el("span", "cost"));
     const facts = el("p", "facts");
     const notes = el("ul", "notes");
     const tools = el("div", "card-tools");
@@ -216,8 +221,12 @@ export function createGrid(list, { onOpen, onRetry = () => {}, onRankChange = ()
     const secret = hidden();
     li.querySelector(".provider").textContent = secret ? "" : result.provider || "";
     const took = status === "completed" && !secret ? formatDuration(result.duration) : "";
-    const cost = secret ? "" : formatCost(costOf(result));
-    li.querySelector(".state").textContent = [took || LABELS[status], cost].filter(Boolean).join(" · ");
+    li.querySelector(".state").textContent = took || LABELS[status];
+    const finished = status === "completed" || status === "error";
+    const cost = costOf(result);
+    const costLine = li.querySelector(".cost");
+    costLine.textContent = finished && !secret ? formatCost(cost) : "";
+    costLine.title = cost && !cost.measured ? "Estimated from the price table" : "";
     const facts = secret ? [] : [describeSent(result.sent), describeReceived(result.received)];
     const factLine = li.querySelector(".facts");
     factLine.textContent = facts.filter(Boolean).join(" → ");

@@ -260,7 +260,7 @@ def test_the_viewer_shows_the_details_and_downloads_the_image(
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("heading")).to_have_text(model.name)
     expect(dialog.locator("#viewer-duration")).to_have_text(
-        f"Took {model.seconds:.1f} s · $0.040 est."
+        f"Took {model.seconds:.1f} s · ~$0.040 est."
     )
     expect(dialog.locator("#viewer-prompt")).to_have_text(PROMPT)
     expect(dialog.get_by_role("img")).to_have_attribute("alt", f"{model.name}: {PROMPT}")
@@ -479,3 +479,53 @@ def test_module_helpers_parse_retry_after_and_count_progress(page: Any, site: St
     assert UUID.match(got["uuid"])
     assert got["progress"] == {"total": 3, "done": 2, "succeeded": 1, "failed": 1, "cost": None}
     assert got["minutes"] == "1 min 15 s"
+
+
+def test_cards_show_cost_what_was_sent_and_notes_and_the_job_total(
+    page: Any, site: StaticSite, api: FakeApi
+) -> None:
+    api.reset([FakeModel("openai/gpt-image-2", "openai", 0.3), FakeModel("r", "recraft", 0.3)])
+    open_page(page, site)
+    page.get_by_label("Aspect ratio").select_option("16:9")
+    page.get_by_label("Seed").fill("42")
+    generate(page)
+    wait_for_images(page, 2)
+    first, second = page.locator("#grid > li").all()
+    expect(first.locator(".cost")).to_have_text("~$0.040 est.")
+    expect(first.locator(".facts")).to_have_text(
+        "Sent 1280\u00d7720 · seed 42 → Got 1280\u00d7720 · seed 42"
+    )
+    expect(second.locator(".notes")).to_have_text(
+        "Recraft's API takes no seed, so the seed was not sent"
+    )
+    expect(page.locator("#progress")).to_contain_text("~$0.080 est.")
+    body = [r for r in api.calls("POST", "/generate")]
+    assert len(body) == 1
+
+
+def test_zip_writer_crc_matches_zlib_and_python_reads_the_archive(
+    page: Any, site: StaticSite, tmp_path: Path
+) -> None:
+    import base64
+    import io
+    import zipfile
+    import zlib
+
+    open_page(page, site)
+    got = page.evaluate(
+        """async () => {
+            const zip = await import('./assets/zip.js');
+            const data = new TextEncoder().encode('pixel prompt');
+            const blob = zip.makeZip([{name: 'a.txt', data}, {name: 'ü/b.bin',
+                                        data: new Uint8Array([0, 255, 7])}]);
+            const bytes = new Uint8Array(await blob.arrayBuffer());
+            return {crc: zip.crc32(data), zip: btoa(String.fromCharCode(...bytes)),
+                    names: zip.uniqueNames(['a.png', 'a.png', 'b'])};
+        }"""
+    )
+    assert got["crc"] == zlib.crc32(b"pixel prompt")
+    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(got["zip"])))
+    assert archive.testzip() is None
+    assert archive.namelist() == ["a.txt", "ü/b.bin"]
+    assert archive.read("ü/b.bin") == bytes([0, 255, 7])
+    assert got["names"] == ["a.png", "a-2.png", "b"]
