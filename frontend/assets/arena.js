@@ -28,9 +28,10 @@ export function formatInterval(row) {
 /**
  * @param {object} api
  * @param {Record<string, HTMLElement>} parts
- * @param {{grid: object, currentJob: () => ({id: string, last: object|null}|null)}} hooks
+ * @param {{grid: object, currentJob: () => ({id: string, last: object|null}|null),
+ *          onReveal?: () => void}} hooks
  */
-export function createArena(api, parts, { grid, currentJob }) {
+export function createArena(api, parts, { grid, currentJob, onReveal = () => {} }) {
   const { blindToggle, votePanel, voteButton, voteStatus, ranking: rankingLine } = parts;
   const { board, boardBody, boardStatus, period, refresh, exportJson, exportCsv } = parts;
   let voting = false;
@@ -56,6 +57,7 @@ export function createArena(api, parts, { grid, currentJob }) {
     grid.setBlind(blindToggle.checked);
     document.body.dataset.blind = String(blindToggle.checked);
     updatePanel();
+    onReveal();
   });
 
   voteButton.addEventListener("click", async () => {
@@ -69,6 +71,7 @@ export function createArena(api, parts, { grid, currentJob }) {
       await api.vote(job.id, ranking);
       voted = true;
       grid.reveal();
+      onReveal();
       const real = ranking.map((i) => grid.images().find((x) => Number(x.key) === i)?.model || "");
       voteStatus.textContent = `Vote saved. Your pick: ${real.join(", then ")}.`;
       loadBoard();

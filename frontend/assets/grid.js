@@ -337,6 +337,9 @@ export function createGrid(list, { onOpen, onRetry = () => {}, onRankChange = ()
     get blind() {
       return blind;
     },
+    get revealed() {
+      return revealed;
+    },
     get ranking() {
       return [...ranking];
     },

@@ -128,7 +128,11 @@ function start(config) {
       exportJson: $("export-json"),
       exportCsv: $("export-csv"),
     },
-    { grid, currentJob: () => job },
+    {
+      grid,
+      currentJob: () => job,
+      onReveal: () => job && job.last && showProgress(job.last),
+    },
   );
 
   if (models.length) {
@@ -194,13 +198,15 @@ function start(config) {
     if (failed) text += ` · ${failed} failed`;
     const over = TERMINAL.has(status.status);
     if (over && job) {
-      text += ` · ${formatDuration((Date.now() - job.startedAt) / 1000)}`;
+      job.finishedAt = job.finishedAt || Date.now(); // redrawn later (a reveal): same figure
+      text += ` · ${formatDuration((job.finishedAt - job.startedAt) / 1000)}`;
     }
     if (cost && !grid.blind) text += ` · ${formatCost(cost)}`;
     progress.textContent = text;
     document.title = over ? TITLE : `(${done}/${total}) ${TITLE}`;
     cancelButton.hidden = over || !job;
-    downloadAll.hidden = !grid.images().length;
+    // Blind, the file names and the job's JSON would give the models away before the vote.
+    downloadAll.hidden = !grid.images().length || (grid.blind && !grid.revealed);
   }
 
   function follow(current) {
@@ -248,6 +254,7 @@ function start(config) {
       // A finished job runs again for this one model: follow it again.
       if (job.last && TERMINAL.has(job.last.status)) {
         job.last = { ...job.last, status: "in_progress" };
+        job.finishedAt = null;
         follow(job);
       } else if (job.poller) job.poller.poke();
     } catch (err) {
