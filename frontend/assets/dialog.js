@@ -1,6 +1,7 @@
 // The image viewer: a modal <dialog> for comparing. One image at a time with previous/next
 // (arrow keys, buttons, a swipe on touch screens), or two side by side with synchronised
-// zoom and pan, or two stacked under a swipe slider. Download one image, copy a link to the
+// zoom and pan (buttons, +/-, the wheel; drag or Shift+arrows to pan), or two stacked under a
+// swipe slider. Download one image, copy a link to the
 // generation. The browser ignores the download attribute on cross-origin links, so for an
 // image on another origin the link fetches the bytes and saves them from a blob: URL.
 
@@ -254,7 +255,9 @@ export function createViewer(dialog, { shareUrl = () => location.href } = {}) {
 
   dialog.addEventListener("keydown", (event) => {
     if (event.target.closest("select, input[type=range]")) return; // their own arrow keys
-    if (event.key === "ArrowRight") step(1);
+    const pans = { ArrowLeft: [40, 0], ArrowRight: [-40, 0], ArrowUp: [0, 40], ArrowDown: [0, -40] };
+    if (!compare.hidden && event.shiftKey && pans[event.key]) zoom.pan(...pans[event.key]);
+    else if (event.key === "ArrowRight") step(1);
     else if (event.key === "ArrowLeft") step(-1);
     else if (!compare.hidden && (event.key === "+" || event.key === "=")) zoom.zoom(1.5);
     else if (!compare.hidden && event.key === "-") zoom.zoom(1 / 1.5);

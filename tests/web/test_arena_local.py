@@ -204,6 +204,11 @@ def test_viewer_arrow_keys_side_by_side_and_download_all(
         "imgs => imgs.map(i => i.style.transform)"
     )
     assert transforms[0] == transforms[1] and "scale(1.5)" in transforms[0], transforms
+    page.keyboard.press("Shift+ArrowLeft")  # panning by keyboard moves both the same way
+    transforms = dialog.locator("#viewer-compare img").evaluate_all(
+        "imgs => imgs.map(i => i.style.transform)"
+    )
+    assert transforms[0] == transforms[1] and "translate(26.6" in transforms[0], transforms
     # The swipe slider puts one over the other.
     dialog.get_by_label("View", exact=True).select_option("slider")
     expect(dialog.locator("#compare-slider")).to_be_visible()

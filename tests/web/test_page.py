@@ -403,6 +403,19 @@ def test_every_control_has_a_name_and_every_image_alt_text(
               .map(e => e.outerHTML)"""
     )
     assert unnamed == []
+    # The viewer's compare controls too.
+    card(page, DEFAULT_MODELS[0].name).get_by_role("button").click()
+    page.get_by_label("View", exact=True).select_option("side")
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('#viewer button, #viewer a, #viewer select,'
+                                               + ' #viewer input')]
+              .filter(e => e.checkVisibility())
+              .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                           && !e.textContent.trim())
+              .map(e => e.outerHTML)"""
+    )
+    assert unnamed == []
+    page.keyboard.press("Escape")
     no_alt = page.evaluate(
         "() => [...document.querySelectorAll('img')].filter(i => !i.hasAttribute('alt'))"
         ".map(i => i.outerHTML)"
