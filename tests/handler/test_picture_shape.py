@@ -46,7 +46,7 @@ def test_16_9_with_a_seed_is_mapped_per_provider_and_reported(
     # THEN each result says what its provider was sent, in the provider's own terms
     sent = {name: r["sent"] for name, r in results.items()}
     assert sent == {
-        "fake/openai:gpt-image-2": {"size": "1536x1024", "seed": None},
+        "fake/openai:gpt-image-2": {"size": "1536x864", "seed": None},
         "fake/bfl:flux-pro-1.1": {"size": "1024x576", "seed": 42},
         "fake/stability:sd3.5-large": {"aspectRatio": "16:9", "seed": 42},
         "fake/recraft:recraftv3": {"size": "16:9", "seed": None},
@@ -61,13 +61,26 @@ def test_16_9_with_a_seed_is_mapped_per_provider_and_reported(
         assert r["received"]["width"] > r["received"]["height"], name
     # AND the choices a provider could not honour are said, not silently dropped
     openai_notes = results["fake/openai:gpt-image-2"]["notes"]
-    assert any("no 16:9 size" in n for n in openai_notes)
-    assert any("takes no seed" in n for n in openai_notes)
-    assert any("takes no seed" in n for n in results["fake/recraft:recraftv3"]["notes"])
+    assert openai_notes == ["OpenAI's API takes no seed, so the seed was not sent"]
+    assert results["fake/recraft:recraftv3"]["notes"] == [
+        "Recraft documents no seed that repeats an image, so the seed was not sent"
+    ]
     assert results["fake/bfl:flux-pro-1.1"]["notes"] == []
     assert job["parameters"] == {"aspectRatio": "16:9", "seed": 42}
     # AND the leaderboard identity is provider/model id
     assert results["fake/bfl:flux-pro-1.1"]["modelId"] == "flux-pro-1.1"
+
+
+def test_an_earlier_gpt_image_model_gets_its_nearest_size_and_says_so(
+    s3, set_env, generate, run_worker, get_status
+):
+    set_env(**model_env(["fake/openai:gpt-image-1.5"]))
+    _, body, payload = generate({"prompt": "a fox", "aspectRatio": "16:9"})
+    run_worker(payload)
+    results, _ = _results(get_status, body["jobId"])
+    r = results["fake/openai:gpt-image-1.5"]
+    assert r["sent"] == {"size": "1536x1024", "seed": None}
+    assert r["notes"] == ["OpenAI has no 16:9 size; sent 1536x1024, its nearest"]
 
 
 def test_stability_has_no_4_3_and_says_which_ratio_it_got(
@@ -181,6 +194,7 @@ def test_status_carries_url_as_an_alias_of_image_url(s3, generate, run_worker, g
     [
         ("openai", "gpt-image-2"),
         ("openai", "dall-e-3"),
+        ("openai", "gpt-image-1.5"),
         ("bfl", "flux-pro-1.1"),
         ("bfl", "flux-2-pro"),
         ("bfl", "flux-kontext-pro"),
@@ -194,7 +208,11 @@ def test_status_carries_url_as_an_alias_of_image_url(s3, generate, run_worker, g
 def test_every_mapped_size_keeps_to_the_providers_documented_limits(provider_model, aspect):
     provider, model_id = provider_model
     fields = shapes.shape(provider, model_id, aspect, 7).fields
-    if provider == "openai":
+    if provider == "openai" and model_id.startswith("gpt-image-2"):
+        width, height = (int(n) for n in fields["size"].split("x"))
+        assert width % 16 == 0 and height % 16 == 0 and 1 / 3 <= width / height <= 3
+        assert width * height <= 3840 * 2160
+    elif provider == "openai":
         allowed = shapes.OPENAI_SIZES if model_id.startswith("gpt-image") else shapes.DALLE_SIZES
         assert fields["size"] in set(allowed.values())
     elif provider == "bfl" and "width" in fields:
@@ -223,6 +241,6 @@ def test_models_lists_slots_and_what_each_would_be_sent(s3, set_env, event, call
         "notes": ["Stability AI has no 4:3 size; sent 5:4, its nearest"],
     }
     assert stability["takesSeed"] is True and openai["takesSeed"] is False
-    assert openai["shapes"]["9:16"]["sent"] == {"size": "1024x1536", "seed": None}
+    assert openai["shapes"]["9:16"]["sent"] == {"size": "864x1536", "seed": None}
     assert unknown["identity"] is None and "shapes" not in unknown
     assert body["aspectRatios"] == ["1:1", "4:3", "3:4", "16:9", "9:16"]

@@ -6,16 +6,20 @@ provider registry. Pure and deterministic: the worker calls `shape` to record wh
 and each adapter calls the same function to build its request body, so the two never disagree.
 
 The sizes and ranges below, as read on 2026-12-01 (see docs/ARENA.md for the full table):
-- OpenAI GPT Image `size` is one of 1024x1024, 1536x1024, 1024x1536 or auto; there is no seed
-  field. (openai_dart ImageSize docs on pub.dev; providers.md S1; LibreChat discussion #15897.)
+- OpenAI gpt-image-2 takes any WxH with both sides divisible by 16, aspect 1:3 to 3:1, up to
+  3840x2160 (openai-python `resources/images.py` generate() docstring, whose 16:9 example is
+  1536x864; facts/openai_google_recraft.md 1e-1f). Earlier GPT Image models take only 1024x1024,
+  1536x1024, 1024x1536 or auto (openai_dart ImageSize docs; LibreChat discussion #15897).
+  No GPT Image model has a seed field.
 - BFL FLUX.1 width/height are 256-1440 in multiples of 32; FLUX.2 multiples of 16 up to 4 MP;
   ultra and kontext take `aspect_ratio`; every model takes `seed`, and the result reports it.
   (docs.bfl.ai flux-dev / flux-2-pro references; facts/bfl_stability_bedrock.md.)
 - Stability v2beta `aspect_ratio` is one of 16:9 1:1 21:9 2:3 3:2 4:5 5:4 9:16 9:21 (no 4:3 or
   3:4); `seed` 0-4294967294 where 0 means random; the JSON answer reports the seed.
   (facts/bfl_stability_bedrock.md; providers.md S8-S11.)
-- Recraft `size` takes "WxH" or "w:h" (recraft.ai/docs/api-reference/appendix); no seed field is
-  documented in its API reference.
+- Recraft `size` takes "WxH" or "w:h" (recraft.ai/docs/api-reference/appendix); its OpenAPI
+  mirror (tryAGI/Recraft openapi.yaml @ fa2b735) has `random_seed`, honoured by no documented
+  model (facts/openai_google_recraft.md), so no seed is sent.
 - Gemini `generationConfig.imageConfig.aspectRatio` takes 1:1 2:3 3:2 3:4 4:3 9:16 16:9 21:9;
   `generationConfig.seed` makes output "mostly deterministic", not guaranteed.
   (googleapis java-genai ImageConfig and GenerationConfig javadoc.)
@@ -34,7 +38,15 @@ DEFAULT_ASPECT = "1:1"
 MAX_SEED = 2_147_483_647  # the largest seed every seeded provider here accepts but Nova
 NOVA_MAX_SEED = 858_993_459
 
-# OpenAI GPT Image: three sizes. 4:3 and 16:9 both become the 3:2 landscape size.
+# gpt-image-2: free sizes in multiples of 16, so every ratio is exact (long side 1536).
+GPT_IMAGE_2_SIZES = {
+    "1:1": "1024x1024",
+    "4:3": "1536x1152",
+    "3:4": "1152x1536",
+    "16:9": "1536x864",
+    "9:16": "864x1536",
+}
+# Earlier GPT Image models: three sizes. 4:3 and 16:9 both become the 3:2 landscape size.
 OPENAI_SIZES = {
     "1:1": "1024x1024",
     "4:3": "1536x1024",
@@ -115,8 +127,11 @@ def _no_seed(name: str) -> str:
 
 
 def _openai(model_id: str, aspect: str, seed: int | None) -> Shape:
-    gpt_image = model_id.startswith("gpt-image")
-    size = (OPENAI_SIZES if gpt_image else DALLE_SIZES)[aspect]
+    if model_id.startswith("gpt-image-2"):
+        table = GPT_IMAGE_2_SIZES
+    else:
+        table = OPENAI_SIZES if model_id.startswith("gpt-image") else DALLE_SIZES
+    size = table[aspect]
     notes = []
     if not _same_ratio(size, aspect):
         notes.append(_size_note("OpenAI", aspect, size))
@@ -164,8 +179,10 @@ def _recraft(model_id: str, aspect: str, seed: int | None) -> Shape:
     size = aspect
     if aspect == "1:1":
         size = "2048x2048" if "pro" in model_id.split("_") else "1024x1024"
-    notes = (_no_seed("Recraft"),) if seed is not None else ()
-    return Shape({"size": size}, {"size": size, "seed": None}, notes)
+    # Its OpenAPI mirror has a `random_seed`, but nothing says a model honours it (and V4 is
+    # said to ignore it), so no seed is sent rather than a promise that may not hold.
+    notes = ("Recraft documents no seed that repeats an image, so the seed was not sent",)
+    return Shape({"size": size}, {"size": size, "seed": None}, notes if seed is not None else ())
 
 
 def _google(model_id: str, aspect: str, seed: int | None) -> Shape:
