@@ -311,16 +311,22 @@ def _wait_terminal(api_url: str, job: str) -> dict[str, Any]:
 def test_gallery_pages_past_50_shows_failures_and_opens_from_a_share_link(
     chromium: Any, page: Any, web_url: str, api_url: str, simulator: str
 ) -> None:
-    # GIVEN 51 one-model generations made through the API, the newest with a failed model
-    jobs = []
-    for n in range(51):
-        status, _, body = http(
-            "POST", f"{api_url}/generate", {"prompt": f"gallery page {n}", "models": [1]}
-        )
-        assert status == 202, body
-        jobs.append(body["jobId"])
-    for job in jobs:
-        _wait_terminal(api_url, job)
+    # GIVEN 51 one-model generations made through the API (the simulator answering at once),
+    # the newest with a failed model
+    _, _, latency = http("GET", f"{simulator}/_control/latency")
+    http("POST", f"{simulator}/_control/latency", {"seconds": 0})
+    try:
+        jobs = []
+        for n in range(51):
+            status, _, body = http(
+                "POST", f"{api_url}/generate", {"prompt": f"gallery page {n}", "models": [1]}
+            )
+            assert status == 202, body
+            jobs.append(body["jobId"])
+        for job in jobs:
+            _wait_terminal(api_url, job)
+    finally:
+        http("POST", f"{simulator}/_control/latency", {"seconds": latency["seconds"]})
     http("POST", f"{simulator}/_control/faults", {"provider": "bfl", "mode": "moderation"})
     status, _, accepted = http(
         "POST", f"{api_url}/generate", {"prompt": "gallery share check", "models": [1, 2]}
