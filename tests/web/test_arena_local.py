@@ -270,6 +270,11 @@ def test_a_blind_vote_reveals_the_names_and_updates_the_leaderboard(
     row = page.locator("#board-body tr").filter(has=page.get_by_role("rowheader", name=winner))
     wins = before.get(winner, {}).get("wins", 0) + 1
     expect(row.locator("td").nth(4)).to_have_text(str(wins))
+    # also for the last 24 hours (the period filter asks the API for days=1)
+    with page.expect_response(lambda r: "/leaderboard?days=1" in r.url) as answer:
+        page.get_by_label("Period").select_option("1")
+    assert answer.value.status == 200
+    expect(row.locator("td").nth(4)).to_have_text(str(wins))
     # as does the API's
     after = _leaderboard(api_url)
     assert after[winner]["wins"] == wins
