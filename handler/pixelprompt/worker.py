@@ -131,7 +131,7 @@ class JobRun:
         try:
             spec = self.providers.resolve_model(slot.name)
         except ProviderError as exc:
-            return {"status": "error", "error": exc.message, "errorCode": exc.code}
+            return {"status": "error", "error": _card_error(exc, slot), "errorCode": exc.code}
         shape = shapes.shape(
             spec.provider, spec.model_id, self.request.aspect_ratio, self.request.seed
         )
@@ -142,7 +142,8 @@ class JobRun:
             image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
             ext, content_type = images.inspect(image.data)
         except ProviderError as exc:
-            return {"status": "error", "error": exc.message, "errorCode": exc.code, **asked}
+            error = _card_error(exc, slot)
+            return {"status": "error", "error": error, "errorCode": exc.code, **asked}
         except images.NotAnImage as exc:
             return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE", **asked}
         received = _received(image)
@@ -212,6 +213,13 @@ def _shape_notes(sent: dict[str, Any], received: dict[str, Any]) -> list[str]:
     ):
         return []
     return [f"the image came back {received['width']}x{received['height']}, not {asked}"]
+
+
+def _card_error(exc: ProviderError, slot: ModelSlot) -> str:
+    """A wrong or retired model is the operator's to fix: name the parameter that holds it."""
+    if exc.code == ProviderError.UNKNOWN_MODEL:
+        return f"Model{slot.index}Name: {exc.message}"
+    return exc.message
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:
