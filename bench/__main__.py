@@ -16,7 +16,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-MODULES = ["template", "coldstart", "fanout", "package", "deploy", "load", "preflight", "paint"]
+MODULES = [
+    "template",
+    "coldstart",
+    "fanout",
+    "package",
+    "deploy",
+    "load",
+    "preflight",
+    "leaderboard",
+    "paint",
+]
 README = Path(__file__).resolve().parent.parent / "README.md"
 MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import math
 import random
 import statistics
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 PRIOR_GAMES = 2.0  # virtual games per model against the reference, half of them won
@@ -52,12 +52,17 @@ def vote_pairs(vote: Vote) -> list[Pair]:
 
 def fit(pairs: Iterable[Pair], *, prior: float = PRIOR_GAMES) -> dict[str, float]:
     """Bradley-Terry strengths (maximum likelihood), normalised to a geometric mean of 1."""
+    return fit_counts(Counter(pairs), prior=prior)
+
+
+def fit_counts(counts: Mapping[Pair, float], *, prior: float = PRIOR_GAMES) -> dict[str, float]:
+    """The same fit from (winner, loser) -> how many times."""
     wins: dict[str, float] = defaultdict(float)
     games: dict[tuple[str, str], float] = defaultdict(float)
-    for winner, loser in pairs:
-        wins[winner] += 1
+    for (winner, loser), n in counts.items():
+        wins[winner] += n
         wins.setdefault(loser, 0.0)
-        games[min(winner, loser), max(winner, loser)] += 1
+        games[min(winner, loser), max(winner, loser)] += n
     models = sorted(wins)
     if not models:
         return {}
@@ -142,14 +147,23 @@ def rating(strength: float) -> float:
 def bootstrap(
     votes: list[Vote], fitted: dict[str, float], rounds: int = BOOTSTRAP_ROUNDS
 ) -> dict[str, tuple[float, float]]:
-    """95% percentile interval of each model's rating over resampled votes."""
+    """95% percentile interval of each model's rating over resampled votes.
+
+    Votes that stand for the same pairwise wins (same models, same ranking) are one pattern, so
+    a resample is a count per pattern and its fit costs the patterns, not the votes.
+    """
     rng = random.Random(BOOTSTRAP_SEED)
-    per_vote = [vote_pairs(v) for v in votes]
+    ids: dict[tuple[Pair, ...], int] = {}
+    of_vote = [ids.setdefault(tuple(sorted(vote_pairs(v))), len(ids)) for v in votes]
+    patterns = sorted(ids, key=ids.__getitem__)
     samples: dict[str, list[float]] = defaultdict(list)
     for _ in range(rounds if len(votes) > 1 else 0):
-        drawn = [per_vote[rng.randrange(len(per_vote))] for _ in per_vote]
-        strengths = fit(pair for pairs in drawn for pair in pairs)
-        for model, value in strengths.items():
+        drawn = Counter(of_vote[rng.randrange(len(of_vote))] for _ in of_vote)
+        counts: Counter[Pair] = Counter()
+        for pattern, times in drawn.items():
+            for pair in patterns[pattern]:
+                counts[pair] += times
+        for model, value in fit_counts(counts).items():
             samples[model].append(rating(value))
     out = {}
     for model in fitted:
