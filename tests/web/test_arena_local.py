@@ -356,13 +356,16 @@ def test_gallery_pages_past_50_shows_failures_and_opens_from_a_share_link(
     failed = page.locator("#gallery-failed > li")
     expect(failed).to_have_count(1)
     expect(failed).to_contain_text(MODELS[1])
+    chromium.grant_permissions(["clipboard-read", "clipboard-write"])
     page.get_by_role("button", name="Copy share link").click()
-    expect(page.locator("#gallery-share-status")).not_to_be_empty()
+    expect(page.locator("#gallery-share-status")).to_have_text("Link copied.")
+    link = page.evaluate("navigator.clipboard.readText()")
+    assert link == f"{web_url}#/gallery/{gallery_id}", link
 
     # A share link opens the page on that generation.
     shared = chromium.new_page()
     try:
-        shared.goto(f"{web_url}#/gallery/{gallery_id}")
+        shared.goto(link)
         detail = shared.locator("#gallery-detail")
         expect(detail).to_be_visible()
         expect(shared.locator("#gallery-detail-prompt")).to_have_text("gallery share check")
