@@ -154,6 +154,7 @@ class FakeApi:
         self.rate_limit_seconds: int | None = None  # answer the next /generate with 429
         self.enhance_suffix = ", golden hour light, highly detailed, 35 mm photograph"
         self.expose_retry_after = True
+        self.aliases_only = False  # answer as the original client's API did: url, long_prompt
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -187,6 +188,7 @@ class FakeApi:
             self.requests.clear()
             self.rate_limit_seconds = None
             self.expose_retry_after = True
+            self.aliases_only = False
 
     def calls(self, method: str, prefix: str) -> list[Recorded]:
         with self.lock:
@@ -269,8 +271,12 @@ class FakeApi:
             "parameters": {"aspectRatio": job.aspect, "seed": job.seed},
             "totalModels": len(results),
             "completedModels": len(done),
-            "results": results,
+            "results": [self._aliased(r) for r in results],
         }
+
+    def _aliased(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Only the compatibility alias `url`, when a test asks for the original client's API."""
+        return {k: v for k, v in result.items() if k != "imageUrl"} if self.aliases_only else result
 
     def image(self, gallery_id: str, name: str) -> bytes | None:
         match = re.fullmatch(r"(\d+)-([0-9a-f-]{36})\.png", name)
@@ -321,8 +327,8 @@ class FakeApi:
                         "id": job.gallery_id,
                         "timestamp": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat(),
                         "prompt": job.prompt,
-                        "preview": images[0]["imageUrl"],
-                        "thumbnails": [r["imageUrl"] for r in images],
+                        "preview": images[0]["url"],
+                        "thumbnails": [r["url"] for r in images],
                         "imageCount": len(images),
                         "failedCount": sum(1 for r in results if r["status"] == "error"),
                     }
@@ -437,7 +443,10 @@ class _ApiHandler(BaseHTTPRequestHandler):
             enhanced = prompt + self.api.enhance_suffix
             # short_prompt/long_prompt: the original client's names, as the API sends them
             payload = {"original": prompt, "enhanced": enhanced, "short_prompt": prompt}
-            self._json(200, payload | {"long_prompt": enhanced})
+            payload["long_prompt"] = enhanced
+            if self.api.aliases_only:
+                del payload["enhanced"]
+            self._json(200, payload)
 
     def route_generate(self) -> None:
         body = self._object()
@@ -519,7 +528,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
             if job.gallery_id == galleryId:
                 results = self.api.status_of(job)["results"]
                 images = [
-                    {"model": r["model"], "url": r["imageUrl"], "prompt": job.prompt}
+                    {"model": r["model"], "url": r["url"], "prompt": job.prompt}
                     for r in results
                     if r["status"] == "completed"
                 ]

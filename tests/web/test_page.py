@@ -542,3 +542,20 @@ def test_zip_writer_crc_matches_zlib_and_python_reads_the_archive(
     assert archive.namelist() == ["a.txt", "ü/b.bin"]
     assert archive.read("ü/b.bin") == bytes([0, 255, 7])
     assert got["names"] == ["a.png", "a-2.png", "b"]
+
+
+def test_the_original_clients_field_names_are_enough(
+    page: Any, site: StaticSite, api: FakeApi
+) -> None:
+    # GIVEN an API that answers only with the aliases: results[].url, long_prompt/short_prompt
+    api.reset(DEFAULT_MODELS[:2])
+    api.aliases_only = True
+    open_page(page, site)
+    # THEN enhance takes long_prompt, and each card shows the image from `url`
+    page.get_by_label("Prompt", exact=True).fill("a cat on a windowsill")
+    page.get_by_role("button", name="Enhance").click()
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value(
+        "a cat on a windowsill" + api.enhance_suffix
+    )
+    page.get_by_role("button", name="Generate").click()
+    wait_for_images(page, 2)
