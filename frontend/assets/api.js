@@ -138,6 +138,8 @@ export function createApi(endpoint, { fetch: fetchImpl = globalThis.fetch.bind(g
     status: (jobId, { signal, wait, since } = {}) =>
       request("GET", `/status/${seg(jobId)}${query({ wait, since })}`, undefined, signal),
     enhance: (prompt, { signal } = {}) => request("POST", "/enhance", { prompt }, signal),
+    /** The configured models and, per aspect ratio, what each would be sent. */
+    models: ({ signal } = {}) => request("GET", "/models", undefined, signal),
     galleryList: ({ signal, cursor, limit } = {}) =>
       request("GET", `/gallery/list${query({ cursor, limit })}`, undefined, signal),
     gallery: (id, { signal } = {}) => request("GET", `/gallery/${seg(id)}`, undefined, signal),

@@ -57,7 +57,7 @@ export function createControls(parts, models, storage = globalThis.localStorage)
     box.dataset.model = name;
     box.checked = !saved || saved.includes(name);
     box.addEventListener("change", save);
-    label.append(box, el("span", {}, name));
+    label.append(box, el("span", {}, name), el("span", { class: "would-send" }));
     list.append(label);
     boxes.push(box);
   });
@@ -70,7 +70,28 @@ export function createControls(parts, models, storage = globalThis.localStorage)
   }
   summarise();
 
+  let shapes = new Map(); // slot index -> {ratio: {sent, notes}} from GET /models
+  function showShapes() {
+    boxes.forEach((box) => {
+      const hint = box.parentElement.querySelector(".would-send");
+      const shape = (shapes.get(Number(box.value)) || {})[aspect.value];
+      const sent = shape && shape.sent ? shape.sent.size || shape.sent.aspectRatio || "" : "";
+      hint.textContent = sent ? `sent ${String(sent).replace("x", "×")}` : "";
+      hint.title = shape && shape.notes ? shape.notes.join("; ") : "";
+    });
+  }
+  aspect.addEventListener("change", showShapes);
+
   return {
+    /** What each model would be sent per aspect ratio (GET /models), shown in the picker. */
+    setShapes(entries) {
+      shapes = new Map(
+        (Array.isArray(entries) ? entries : [])
+          .filter((m) => m && m.shapes)
+          .map((m) => [Number(m.index), m.shapes]),
+      );
+      showShapes();
+    },
     /** The /generate options; `models` only when a subset is chosen (the API's default is all). */
     values() {
       const chosen = boxes.filter((b) => b.checked).map((b) => Number(b.value));

@@ -377,6 +377,8 @@ function start(config) {
   updateCounter();
   gallery.refresh();
   arena.loadBoard();
+  // Older APIs have no GET /models: the picker then simply shows no "sent" hints.
+  api.models().then((data) => controls.setShapes(data.models), () => {});
   openFromHash();
   document.body.dataset.ready = "true"; // wired up: tests (and curious people) can tell
 }

@@ -559,10 +559,18 @@ class _ApiHandler(BaseHTTPRequestHandler):
         return job
 
     def route_list_models(self) -> None:
+        def shapes(m: FakeModel) -> dict[str, Any]:
+            note = ["Recraft's API takes no seed"] if m.provider == "recraft" else []
+            return {
+                ratio: {"sent": {"size": f"{w}x{h}", "seed": None}, "notes": note}
+                for ratio, (w, h) in ASPECT_SIZES.items()
+            }
+
         models = [
-            {"index": i, "name": m.name, "provider": m.provider, "identity": m.name}
+            {"index": i, "name": m.name, "provider": m.provider, "identity": m.name,
+             "shapes": shapes(m)}
             for i, m in enumerate(self.api.models, start=1)
-        ]
+        ]  # fmt: skip
         self._json(200, {"aspectRatios": ["1:1", "4:3", "3:4", "16:9", "9:16"], "models": models})
 
     def route_retry_model(self, jobId: str) -> None:

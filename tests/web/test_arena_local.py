@@ -131,6 +131,9 @@ def test_16_9_on_a_subset_and_every_card_says_what_was_sent(
             expect(facts).to_contain_text(f"seed {sent['seed']}")
         notes = card(page, result["model"]).locator(".notes li")
         expect(notes).to_have_text(result["notes"])
+        # the model picker said beforehand what this model would be sent (GET /models)
+        hint = page.locator("label.check").filter(has_text=result["model"]).locator(".would-send")
+        expect(hint).to_have_text(f"sent {asked}")
     # a provider that takes no seed says so on its card, rather than ignoring it
     expect(card(page, MODELS[4]).locator(".notes")).to_contain_text("the seed was not sent")
     assert body["results"][1]["sent"]["seed"] == 42  # BFL takes it

@@ -360,6 +360,9 @@ def test_phone_width_has_two_columns_big_tap_targets_and_no_sideways_scroll(
     assert len({round(b["x"]) for b in boxes}) == 2, boxes
     assert all(b["width"] <= 170 for b in boxes)
     assert small_tap_targets(page) == []
+    page.locator("#model-picker summary").click()  # the picker open, with its "sent" hints
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert small_tap_targets(page) == []
     page.screenshot(path=str(screenshot_dir / "phone.png"), full_page=True)
 
 
