@@ -127,23 +127,22 @@ def read(s3: Any, bucket: str, job_id: str) -> Doc | None:
 
 
 def read_all(s3: Any, bucket: str, since: float | None) -> tuple[list[Doc], bool]:
-    """Every vote cast at or after `since` (oldest first), and whether the cap cut the list."""
-    keys: list[str] = []
-    truncated = False
+    """Every vote cast at or after `since` (oldest first), and whether the cap cut the list
+    (then the newest MAX_VOTES_READ are the ones read)."""
+    listed: list[tuple[float, str]] = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=PREFIX):
         for obj in page.get("Contents", []):
-            # Votes are write-once, so LastModified is the moment of the vote: skip old ones
-            # without reading them.
-            if since is not None and obj["LastModified"].timestamp() < since - 5:
-                continue
-            if len(keys) == MAX_VOTES_READ:
-                truncated = True
-                break
-            keys.append(obj["Key"])
+            # Votes are write-once, so LastModified is the moment of the vote: old ones are
+            # skipped without being read.
+            modified = obj["LastModified"].timestamp()
+            if since is None or modified >= since - 5:
+                listed.append((modified, obj["Key"]))
+    listed.sort(reverse=True)
+    keys = [key for _, key in listed[:MAX_VOTES_READ]]
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
         docs = list(pool.map(lambda k: _read_key(s3, bucket, k), keys))
     found = [d for d in docs if d is not None and (since is None or d["votedAtTs"] >= since)]
-    return sorted(found, key=lambda d: (d["votedAtTs"], d["jobId"])), truncated
+    return sorted(found, key=lambda d: (d["votedAtTs"], d["jobId"])), len(listed) > len(keys)
 
 
 def _read_key(s3: Any, bucket: str, object_key: str) -> Doc | None:

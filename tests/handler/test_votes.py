@@ -209,3 +209,20 @@ def test_arena_routes_have_a_per_ip_limit(finished, api, monkeypatch):
     status, _body, headers = api("GET", "/leaderboard", ip="198.51.100.7")
     assert status == 429 and int(headers["Retry-After"]) > 0
     assert api("GET", "/leaderboard", ip="198.51.100.8")[0] == 200
+
+
+def test_past_the_read_cap_the_newest_votes_are_read_and_truncation_said(
+    finished, api, monkeypatch
+):
+    from pixelprompt import votes
+
+    monkeypatch.setattr(votes, "MAX_VOTES_READ", 2)
+    job_ids = [finished(f"prompt {n}") for n in range(3)]
+    assert api("POST", f"/jobs/{job_ids[0]}/vote", {"best": 1})[0] == 201
+    time.sleep(1.1)  # S3's LastModified has one-second resolution: the first vote is older
+    for job_id in job_ids[1:]:
+        assert api("POST", f"/jobs/{job_id}/vote", {"best": 1})[0] == 201
+    _, board, _ = api("GET", "/leaderboard")
+    assert board["truncated"] is True and board["totalVotes"] == 2
+    _, exported, _ = api("GET", "/votes")
+    assert [v["jobId"] for v in exported["votes"]] == job_ids[1:]
