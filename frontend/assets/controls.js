@@ -57,8 +57,13 @@ export function createControls(parts, models, storage = globalThis.localStorage)
     box.dataset.model = name;
     box.checked = !saved || saved.includes(name);
     box.addEventListener("change", save);
-    label.append(box, el("span", {}, name), el("span", { class: "would-send" }));
-    list.append(label);
+    // The hint describes the box, outside its label: the box's name stays the model's.
+    const hint = el("span", { class: "would-send", id: `${id}-sent` });
+    box.setAttribute("aria-describedby", hint.id);
+    label.append(box, el("span", {}, name));
+    const row = el("div", { class: "check-row" });
+    row.append(label, hint);
+    list.append(row);
     boxes.push(box);
   });
   picker.hidden = !models.length;
@@ -73,7 +78,7 @@ export function createControls(parts, models, storage = globalThis.localStorage)
   let shapes = new Map(); // slot index -> {ratio: {sent, notes}} from GET /models
   function showShapes() {
     boxes.forEach((box) => {
-      const hint = box.parentElement.querySelector(".would-send");
+      const hint = document.getElementById(`${box.id}-sent`);
       const shape = (shapes.get(Number(box.value)) || {})[aspect.value];
       const sent = shape && shape.sent ? shape.sent.size || shape.sent.aspectRatio || "" : "";
       hint.textContent = sent ? `sent ${String(sent).replace("x", "×")}` : "";

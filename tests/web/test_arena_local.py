@@ -82,11 +82,14 @@ def card(page: Any, model: str) -> Any:
 
 
 def choose_models(page: Any, names: list[str]) -> None:
-    page.locator("#model-picker summary").click()
+    picker = page.locator("#model-picker")
+    if picker.get_attribute("open") is None:
+        picker.locator("summary").click()
+    expect(picker).to_have_attribute("open", "")
     page.get_by_role("button", name="None", exact=True).click()
     for name in names:
         page.get_by_label(name, exact=True).check()
-    page.locator("#model-picker summary").click()
+    picker.locator("summary").click()
 
 
 def job_id_of(page: Any) -> str:
@@ -132,7 +135,8 @@ def test_16_9_on_a_subset_and_every_card_says_what_was_sent(
         notes = card(page, result["model"]).locator(".notes li")
         expect(notes).to_have_text(result["notes"])
         # the model picker said beforehand what this model would be sent (GET /models)
-        hint = page.locator("label.check").filter(has_text=result["model"]).locator(".would-send")
+        picker_row = page.locator(".check-row").filter(has_text=result["model"])
+        hint = picker_row.locator(".would-send")
         expect(hint).to_have_text(f"sent {asked}")
     # a provider that takes no seed says so on its card, rather than ignoring it
     expect(card(page, MODELS[4]).locator(".notes")).to_contain_text("the seed was not sent")
