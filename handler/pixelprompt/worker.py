@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pixelprompt import aws, images, jobs, log, s3json
+from pixelprompt import aws, images, jobs, log, resultcodes, s3json, scrub
 from pixelprompt.backends import Providers
 from pixelprompt.config import Config, ModelSlot
 from pixelprompt.providers.base import GenerationRequest, ProviderError
@@ -92,7 +92,9 @@ class JobRun:
             result = self._generate(slot, deadline)
         except Exception as exc:  # one model's bug must not sink the others
             _log.exception("model crashed", extra={"fields": {"model": slot.name}})
-            result = {"status": "error", "error": f"internal error ({type(exc).__name__})"}
+            result = resultcodes.error("INTERNAL", f"internal error ({type(exc).__name__})")
+        if result.get("error"):  # whatever the adapter did, no form of a key is recorded
+            result["error"] = scrub.scrub(str(result["error"]), [slot.key, *scrub.registered()])
         result.update(
             index=slot.index, model=slot.name, duration=round(time.monotonic() - started, 2)
         )
@@ -119,15 +121,15 @@ class JobRun:
             image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
             ext, content_type = images.inspect(image.data)
         except ProviderError as exc:
-            return {"status": "error", "error": exc.message, "errorCode": exc.code}
+            return resultcodes.error(exc.code, exc.message)
         except images.NotAnImage as exc:
-            return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE"}
+            return resultcodes.error("BAD_IMAGE", f"{exc}")
         key = images.image_key(self.record["galleryId"], self.slugs[slot.index], self.job_id, ext)
         try:
             images.store(self.s3, self.cfg.bucket, key, image.data, content_type)
         except (ClientError, BotoCoreError):
             _log.exception("could not store image", extra={"fields": {"model": slot.name}})
-            return {"status": "error", "error": "the image could not be stored"}
+            return resultcodes.error("STORAGE_FAILED", "the image could not be stored")
         return {"status": "completed", "provider": spec.provider, "imageKey": key, "error": None}
 
     def _finalise(self) -> None:
@@ -140,7 +142,8 @@ class JobRun:
 
         def change(doc: dict[str, Any]) -> dict[str, Any] | None:
             merged = jobs.merge_all(doc, held, now) is not None
-            return doc if jobs.fail_unfinished(doc, reason, now) is not None or merged else None
+            ended = jobs.fail_unfinished(doc, reason, now, "DEADLINE") is not None
+            return doc if ended or merged else None
 
         doc = jobs.update(self.s3, self.cfg.bucket, self.job_id, change)
         log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))
@@ -171,18 +174,45 @@ def run_job(
     except s3json.NotFound:
         log.event(_log, logging.ERROR, "job record not found", jobId=job_id)
         return {"jobId": job_id, "status": "missing"}
-    now = time.time()
-    if record.get("status") in jobs.TERMINAL or jobs.is_expired(record, now):
+    if record.get("status") in jobs.TERMINAL:
         log.event(_log, logging.WARNING, "job already over; not running", jobId=job_id)
         return {"jobId": job_id, "status": record.get("status")}
+    # A retried invocation: what an earlier attempt stored is done, whether or not the record
+    # learned of it. Only the rest is run, so no paid request is sent twice for one result.
+    stored = jobs.stored_results(s3, cfg.bucket, job_id, skip=jobs.final_indices(record))
+    now = time.time()
     budget = model_budget(remaining_ms())
     if budget < MIN_MODEL_S or cfg.problems:
-        reason = "the service is misconfigured" if cfg.problems else "no time was left to run it"
-        jobs.update(s3, cfg.bucket, job_id, lambda d: jobs.fail_unfinished(d, reason, time.time()))
+        reason, code = (
+            ("the service is misconfigured", "MISCONFIGURED")
+            if cfg.problems
+            else ("no time was left to run it", "DEADLINE")
+        )
+
+        def refuse(d: dict[str, Any]) -> dict[str, Any] | None:
+            merged = jobs.merge_all(d, stored, now) is not None
+            return d if jobs.fail_unfinished(d, reason, now, code) is not None or merged else None
+
+        jobs.update(s3, cfg.bucket, job_id, refuse)
         return {"jobId": job_id, "status": "failed"}
     # The record's deadline becomes this invocation's own end, so /status can tell a dead worker.
     end = now + budget + SAFETY_MARGIN_S / 2
-    record = jobs.update(s3, cfg.bucket, job_id, lambda d: jobs.start(d, end, now)) or record
+    started: list[bool] = [False]
+
+    def begin(d: dict[str, Any]) -> dict[str, Any] | None:
+        merged = jobs.merge_all(d, stored, now) is not None
+        started[0] = False
+        if d.get("status") in jobs.TERMINAL:
+            return d if merged else None
+        if jobs.is_expired(d, now):  # too late to start: end it, spend nothing
+            return d if jobs.expire(d, now) is not None or merged else None
+        started[0] = jobs.start(d, end, now) is not None
+        return d
+
+    record = jobs.update(s3, cfg.bucket, job_id, begin) or record
+    if not started[0]:
+        log.event(_log, logging.WARNING, "job already over; not running", jobId=job_id)
+        return {"jobId": job_id, "status": record.get("status")}
     log.event(_log, logging.INFO, "job started", jobId=job_id, models=len(record["results"]))
     JobRun(cfg, record, providers).run(budget)
     return {"jobId": job_id, "status": "done"}
