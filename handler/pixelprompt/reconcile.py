@@ -14,6 +14,7 @@ plus one conditional write when something changed (bench/load.py measures it).
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -59,6 +60,8 @@ def heal(s3: Any, bucket: str, doc: Doc, now: float, *, give_up: str | None = No
             ended = jobs.expire(current, now) is not None
         return current if merged or ended else None
 
+    if change(json.loads(json.dumps(doc))) is None:
+        return doc  # nothing to merge and not over: no write (and no second read)
     healed = jobs.update(s3, bucket, job_id, change) or doc
     if orphaned[0] and healed.get("status") in jobs.TERMINAL:
         # Never dispatched, so never admitted: its rate-limit slots go back.
