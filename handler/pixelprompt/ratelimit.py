@@ -36,7 +36,7 @@ from pixelprompt.errors import ServiceUnavailable, TooManyRequests
 HOUR = 3600
 DAY = 86400
 PREFIX = "ratelimit/"
-MAX_SETTLE = 4
+MAX_SETTLE = 2  # per admission and counter: one new hit per admission, so this keeps up
 Doc = dict[str, Any]
 # settle(job id, now) -> True when the job was admitted (dispatched or running), False when its
 # request died before dispatching it (the job is failed by then).
@@ -94,11 +94,14 @@ def ip_counter(cfg: Config, ip: str) -> Counter:
     return Counter(f"{PREFIX}ip/{digest}.json", cfg.ip_rate_limit, DAY)
 
 
-def _settled(hits: list[list[Any]], verdicts: dict[str, bool], now: float) -> list[list[Any]]:
-    """Apply known verdicts; raise _Due for provisional hits past their deadline without one."""
+def _settled(
+    hits: list[list[Any]], verdicts: dict[str, bool], now: float, budget: int
+) -> list[list[Any]]:
+    """Apply known verdicts; raise _Due for up to `budget` provisional hits past their deadline
+    without one (the rest stay provisional, and counted, for a later admission to settle)."""
     due = [h[1] for h in hits if len(h) > 2 and now > h[2] and h[1] not in verdicts]
-    if due:
-        raise _Due(due[:MAX_SETTLE])
+    if due and budget > 0:
+        raise _Due(due[:budget])
     kept = []
     for hit in hits:
         if len(hit) > 2 and hit[1] in verdicts:
@@ -114,7 +117,7 @@ def _take(
 ) -> Callable[[Doc | None], Doc]:
     def change(doc: Doc | None) -> Doc:
         hits = [h for h in (doc or {}).get("hits", []) if h[0] > now - counter.window]
-        hits = _settled(hits, verdicts, now)
+        hits = _settled(hits, verdicts, now, MAX_SETTLE - len(verdicts))
         if len(hits) >= counter.limit:
             oldest = min(h[0] for h in hits)
             raise _Full(oldest + counter.window - now)
@@ -132,7 +135,7 @@ def _take_one(
 ) -> None:
     verdicts: dict[str, bool] = {}
     try:
-        for _ in range(1 + MAX_SETTLE * 2):  # bounded: each round settles up to MAX_SETTLE
+        for _ in range(2 + MAX_SETTLE):  # bounded: at most MAX_SETTLE verdicts are asked for
             try:
                 s3json.update(s3, bucket, counter.key, _take(counter, ticket, now, verdicts))
                 return

@@ -6,7 +6,17 @@ import threading
 from dataclasses import asdict, dataclass
 
 PROVIDERS = ("openai", "bfl", "stability", "recraft", "google", "bedrock")
-MODES = ("401", "429", "500", "moderation", "malformed", "block200", "hang", "latency")
+MODES = (
+    "401",
+    "429",
+    "500",
+    "moderation",
+    "malformed",
+    "block200",
+    "hang",
+    "latency",
+    "echo_key",  # a 400 whose message echoes the request's credentials in several encodings
+)
 ANY = "*"
 HANG_BOUND = 60.0  # a hang never lasts longer than this, so no test can wedge forever
 

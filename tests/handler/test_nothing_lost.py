@@ -269,3 +269,22 @@ def test_a_key_echoed_by_an_adapter_never_reaches_the_record_or_log(
     text = json.dumps(body) + capsys.readouterr().out + json.dumps(jobs.read(s3, BUCKET, job_id))
     assert key not in text and base64.b64encode(key.encode()).decode()[:-4] not in text
     assert echoed[12:] not in text
+
+
+def test_many_unsettled_hits_cost_an_admission_at_most_max_settle_reads(
+    s3, generate_job, monkeypatch
+):
+    # GIVEN a global counter full of provisional hits past their dispatch deadline
+    past = time.time() - 1
+    hits = [[time.time() - 5, jobs.new_job_id(), past] for _ in range(30)]
+    doc = {"window": 3600, "limit": 1000, "hits": hits}
+    s3.put_object(Bucket=BUCKET, Key=f"{ratelimit.PREFIX}global.json", Body=json.dumps(doc))
+    spy = S3Spy(monkeypatch)
+    # WHEN one request is admitted
+    job_id, _ = generate_job()
+    # THEN it settled only MAX_SETTLE of them (no record: dropped), the rest stay counted
+    left = counter_hits(s3)
+    assert len(left) == 30 - ratelimit.MAX_SETTLE + 1
+    assert left[-1][1] == job_id
+    reads = [c for c in spy.calls if c == "GetObject"]
+    assert len(reads) <= 2 * 2 + ratelimit.MAX_SETTLE + 2  # counters, settles, mark
