@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from pixelprompt import log
 from pixelprompt.apigw import Request, correlation_id_from, parse_request, response
+from pixelprompt.contract import CORS
 from pixelprompt.errors import ApiError, MethodNotAllowed, NotFound
 
 Handler = Callable[[Request], "Result"]
@@ -123,8 +124,4 @@ class Router:
 
 
 def _preflight_headers() -> dict[str, str]:
-    return {
-        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-        "Access-Control-Allow-Headers": "Content-Type, Authorization, X-Correlation-ID",
-        "Access-Control-Max-Age": "86400",
-    }
+    return CORS.preflight_headers()
