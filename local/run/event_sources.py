@@ -148,12 +148,12 @@ class EventSourcePoller:
         except Throttled as exc:
             self._sink.info("sqs", f"{len(messages)} message(s) from {name} wait: {exc}")
             return  # they come back after the visibility timeout, as on Lambda
-        keep: set[str] | None = set(m["MessageId"] for m in messages)
+        every = {m["MessageId"] for m in messages}
+        keep = every  # a function error: all of them come back
         if result.ok:
             reported = "ReportBatchItemFailures" in (mapping.get("FunctionResponseTypes") or [])
-            keep = _failed_ids(result.payload) if reported else set()
-            if keep is None:  # a malformed report fails the whole batch
-                keep = set(m["MessageId"] for m in messages)
+            failed = _failed_ids(result.payload) if reported else set()
+            keep = every if failed is None else failed  # a malformed report fails the batch
         for m in messages:
             if m["MessageId"] not in keep:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
