@@ -56,11 +56,10 @@ FUNCTION_TIMEOUT_SECONDS = 900
 # Lambda refuses an SQS event source whose visibility timeout is below the function's timeout: a
 # message must stay hidden while the invocation handling it may still run.
 DLQ_VISIBILITY_SECONDS = FUNCTION_TIMEOUT_SECONDS
-# How long Lambda keeps a worker event it could not start yet (throttled, retrying) before it
+# How long Lambda keeps a worker event it could not start yet (throttled) before it
 # dead-letters it. The handler's jobs.QUEUE_SECONDS is the same figure: a dispatched job that
 # no worker started reads "failed" at the same moment Lambda gives up on its event.
 WORKER_EVENT_MAX_AGE_SECONDS = 360
-WORKER_RETRY_ATTEMPTS = 2  # Lambda's default, stated: the DLQ consumer relies on it ending
 # Said explicitly for stateful resources whose data is disposable: a retained log group
 # named after the function would make re-creating a stack of the same name fail.
 DISPOSABLE = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
@@ -285,6 +284,24 @@ def add_function(
     )
 
 
+def add_async_invoke_config(t: Template, function: lam.Function) -> None:
+    """No automatic retry of the worker's asynchronous event: a retried run could send paid
+    model requests a second time. (The worker also claims each model in the job record before
+    sending it, because Lambda may deliver an event more than once even so.) A failed event
+    still reaches the dead-letter queue."""
+    t.add_resource(
+        lam.EventInvokeConfig(
+            "GeneratorAsyncInvokeConfig",
+            FunctionName=Ref(function),
+            Qualifier="$LATEST",
+            MaximumRetryAttempts=0,
+            # A queued event Lambda could not start within this is dead-lettered; the handler's
+            # jobs.QUEUE_SECONDS is the same figure, the deadline of a dispatched, unstarted job.
+            MaximumEventAgeInSeconds=WORKER_EVENT_MAX_AGE_SECONDS,
+        )
+    )
+
+
 def add_function_policies(
     t: Template, params: Params, role: iam.Role, function: lam.Function
 ) -> iam.PolicyType:
@@ -321,15 +338,6 @@ def add_dead_letter_consumer(
     The DLQ stays the durable record (a message the function cannot apply comes back after the
     visibility timeout, for 14 days); the mapping only makes "dead" visible in seconds.
     """
-    t.add_resource(
-        lam.EventInvokeConfig(
-            "WorkerEventInvokeConfig",
-            FunctionName=Ref(function),
-            Qualifier="$LATEST",
-            MaximumEventAgeInSeconds=WORKER_EVENT_MAX_AGE_SECONDS,
-            MaximumRetryAttempts=WORKER_RETRY_ATTEMPTS,
-        )
-    )
     mapping = t.add_resource(
         lam.EventSourceMapping(
             "DeadLetterConsumer",
@@ -533,6 +541,7 @@ def build_template() -> Template:
         log_group=log_group,
     )
     self_invoke = add_function_policies(t, params, role, function)
+    add_async_invoke_config(t, function)
     add_dead_letter_consumer(t, params, function, dlq)
     api = add_http_api(t, params, function, self_invoke)
     add_alarms(t, params, function, dlq)

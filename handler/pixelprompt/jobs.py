@@ -170,16 +170,30 @@ def summarise(doc: Doc) -> Doc:
 
 
 def start(doc: Doc, deadline: float, now: float) -> Doc | None:
-    """The worker takes the job; None when it is already over (then it must not run)."""
-    if doc.get("status") in TERMINAL or is_expired(doc, now):
+    """Claim every pending model for this worker run; None when none is pending, or when the
+    job is already over (then the worker must not run).
+
+    A model leaves "pending" exactly once, in this compare-and-swap write, before its request is
+    sent. A re-delivered worker event therefore finds the models already claimed and sends
+    nothing: each is a paid request, and a model the first run sent may have been billed even if
+    that run died before its answer came. Those models end as errors at the record's deadline
+    (or sooner: see deadletter.py).
+    """
+    pending = claimable(doc)
+    if doc.get("status") in TERMINAL or is_expired(doc, now) or not pending:
         return None
     for r in doc["results"]:
-        if r["status"] == "pending":
+        if r["index"] in pending:
             r["status"] = "in_progress"
     doc["status"] = "in_progress"
     doc["startedAt"] = iso(now)
     doc["updatedAt"] = iso(now)
     return summarise(with_deadline(doc, deadline))
+
+
+def claimable(doc: Doc) -> list[int]:
+    """Slot indices no worker run has sent yet."""
+    return [r["index"] for r in doc["results"] if r.get("status") == "pending"]
 
 
 def merge(doc: Doc, result: Doc, now: float) -> Doc | None:
@@ -203,11 +217,18 @@ def merge_all(doc: Doc, results: list[Doc], now: float) -> Doc | None:
     return doc if changed else None
 
 
-def fail_unfinished(doc: Doc, reason: str, now: float, code: str = "WORKER_STOPPED") -> Doc | None:
-    """Every unfinished model becomes an error with `code` (resultcodes); finished ones stay."""
+def fail_unfinished(
+    doc: Doc,
+    reason: str,
+    now: float,
+    code: str = "WORKER_STOPPED",
+    only: list[int] | None = None,
+) -> Doc | None:
+    """Unfinished results (of the slots in `only`, when given) become errors with `code`
+    (resultcodes); finished ones stay."""
     changed = False
     for r in doc["results"]:
-        if r.get("status") not in FINAL:
+        if r.get("status") not in FINAL and (only is None or r["index"] in only):
             r.update(resultcodes.error(code, reason))
             changed = True
     if not changed:

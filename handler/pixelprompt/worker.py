@@ -47,7 +47,9 @@ def model_budget(remaining_ms: int) -> float:
 class JobRun:
     """One job's fan-out: start every model, record each result as it comes, then finalise."""
 
-    def __init__(self, cfg: Config, record: dict[str, Any], providers: Providers) -> None:
+    def __init__(
+        self, cfg: Config, record: dict[str, Any], providers: Providers, claimed: list[int]
+    ) -> None:
         self.cfg = cfg
         self.record = record
         self.job_id = record["jobId"]
@@ -64,8 +66,9 @@ class JobRun:
             control=params.get("control"),
         )
         slots = {s.index: s for s in cfg.models}
-        todo = [r for r in record["results"] if r.get("status") not in jobs.FINAL]
-        self.slots = [slots[r["index"]] for r in todo if r["index"] in slots]
+        # Only the models this run claimed: others were sent by an earlier delivery.
+        self.claimed = list(claimed)
+        self.slots = [slots[i] for i in self.claimed if i in slots]
         self.slugs = images.slugs([(s.index, s.name) for s in cfg.models])
 
     def run(self, budget: float) -> None:
@@ -142,8 +145,8 @@ class JobRun:
 
         def change(doc: dict[str, Any]) -> dict[str, Any] | None:
             merged = jobs.merge_all(doc, held, now) is not None
-            ended = jobs.fail_unfinished(doc, reason, now, "DEADLINE") is not None
-            return doc if ended or merged else None
+            ended = jobs.fail_unfinished(doc, reason, now, "DEADLINE", only=self.claimed)
+            return doc if ended is not None or merged else None
 
         doc = jobs.update(self.s3, self.cfg.bucket, self.job_id, change)
         log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))
@@ -177,8 +180,8 @@ def run_job(
     if record.get("status") in jobs.TERMINAL:
         log.event(_log, logging.WARNING, "job already over; not running", jobId=job_id)
         return {"jobId": job_id, "status": record.get("status")}
-    # A retried invocation: what an earlier attempt stored is done, whether or not the record
-    # learned of it. Only the rest is run, so no paid request is sent twice for one result.
+    # A re-delivered event: what an earlier run stored is done, whether or not the record
+    # learned of it (merged below, before anything is claimed).
     stored = jobs.stored_results(s3, cfg.bucket, job_id, skip=jobs.final_indices(record))
     now = time.time()
     budget = model_budget(remaining_ms())
@@ -189,30 +192,47 @@ def run_job(
             else ("no time was left to run it", "DEADLINE")
         )
 
+        # Only models nobody sent: an earlier run's models end at the record's deadline.
         def refuse(d: dict[str, Any]) -> dict[str, Any] | None:
             merged = jobs.merge_all(d, stored, now) is not None
-            return d if jobs.fail_unfinished(d, reason, now, code) is not None or merged else None
+            only = jobs.claimable(d)
+            failed = jobs.fail_unfinished(d, reason, now, code, only=only) is not None
+            return d if failed or merged else None
 
         jobs.update(s3, cfg.bucket, job_id, refuse)
         return {"jobId": job_id, "status": "failed"}
     # The record's deadline becomes this invocation's own end, so /status can tell a dead worker.
     end = now + budget + SAFETY_MARGIN_S / 2
-    started: list[bool] = [False]
+    claimed: list[int] = []
 
-    def begin(d: dict[str, Any]) -> dict[str, Any] | None:
+    def claim(d: dict[str, Any]) -> dict[str, Any] | None:
+        # The CAS may run this more than once: the last run is the one written.
+        claimed.clear()
         merged = jobs.merge_all(d, stored, now) is not None
-        started[0] = False
         if d.get("status") in jobs.TERMINAL:
             return d if merged else None
         if jobs.is_expired(d, now):  # too late to start: end it, spend nothing
             return d if jobs.expire(d, now) is not None or merged else None
-        started[0] = jobs.start(d, end, now) is not None
+        pending = jobs.claimable(d)
+        if jobs.start(d, end, now) is None:
+            return d if merged else None
+        claimed.extend(pending)
         return d
 
-    record = jobs.update(s3, cfg.bucket, job_id, begin) or record
-    if not started[0]:
-        log.event(_log, logging.WARNING, "job already over; not running", jobId=job_id)
-        return {"jobId": job_id, "status": record.get("status")}
-    log.event(_log, logging.INFO, "job started", jobId=job_id, models=len(record["results"]))
-    JobRun(cfg, record, providers).run(budget)
+    record = jobs.update(s3, cfg.bucket, job_id, claim) or record
+    if not claimed:
+        if record.get("status") in jobs.TERMINAL:
+            log.event(_log, logging.WARNING, "job already over; not running", jobId=job_id)
+            return {"jobId": job_id, "status": record.get("status")}
+        # A re-delivered event (Lambda delivers async events at least once): every model was
+        # already sent by an earlier run, and sending it again would pay for it twice.
+        log.event(
+            _log,
+            logging.WARNING,
+            "models already sent by an earlier run; not sent again",
+            jobId=job_id,
+        )
+        return {"jobId": job_id, "status": "already-started"}
+    log.event(_log, logging.INFO, "job started", jobId=job_id, models=len(claimed))
+    JobRun(cfg, record, providers, claimed).run(budget)
     return {"jobId": job_id, "status": "done"}

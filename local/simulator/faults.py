@@ -6,6 +6,7 @@ import threading
 from dataclasses import asdict, dataclass
 
 PROVIDERS = ("openai", "bfl", "stability", "recraft", "google", "bedrock")
+DROP_AFTER_ACCEPT = "drop-after-accept"
 MODES = (
     "401",
     "429",
@@ -15,6 +16,7 @@ MODES = (
     "block200",
     "hang",
     "latency",
+    DROP_AFTER_ACCEPT,
     "echo_key",  # a 400 whose message echoes the request's credentials in several encodings
 )
 ANY = "*"

@@ -29,7 +29,7 @@ def test_worker_events_age_out_when_the_handler_says_a_queued_job_ends(resources
     function, _ = only(resources, "AWS::Lambda::Function")
     assert config["FunctionName"] == {"Ref": function}
     assert config["Qualifier"] == "$LATEST"
-    assert config["MaximumRetryAttempts"] == 2
+    assert config["MaximumRetryAttempts"] == 0  # a failed worker goes straight to the DLQ
     assert config["MaximumEventAgeInSeconds"] == jobs.QUEUE_SECONDS
 
 
