@@ -54,7 +54,11 @@ LOG_RETENTION_DAYS = 7
 DLQ_RETENTION_SECONDS = 14 * ONE_DAY_SECONDS
 FUNCTION_TIMEOUT_SECONDS = 900
 # Lambda refuses an SQS event source whose visibility timeout is below the function's timeout: a
-# message must stay hidden while the invocation handling it may still run.
+# message must stay hidden while the invocation handling it may still run ("Lambda validates
+# this requirement when you create or update an event source mapping", AWS Lambda Developer
+# Guide, services-sqs-configure.html, read 2026-12-01). AWS suggests six times the timeout, so
+# that throttled batches are retried; here the minimum keeps a dead letter the consumer could
+# not apply coming back after 15 minutes rather than 90.
 DLQ_VISIBILITY_SECONDS = FUNCTION_TIMEOUT_SECONDS
 # How long Lambda keeps a worker event it could not start yet (throttled) before it
 # dead-letters it. The handler's jobs.QUEUE_SECONDS is the same figure: a dispatched job that
