@@ -2,9 +2,10 @@
 
 A worker invocation that fails (killed, out of memory, timed out) is not retried (the template's
 EventInvokeConfig: a retry could pay for models twice); Lambda sends its event to the
-function's DLQ (SQS), as it does an event older than MaximumEventAgeInSeconds. An event source mapping on that queue delivers the message to this same function;
-here the job is healed from its stored results and every unfinished model is ended, so the job
-reads `partial` or `failed` within seconds instead of at its deadline. Why a DLQ consumer rather
+function's DLQ (SQS), as it does an event older than MaximumEventAgeInSeconds. An event source
+mapping on that queue delivers the message to this same function; here the job is healed from
+its stored results and every unfinished model is ended, so the job reads `partial` or `failed`
+within seconds instead of at its deadline. Why a DLQ consumer rather
 than an on-failure destination: see docs/ARCHITECTURE.md ("When a worker dies").
 
 Processing is idempotent (the record's compare-and-swap; a terminal job is left alone), so a

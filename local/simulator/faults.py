@@ -16,6 +16,7 @@ MODES = (
     "block200",
     "hang",
     "latency",
+    "revoked",
     DROP_AFTER_ACCEPT,
     "echo_key",  # a 400 whose message echoes the request's credentials in several encodings
 )
