@@ -311,3 +311,17 @@ def test_a_provider_echoing_the_key_leaks_no_form_of_it(stack: LocalStack) -> No
     assert "you sent" in shipped  # the error did reach the logs, scrubbed
     leaked = [name for name, form in forms.items() if form in everything]
     assert leaked == [], leaked
+
+
+# ---- the filter sees what the model sees -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["be\u200bheading", "be\u00adheading", "b\u0435heading"],
+    ids=["zero width space", "soft hyphen", "Cyrillic ie"],
+)
+def test_hidden_forms_of_a_blocked_word_are_refused(stack: LocalStack, prompt: str) -> None:
+    reply = stack.call("POST", "/generate", {"prompt": prompt}, source="127.0.0.31")
+    assert reply.status == 400, reply
+    assert reply.json()["code"] == "CONTENT_BLOCKED"
