@@ -91,6 +91,7 @@ def test_a_killed_worker_is_ended_by_the_dlq_consumer(
 ) -> None:
     # GIVEN a job whose BFL model hangs while the five others finish
     stack.control("DELETE", "/_control/faults")
+    stack.control("DELETE", "/_control/requests")
     stack.control("POST", "/_control/faults", {"provider": "bfl", "mode": "hang"})
     sqs = stack.client("sqs")
     dlq = stack.outputs["DeadLetterQueueUrl"]
@@ -98,23 +99,22 @@ def test_a_killed_worker_is_ended_by_the_dlq_consumer(
     assert reply.status == 202, reply
     job_id = reply.json()["jobId"]
 
-    # WHEN the worker is killed mid-job (Lambda does not retry its event)
-    killed_runs: list[str] = []
+    # WHEN the worker is killed mid-job, after BFL was sent its (paid) submission
+    started = None
     give_up = time.monotonic() + 60
-    while len(killed_runs) < 1 and time.monotonic() < give_up:
+    while started is None and time.monotonic() < give_up:
         record = stack.call("GET", f"/status/{job_id}").json()
         assert record["status"] not in {"completed", "partial", "failed"}, record
-        started = record.get("startedAt")
         others_done = all(
             r["status"] == "completed" for p, r in by_provider(record).items() if p != "bfl"
         )
-        if started and started not in killed_runs and others_done:
+        if record.get("startedAt") and others_done:
             for pid in stack.worker_pids():
                 os.kill(pid, signal.SIGKILL)  # as an out-of-memory kill would
-            killed_runs.append(started)
+            started = record["startedAt"]
         time.sleep(0.1)
     stack.control("DELETE", "/_control/faults")
-    assert len(killed_runs) == 1, "the worker never ran"
+    assert started is not None, "the job never got to the point of the kill"
 
     # THEN the failed invocation went to the dead-letter queue, whose consumer (the same
     # function, through the event source mapping) ended the job, keeping what finished
@@ -134,6 +134,11 @@ def test_a_killed_worker_is_ended_by_the_dlq_consumer(
         ]
         == "0"
     )
+    # AND the job ran once (Lambda does not retry the event) and BFL was submitted to once
+    assert record["startedAt"] == started, record
+    sent = stack.control("GET", "/_control/requests").json()["requests"]
+    submissions = [r for r in sent if r["method"] == "POST" and r["provider"] == "bfl"]
+    assert len(submissions) == 1, submissions
 
 
 def consumer_lines(stack: LocalStack, job_id: str) -> list[dict[str, Any]]:
