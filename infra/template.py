@@ -88,6 +88,7 @@ def _lifecycle_rules() -> list[s3.LifecycleRule]:
             AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=1),
         )
         for prefix, days in FUNCTION_PREFIXES.items()
+        if days is not None
     ]
 
 

@@ -28,6 +28,7 @@ export const ERROR_SENTENCES = {
   NOT_STARTED: "The job could not be started.",
   DEADLINE: "The model did not answer before the job's deadline.",
   WORKER_STOPPED: "The worker stopped before this model finished.",
+  CANCELLED: "The job was cancelled before this model finished.",
 };
 
 /** The sentence a failed model's card shows. */

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,6 +52,10 @@ NEVER_STARTED = "no worker started the job before its deadline"
 DISPATCH_SECONDS = 10
 # How long Lambda keeps a queued worker event (MaximumEventAgeInSeconds in the template).
 QUEUE_SECONDS = 360
+CANCELLED = "CANCELLED"
+CANCELLED_ERROR = "cancelled"
+# A retried model (control.py) is given this long before its worker must have reported.
+PENDING_DEADLINE_SECONDS = 960
 _REVERSE_MS = 10**13 - 1
 
 
@@ -62,8 +67,10 @@ def status_key(job_id: str) -> str:
     return f"jobs/{job_id}/status.json"
 
 
-def result_key(job_id: str, index: int) -> str:
-    return f"jobs/{job_id}/results/{index:02d}.json"
+def result_key(job_id: str, index: int, attempt: int = 1) -> str:
+    """The write-once audit object of one model's attempt (a retry is attempt 2, 3, ...)."""
+    suffix = "" if attempt <= 1 else f"-attempt{attempt}"
+    return f"jobs/{job_id}/results/{index:02d}{suffix}.json"
 
 
 _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -71,7 +78,7 @@ _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 def is_job_id(value: str) -> bool:
     """A canonical lower-case UUID, the only form /generate hands out."""
-    return bool(_JOB_ID.match(value))
+    return bool(_JOB_ID.fullmatch(value))  # fullmatch: "$" would let a trailing newline in
 
 
 def new_job_id() -> str:
@@ -92,7 +99,8 @@ def new_record(
     job_id: str,
     prompt: str,
     parameters: dict[str, Any],
-    models: list[tuple[int, str, str | None]],  # (slot index, configured name, provider)
+    # (slot index, configured name, provider, provider's model id); None when unresolved
+    models: list[tuple[int, str, str | None, str | None]],
     now: float,
     correlation_id: str,
 ) -> Doc:
@@ -101,12 +109,13 @@ def new_record(
             "index": i,
             "model": name,
             "provider": provider,
+            "modelId": model_id,
             "status": "pending",
             "imageKey": None,
             "duration": None,
             "error": None,
         }
-        for i, name, provider in models
+        for i, name, provider, model_id in models
     ]
     doc = {
         "schema": 1,
@@ -201,12 +210,19 @@ def merge(doc: Doc, result: Doc, now: float) -> Doc | None:
     for i, r in enumerate(doc["results"]):
         if r["index"] != result["index"]:
             continue
-        if r.get("status") in FINAL:  # first final answer wins; replays change nothing
-            return None
+        if r.get("status") in FINAL and not _supersedes(r, result):
+            return None  # first final answer wins; replays change nothing
+        if r.get("attempt", 1) != result.get("attempt", 1):
+            return None  # a late answer of an earlier attempt
         doc["results"][i] = {**r, **result}
         doc["updatedAt"] = iso(now)
         return summarise(doc)
     return None
+
+
+def _supersedes(current: Doc, result: Doc) -> bool:
+    """An image that arrives after its model was cancelled was already paid for: keep it."""
+    return current.get("errorCode") == CANCELLED and result.get("status") == "completed"
 
 
 def merge_all(doc: Doc, results: list[Doc], now: float) -> Doc | None:
@@ -222,12 +238,17 @@ def fail_unfinished(
     reason: str,
     now: float,
     code: str = "WORKER_STOPPED",
-    only: list[int] | None = None,
+    only: Iterable[int] | None = None,
+    *,
+    attempts: Mapping[int, int] | None = None,
 ) -> Doc | None:
     """Unfinished results (of the slots in `only`, when given) become errors with `code`
-    (resultcodes); finished ones stay."""
+    (resultcodes); finished ones stay. With `attempts` (slot -> attempt) only those attempts: a
+    retry that another run has started is its own."""
     changed = False
     for r in doc["results"]:
+        if attempts is not None and int(r.get("attempt", 1)) != attempts.get(r["index"], 1):
+            continue
         if r.get("status") not in FINAL and (only is None or r["index"] in only):
             r.update(resultcodes.error(code, reason))
             changed = True
@@ -269,6 +290,7 @@ def view(doc: Doc, now: float, image_base_url: str) -> Doc:
     for r in out["results"]:
         key = r.get("imageKey")
         r["imageUrl"] = f"{image_base_url}/{key}" if key and image_base_url else None
+        r["url"] = r["imageUrl"]  # compatibility alias read by the original Pixel Prompt client
     return out
 
 
@@ -282,6 +304,14 @@ def create(s3: Any, bucket: str, doc: Doc) -> None:
 def read(s3: Any, bucket: str, job_id: str) -> Doc:
     """The stored record; raises s3json.NotFound."""
     return s3json.read(s3, bucket, status_key(job_id))[0]
+
+
+def read_or(s3: Any, bucket: str, job_id: str, missing: Any) -> Doc:
+    """The stored record, or raise `missing(job_id)`."""
+    try:
+        return read(s3, bucket, job_id)
+    except s3json.NotFound:
+        raise missing(job_id) from None
 
 
 def update(s3: Any, bucket: str, job_id: str, change: Any) -> Doc | None:
@@ -321,8 +351,9 @@ def final_indices(doc: Doc) -> set[int]:
 
 def save_result(s3: Any, bucket: str, job_id: str, result: Doc) -> None:
     """Write the model's own write-once object (step 1 above); a replay finds it taken."""
+    key = result_key(job_id, result["index"], int(result.get("attempt", 1)))
     try:
-        s3json.write(s3, bucket, result_key(job_id, result["index"]), result)
+        s3json.write(s3, bucket, key, result)
     except ClientError as exc:
         if error_code(exc) not in s3json.RETRY_CODES:
             raise

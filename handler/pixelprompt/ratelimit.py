@@ -223,3 +223,29 @@ def _human(seconds: float) -> str:
     if seconds < 7200:
         return f"{math.ceil(seconds / 60)} minutes"
     return f"{math.ceil(seconds / 3600)} hours"
+
+
+# Arena routes (vote, leaderboard, export, cancel) cost S3 requests, not provider money: one
+# generous per-IP counter keeps a script from running up the bucket's bill.
+ARENA_PER_IP_PER_HOUR = 300
+
+
+def arena_counter(ip: str) -> Counter:
+    digest = hashlib.sha256(ip.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return Counter(f"{PREFIX}arena/{digest}.json", ARENA_PER_IP_PER_HOUR, HOUR)
+
+
+def admit_arena(s3: Any, cfg: Config, ip: str, now: float | None = None) -> None:
+    """Take one slot of the per-IP arena counter, or raise TooManyRequests."""
+    now = time.time() if now is None else now
+    if ip and ip in cfg.ip_whitelist:
+        return
+    counter = arena_counter(ip or "unknown")
+    try:
+        _take_one(s3, cfg.bucket, counter, Ticket(token=uuid.uuid4().hex), now, None)
+    except _Full as full:
+        raise TooManyRequests(
+            f"The limit of {counter.limit} arena requests per hour from your address has been "
+            f"reached; try again in {_human(full.retry_after)}.",
+            retry_after=math.ceil(full.retry_after),
+        ) from None

@@ -29,6 +29,7 @@ SENTENCES: dict[str, str] = {
     "NOT_STARTED": "The job could not be started.",
     "DEADLINE": "The model did not answer before the job's deadline.",
     "WORKER_STOPPED": "The worker stopped before this model finished.",
+    "CANCELLED": "The job was cancelled before this model finished.",
 }
 FALLBACK = "UPSTREAM"
 

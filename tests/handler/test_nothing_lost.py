@@ -176,7 +176,7 @@ def _orphan(s3: Any, ago: float, *, with_record: bool = True) -> str:
             job_id=job_id,
             prompt="orphan",
             parameters={},
-            models=[(m.index, m.name, "fake") for m in cfg.models],
+            models=[(m.index, m.name, "fake", m.name) for m in cfg.models],
             now=then,
             correlation_id="c",
         )
