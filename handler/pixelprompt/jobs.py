@@ -333,7 +333,8 @@ def stored_results(s3: Any, bucket: str, job_id: str, skip: set[int]) -> list[Do
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=results_prefix(job_id), MaxKeys=100)
     found: list[Doc] = []
     for item in listed.get("Contents", []):
-        name = item["Key"].rsplit("/", 1)[-1].removesuffix(".json")
+        # "NN.json", or "NN-attemptK.json" for a retry (merge keeps only the current attempt)
+        name = item["Key"].rsplit("/", 1)[-1].removesuffix(".json").split("-", 1)[0]
         if not name.isdigit() or int(name) in skip:
             continue
         try:

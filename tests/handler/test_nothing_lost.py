@@ -288,3 +288,24 @@ def test_many_unsettled_hits_cost_an_admission_at_most_max_settle_reads(
     assert left[-1][1] == job_id
     reads = [c for c in spy.calls if c == "GetObject"]
     assert len(reads) <= 2 * 2 + ratelimit.MAX_SETTLE + 2  # counters, settles, mark
+
+
+def test_healing_merges_a_retry_attempts_result_and_ignores_the_earlier_ones(
+    s3, generate_job, get_status, monkeypatch
+):
+    job_id, _ = generate_job()
+
+    def retried(d):
+        jobs.start(d, time.time() + 300, time.time())
+        d["results"][0].update(status="in_progress", attempt=2)
+        return d
+
+    jobs.update(s3, BUCKET, job_id, retried)
+    first = {"index": 1, "model": "fake/ok-one", "status": "error", "error": "boom", "attempt": 1}
+    second = {**first, "status": "completed", "error": None, "imageKey": "images/r.png"}
+    jobs.save_result(s3, BUCKET, job_id, first)
+    jobs.save_result(s3, BUCKET, job_id, {**second, "attempt": 2})
+    monkeypatch.setattr(reconcile, "STALE_SECONDS", 0.0)
+    _, body = get_status(job_id)
+    assert body["results"][0]["status"] == "completed"
+    assert body["results"][0]["imageKey"] == "images/r.png"
