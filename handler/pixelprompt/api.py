@@ -6,6 +6,8 @@ import logging
 import time
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from pixelprompt import (
     aws,
     backends,
@@ -17,8 +19,10 @@ from pixelprompt import (
     leaderboard,
     log,
     longpoll,
+    orphans,
     query,
     ratelimit,
+    reconcile,
     s3json,
     validation,
     votes,
@@ -63,18 +67,31 @@ def generate(request: Request) -> Result:
     chosen = [m for m in cfg.models if wanted.models is None or m.index in wanted.models]
     providers = backends.current()
     s3 = aws.s3()
-    ticket = ratelimit.admit(s3, cfg, request.source_ip)
-    job_id = jobs.new_job_id()
+    job_id, now = jobs.new_job_id(), time.time()
+    # The slot is provisional until the job is dispatched: a request that dies before that
+    # leaves no slot behind (a later admission settles it, see ratelimit.py).
+    ticket = ratelimit.admit(
+        s3,
+        cfg,
+        request.source_ip,
+        now,
+        token=job_id,
+        dispatch_by=now + jobs.DISPATCH_SECONDS,
+        settle=orphans.settler(s3, cfg.bucket),
+    )
     record = jobs.new_record(
         job_id=job_id,
         prompt=wanted.prompt,
         parameters=wanted.parameters(),
         models=[(m.index, m.name, *_resolved(providers, m.name)) for m in chosen],
-        now=time.time(),
+        now=now,
         correlation_id=request.correlation_id,
     )
+    record["rateLimit"] = ticket.recorded()
     try:
         jobs.create(s3, cfg.bucket, record)
+        if time.time() >= record["dispatchBy"]:  # too late: it would already count as orphaned
+            raise dispatch.DispatchError("the job record took too long to write")
         dispatch.send(worker.job_event(job_id, request.correlation_id))
     except dispatch.DispatchError as exc:
         _abandon(s3, cfg.bucket, job_id, ticket, str(exc))
@@ -85,6 +102,7 @@ def generate(request: Request) -> Result:
     except BaseException:
         ratelimit.release(s3, cfg.bucket, ticket)
         raise
+    _mark_dispatched(s3, cfg.bucket, job_id)
     log.event(_log, logging.INFO, "job created", jobId=job_id, models=len(chosen))
     body = {
         "jobId": job_id,
@@ -97,12 +115,33 @@ def generate(request: Request) -> Result:
     return Result(body, status=202)
 
 
+def _mark_dispatched(s3: Any, bucket: str, job_id: str) -> None:
+    """The event is queued: give the job the queue's deadline instead of the dispatch one.
+
+    Not fatal when it fails: the worker is on its way. If it starts within the dispatch
+    deadline the job runs; if not, it is failed as never dispatched (its slot given back) and
+    the late worker finds it over and spends nothing.
+    """
+    try:
+        done = jobs.update(s3, bucket, job_id, lambda d: jobs.mark_dispatched(d, time.time()))
+    except Exception:
+        _log.exception("could not mark the job dispatched", extra={"fields": {"jobId": job_id}})
+        return
+    if done is not None and done.get("status") in jobs.TERMINAL and not done.get("startedAt"):
+        log.event(_log, logging.WARNING, "job was ended before it was marked", jobId=job_id)
+
+
 def _abandon(s3: Any, bucket: str, job_id: str, ticket: ratelimit.Ticket, why: str) -> None:
     """The worker never started: mark the job failed (no orphan pending job), free the slots."""
     log.event(_log, logging.ERROR, "could not start the worker", jobId=job_id, reason=why)
     reason = "the job could not be started"
     try:
-        jobs.update(s3, bucket, job_id, lambda d: jobs.fail_unfinished(d, reason, time.time()))
+        jobs.update(
+            s3,
+            bucket,
+            job_id,
+            lambda d: jobs.fail_unfinished(d, reason, time.time(), "NOT_STARTED"),
+        )
     finally:
         ratelimit.release(s3, bucket, ticket)
 
@@ -170,9 +209,22 @@ def status(request: Request) -> Result:
             record = jobs.read(s3, cfg.bucket, job_id)
         except s3json.NotFound:
             raise _no_job(job_id) from None
-        return jobs.view(record, time.time(), cfg.image_base_url)
+        now = time.time()
+        if reconcile.needs_healing(record, now):  # never for a healthy job: one GET is the rule
+            record = _healed(s3, cfg.bucket, record, now)
+        return jobs.view(record, now, cfg.image_base_url)
 
     return Result(longpoll.until_changed(read_view, since, wait, terminal=jobs.TERMINAL))
+
+
+def _healed(s3: Any, bucket: str, record: dict[str, Any], now: float) -> dict[str, Any]:
+    """The record merged with its stored results; as read if S3 will not take the write."""
+    try:
+        return reconcile.heal(s3, bucket, record, now)
+    except (ClientError, BotoCoreError, s3json.TooMuchContention):
+        fields = {"jobId": record["jobId"]}
+        _log.exception("could not heal the job record", extra={"fields": fields})
+        return record
 
 
 def _update_job(s3: Any, bucket: str, job_id: str, change: Any) -> dict[str, Any]:

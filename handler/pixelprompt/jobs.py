@@ -17,8 +17,16 @@ Lost updates -- the design, argued:
   /status therefore costs exactly one S3 GET, and the record's status is always derived from its
   results by the pure functions below, never set independently.
 
-A job whose deadline has passed while models are unfinished is *reported* failed by `view`
-(finished results kept, the rest "error"): a worker that dies cannot leave a job in progress.
+Deadlines -- every non-terminal record has one, and it is always a real one:
+  - `dispatchBy` (DISPATCH_SECONDS after admission): /generate must have handed the job to a
+    worker by then. It marks the record `dispatchedAt` once Lambda has queued the event; a record
+    still undispatched after `dispatchBy` is an orphan of a crashed request (reconcile.py fails
+    it and gives its rate-limit slot back).
+  - once dispatched, the deadline is QUEUE_SECONDS later: how long Lambda keeps the event
+    (the template's MaximumEventAgeInSeconds) before it dead-letters it;
+  - once a worker starts, the deadline is that invocation's own budget (worker.py).
+A job whose deadline has passed while models are unfinished is *reported* over by `view`
+(finished results kept, the rest "error"), and /status writes that back (reconcile.py).
 """
 
 from __future__ import annotations
@@ -31,16 +39,22 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from pixelprompt import s3json
+from pixelprompt import resultcodes, s3json
 from pixelprompt.aws import error_code
 
 Doc = dict[str, Any]
 FINAL = {"completed", "error"}
 TERMINAL = {"completed", "partial", "failed"}
 STOPPED = "the worker stopped before this model finished"
+NEVER_DISPATCHED = "the job was never handed to a worker (the request that made it failed)"
+NEVER_STARTED = "no worker started the job before its deadline"
+# /generate writes the record, invokes the worker and marks the record: milliseconds normally.
+DISPATCH_SECONDS = 10
+# How long Lambda keeps a queued worker event (MaximumEventAgeInSeconds in the template).
+QUEUE_SECONDS = 360
 CANCELLED = "CANCELLED"
 CANCELLED_ERROR = "cancelled"
-# Before the worker starts, allow a full Lambda lifetime (900 s) plus a minute of queueing.
+# A retried model (control.py) is given this long before its worker must have reported.
 PENDING_DEADLINE_SECONDS = 960
 _REVERSE_MS = 10**13 - 1
 
@@ -115,8 +129,29 @@ def new_record(
         "totalModels": len(results),
         "correlationId": correlation_id,
         "results": results,
+        "dispatchBy": round(now + DISPATCH_SECONDS, 3),
     }
-    return with_deadline(summarise(doc), now + PENDING_DEADLINE_SECONDS)
+    return with_deadline(summarise(doc), now + DISPATCH_SECONDS)
+
+
+def mark_dispatched(doc: Doc, now: float) -> Doc | None:
+    """Lambda queued the worker event: the deadline becomes the queue's. None if already over."""
+    if doc.get("status") in TERMINAL or doc.get("dispatchedAt"):
+        return None
+    doc["dispatchedAt"] = iso(now)
+    if doc.get("status") == "pending":  # a worker that already started set its own deadline
+        with_deadline(doc, now + QUEUE_SECONDS)
+    return doc
+
+
+def is_orphan(doc: Doc, now: float) -> bool:
+    """Made by a /generate that never dispatched it, and past the time it had to."""
+    return (
+        doc.get("status") == "pending"
+        and not doc.get("dispatchedAt")
+        and "dispatchBy" in doc
+        and now > float(doc["dispatchBy"])
+    )
 
 
 def with_deadline(doc: Doc, deadline: float) -> Doc:
@@ -144,15 +179,17 @@ def summarise(doc: Doc) -> Doc:
 
 
 def start(doc: Doc, deadline: float, now: float) -> Doc | None:
-    """Claim every pending model for this worker run; None when none is pending.
+    """Claim every pending model for this worker run; None when none is pending, or when the
+    job is already over (then the worker must not run).
 
     A model leaves "pending" exactly once, in this compare-and-swap write, before its request is
     sent. A re-delivered worker event therefore finds the models already claimed and sends
     nothing: each is a paid request, and a model the first run sent may have been billed even if
-    that run died before its answer came. Those models end as errors at the record's deadline.
+    that run died before its answer came. Those models end as errors at the record's deadline
+    (or sooner: see deadletter.py).
     """
     pending = claimable(doc)
-    if not pending:
+    if doc.get("status") in TERMINAL or is_expired(doc, now) or not pending:
         return None
     for r in doc["results"]:
         if r["index"] in pending:
@@ -200,18 +237,20 @@ def fail_unfinished(
     doc: Doc,
     reason: str,
     now: float,
+    code: str = "WORKER_STOPPED",
     only: Iterable[int] | None = None,
     *,
     attempts: Mapping[int, int] | None = None,
 ) -> Doc | None:
-    """Unfinished results (of the slots in `only`, when given) become errors. With `attempts`
-    (slot -> attempt) only those attempts: a retry that another run has started is its own."""
+    """Unfinished results (of the slots in `only`, when given) become errors with `code`
+    (resultcodes); finished ones stay. With `attempts` (slot -> attempt) only those attempts: a
+    retry that another run has started is its own."""
     changed = False
     for r in doc["results"]:
         if attempts is not None and int(r.get("attempt", 1)) != attempts.get(r["index"], 1):
             continue
         if r.get("status") not in FINAL and (only is None or r["index"] in only):
-            r.update(status="error", error=reason)
+            r.update(resultcodes.error(code, reason))
             changed = True
     if not changed:
         return None
@@ -223,15 +262,30 @@ def is_expired(doc: Doc, now: float) -> bool:
     return doc.get("status") not in TERMINAL and now > float(doc.get("deadline", 0) or 0)
 
 
+def expire(doc: Doc, now: float) -> Doc | None:
+    """Past its deadline: the job is over. Finished results stay; the rest say why they stopped.
+
+    Status follows the results (partial when some finished). None when not expired.
+    """
+    if not is_expired(doc, now):
+        return None
+    if is_orphan(doc, now):
+        reason, code = NEVER_DISPATCHED, "NOT_STARTED"
+    elif doc.get("status") == "pending":
+        reason, code = NEVER_STARTED, "NOT_STARTED"
+    else:
+        reason, code = STOPPED, "WORKER_STOPPED"
+    fail_unfinished(doc, reason, now, code)
+    doc["error"] = "The job ran out of time before every model finished."
+    return doc
+
+
 def view(doc: Doc, now: float, image_base_url: str) -> Doc:
     """The /status answer: internal fields dropped, deadline applied, image URLs added."""
-    out = {k: v for k, v in doc.items() if k not in {"schema", "correlationId"}}
+    hidden = {"schema", "correlationId", "rateLimit"}
+    out = {k: v for k, v in doc.items() if k not in hidden}
     out["results"] = [dict(r) for r in doc["results"]]
-    if is_expired(out, now):
-        # The worker died or never ran: the job is over. Finished results stay as they are.
-        fail_unfinished(out, STOPPED, now)
-        out["status"] = "failed"
-        out["error"] = "The job ran out of time before every model finished."
+    if expire(out, now) is not None:
         out["updatedAt"] = doc.get("updatedAt")
     for r in out["results"]:
         key = r.get("imageKey")
@@ -265,6 +319,35 @@ def update(s3: Any, bucket: str, job_id: str, change: Any) -> Doc | None:
         return None if doc is None else change(doc)
 
     return s3json.update(s3, bucket, status_key(job_id), guarded)
+
+
+def results_prefix(job_id: str) -> str:
+    return f"jobs/{job_id}/results/"
+
+
+def stored_results(s3: Any, bucket: str, job_id: str, skip: set[int]) -> list[Doc]:
+    """The write-once result objects of `job_id`, except those for slot indices in `skip`.
+
+    One LIST (a job has at most 20 objects there), then one GET per result not skipped.
+    """
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=results_prefix(job_id), MaxKeys=100)
+    found: list[Doc] = []
+    for item in listed.get("Contents", []):
+        # "NN.json", or "NN-attemptK.json" for a retry (merge keeps only the current attempt)
+        name = item["Key"].rsplit("/", 1)[-1].removesuffix(".json").split("-", 1)[0]
+        if not name.isdigit() or int(name) in skip:
+            continue
+        try:
+            result = s3json.read(s3, bucket, item["Key"])[0]
+        except s3json.NotFound:
+            continue
+        if result.get("status") in FINAL and isinstance(result.get("index"), int):
+            found.append(result)
+    return found
+
+
+def final_indices(doc: Doc) -> set[int]:
+    return {r["index"] for r in doc["results"] if r.get("status") in FINAL}
 
 
 def save_result(s3: Any, bucket: str, job_id: str, result: Doc) -> None:
