@@ -149,6 +149,8 @@ def get() -> Config:
     with _lock:
         if _cached is None:
             _cached = load(os.environ)
+            # The keys are registered with the log scrubber when the secret is read
+            # (pixelprompt.secret): reading it here would cost every request a secret read.
             _report(_cached)
         return _cached
 

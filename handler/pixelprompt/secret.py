@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pixelprompt import aws
+from pixelprompt import aws, scrub
 from pixelprompt.contract import Env
 from pixelprompt.errors import ServiceUnavailable
 from pixelprompt.log import event, get_logger
@@ -94,6 +94,8 @@ def get(env: Mapping[str, str] | None = None) -> Secrets:
             env = os.environ if env is None else env
             arn = env.get(ARN_VARIABLE, "").strip()
             _cached = _read(arn) if arn else Secrets()
+            # Every log line is scrubbed of the keys from now on, whoever writes it.
+            scrub.register(_cached.keys.values())
             event(
                 _log,
                 logging.INFO,

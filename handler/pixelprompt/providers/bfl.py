@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ import requests
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, clamp, mentions_moderation, moderated
 from .images import download
+from .shapes import shape
 from .transport import (
     PAID,
     Caller,
@@ -33,7 +35,6 @@ STEPS_MODELS = frozenset({"flux-pro", "flux-dev"})
 # after a 429 (too many active tasks: nothing was created) or a connection never made. Polls
 # are free GETs and retry every transient failure.
 RETRY = PAID
-ASPECT_MODELS_PREFIX = ("flux-pro-1.1-ultra", "flux-kontext")
 
 
 def generate(
@@ -43,15 +44,16 @@ def generate(
     started = time.monotonic()
     task = _submit(spec, api_key, request, deadline, who)
     result = _poll(task, api_key, deadline, who, started)
-    return download(result.get("sample"), who, deadline)
+    image = download(result.get("sample"), who, deadline)
+    seed = result.get("seed")
+    return (
+        replace(image, seed=seed) if isinstance(seed, int) and not isinstance(seed, bool) else image
+    )
 
 
 def request_body(model_id: str, request: GenerationRequest) -> dict[str, Any]:
     body: dict[str, Any] = {"prompt": request.prompt, "output_format": "jpeg"}
-    if model_id.startswith(ASPECT_MODELS_PREFIX):
-        body["aspect_ratio"] = "1:1"
-    else:
-        body.update(width=1024, height=1024)
+    body.update(shape("bfl", model_id, request.aspect_ratio, request.seed).fields)
     if model_id in STEPS_MODELS:
         if request.steps is not None:
             body["steps"] = int(clamp(request.steps, 1, 50))
