@@ -38,14 +38,11 @@ REASONS: dict[str, str] = {
         "key policy for 7 days of logs that never hold provider keys."
     ),
     "CKV_AWS_149": (
-        "The secret uses Secrets Manager's AWS managed key (aws/secretsmanager): only this "
-        "function's role may read the secret, and a customer key would add $1/month and a key "
-        "policy without narrowing who can decrypt."
+        "AWS managed key: only the function's role may read the secret; a customer key "
+        "would not narrow who can decrypt."
     ),
     "CKV2_AWS_57": (
-        "No automatic rotation: the provider keys are issued by the providers, not by AWS; "
-        "rotating one means a new key in the parameters file and a redeploy, which updates "
-        "the secret."
+        "Provider keys are issued by the providers: rotating one is a new key and a redeploy."
     ),
     "CKV_AWS_173": (
         "Lambda encrypts environment variables at rest with its AWS-managed key; they hold no "

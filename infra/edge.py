@@ -41,7 +41,6 @@ def add_images_headers_policy(t: Template) -> cf.ResponseHeadersPolicy:
             "ImagesHeadersPolicy",
             ResponseHeadersPolicyConfig=cf.ResponseHeadersPolicyConfig(
                 Name=Sub("${AWS::StackName}-images"),
-                Comment="Generated images: readable by scripts on any origin",
                 CorsConfig=cf.CorsConfig(
                     AccessControlAllowCredentials=False,
                     AccessControlAllowHeaders=cf.AccessControlAllowHeaders(Items=["*"]),
@@ -55,9 +54,7 @@ def add_images_headers_policy(t: Template) -> cf.ResponseHeadersPolicy:
                     # cache key holds no Origin, so the origin's own answer could be stale).
                     OriginOverride=True,
                 ),
-                SecurityHeadersConfig=cf.SecurityHeadersConfig(
-                    ContentTypeOptions=_nosniff(), StrictTransportSecurity=_hsts()
-                ),
+                # Security headers only where they matter: on the page (below), not on images.
             ),
         )
     )
@@ -70,7 +67,6 @@ def add_page_headers_policy(t: Template) -> cf.ResponseHeadersPolicy:
             "PageHeadersPolicy",
             ResponseHeadersPolicyConfig=cf.ResponseHeadersPolicyConfig(
                 Name=Sub("${AWS::StackName}-page"),
-                Comment="The web page: security headers",
                 SecurityHeadersConfig=cf.SecurityHeadersConfig(
                     StrictTransportSecurity=_hsts(),
                     ContentTypeOptions=_nosniff(),

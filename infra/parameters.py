@@ -10,10 +10,6 @@ from troposphere import Equals, Join, Not, Parameter, Ref, Select, Split, Templa
 DEFAULT_MODEL_COUNT = 9
 HAS_RESERVED_CONCURRENCY = "HasReservedConcurrency"
 HAS_BEDROCK_MODELS = "HasBedrockModels"
-# A provider key goes verbatim into the secret's JSON and into an HTTP header: printable ASCII
-# without space, quote or backslash (no provider issues keys with them), so neither can break.
-# No ^...$: CloudFormation matches a String parameter's AllowedPattern against the whole value.
-KEY_PATTERN = r"[!#-\[\]-~]*"
 
 
 @dataclass(frozen=True)
@@ -60,9 +56,7 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Type="String",
         Default="",
         MaxLength=128,
-        Description=(
-            f"Model {n}, e.g. 'GPT Image', 'Nova Canvas', 'bedrock/<model-id>'; empty: unused."
-        ),
+        Description=f"Model {n}: display name or provider/model-id; empty: unused",
     )
     key = Parameter(
         f"Model{n}Key",
@@ -70,8 +64,7 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Default="",
         NoEcho=True,
         MaxLength=1024,
-        AllowedPattern=KEY_PATTERN,
-        Description=f"API key for model {n}'s provider (kept in the stack secret); Bedrock: empty.",
+        Description=f"Model {n}'s API key, kept in the stack's secret; empty for Bedrock.",
     )
     return ModelSlot(
         index=n,
@@ -152,10 +145,7 @@ def _add_secret_params(t: Template) -> tuple[Parameter, Parameter]:
         MinLength=32,
         MaxLength=128,
         AllowedPattern="^[0-9a-f]*$",
-        Description=(
-            "Random key of the HMAC that names per-client rate-limit counters (deploy.py "
-            "generates it once and keeps it); stored in the stack's secret."
-        ),
+        Description="HMAC key naming the per-IP rate-limit counters (deploy.py makes it once).",
     )
     version = Parameter(
         "KeysVersion",
@@ -163,10 +153,7 @@ def _add_secret_params(t: Template) -> tuple[Parameter, Parameter]:
         Default="",
         MaxLength=64,
         AllowedPattern="^[0-9a-f]*$",
-        Description=(
-            "Digest of the secret's content (deploy.py fills this in): a changed key changes "
-            "the function's configuration, so the next request reads the new secret."
-        ),
+        Description="Digest of the keys (deploy.py fills it in; new keys: new environments).",
     )
     return (
         _add(t, "Rate-limit HMAC key", group, salt),

@@ -248,8 +248,11 @@ def add_dead_letter_queue(t: Template, params: Params) -> sqs.Queue:
 def secret_string(params: Params) -> Sub:
     """The secret's JSON (see DEPLOYMENT.md, "The stack's secret"): slot number -> key.
 
-    Built by Fn::Sub from NoEcho parameters; their AllowedPattern keeps quotes and
-    backslashes out, so the result is always valid JSON.
+    Built by Fn::Sub from NoEcho parameters. deploy.py refuses a key holding a quote, a
+    backslash or a control character (deployer.params.key_problem), so the result is valid
+    JSON; the template itself has no AllowedPattern for them, to stay within CloudFormation's
+    inline template size (a console deploy with such a key gets a secret the function reports
+    as unreadable, in a sentence).
     """
     keys = ",".join(f'"{slot.index}":"${{{slot.key.title}}}"' for slot in params.models)
     return Sub(
