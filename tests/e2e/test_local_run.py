@@ -154,7 +154,6 @@ def test_images_carry_cors_and_the_page_its_security_headers(
     image = stack.request("GET", finished_job["results"][0]["imageUrl"], headers=other)
     assert image.status == 200
     assert image.headers["access-control-allow-origin"] == "*"
-    assert image.headers["x-content-type-options"] == "nosniff"
     page = stack.request("GET", f"{cdn}/", headers=other)
     assert page.status == 200 and "access-control-allow-origin" not in page.headers
     assert page.headers["strict-transport-security"].startswith("max-age=63072000")
