@@ -11,5 +11,6 @@ FUNCTION_PREFIXES = MappingProxyType(
         "jobs/": 30,
         "images/": 30,
         "ratelimit/": 2,  # counters only matter for a day; keep the bucket small
+        "budget/": 3,  # one spend document per UTC day; a late correction may touch yesterday's
     }
 )

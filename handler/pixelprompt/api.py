@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from typing import Any
 
 from pixelprompt import (
     aws,
     backends,
+    budget,
     config,
+    costs,
     dispatch,
     gallery,
     jobs,
@@ -27,10 +30,12 @@ from pixelprompt.errors import (
     PayloadTooLarge,
     ServiceUnavailable,
 )
+from pixelprompt.gate import Gate
 from pixelprompt.providers.base import ProviderError
+from pixelprompt.providers.prices import CHAT_CALL_USD
 from pixelprompt.router import Result, Router
 
-app = Router()
+app = Router(gate=Gate())
 _log = log.get_logger("api")
 ENHANCE_SECONDS = 25.0  # API Gateway gives up after 30 s
 MAX_LOG_BYTES = 8 * 1024
@@ -38,15 +43,20 @@ GALLERY_LIMIT = 50
 CONFIG_CODES = {ProviderError.NO_CHAT, ProviderError.MISSING_KEY, ProviderError.UNKNOWN_MODEL}
 
 
-def _provider_of(providers: backends.Providers, name: str) -> str | None:
-    """The provider a configured name maps to; None when unknown (a per-model error later)."""
+def _resolved(providers: backends.Providers, name: str) -> tuple[str | None, str | None]:
+    """(provider, model id) a configured name maps to; Nones when unknown (a per-model error)."""
     try:
-        return providers.resolve_model(name).provider
+        spec = providers.resolve_model(name)
     except ProviderError:
-        return None
+        return None, None
+    return spec.provider, spec.model_id
 
 
-@app.post("/generate")
+def _provider_of(providers: backends.Providers, name: str) -> str | None:
+    return _resolved(providers, name)[0]
+
+
+@app.post("/generate", paid=True, what="image requests")
 def generate(request: Request) -> Result:
     cfg = config.get()
     cfg.require_bucket()
@@ -54,27 +64,39 @@ def generate(request: Request) -> Result:
     wanted = validation.generate_input(request.json_object())
     providers = backends.current()
     s3 = aws.s3()
-    ticket = ratelimit.admit(s3, cfg, request.source_ip)
+    ticket = request.admission
+    slots = cfg.models
     job_id = jobs.new_job_id()
+    now = time.time()
     record = jobs.new_record(
         job_id=job_id,
         prompt=wanted.prompt,
         parameters=wanted.parameters(),
-        models=[(m.index, m.name, _provider_of(providers, m.name)) for m in cfg.models],
-        now=time.time(),
+        models=[(m.index, m.name, _provider_of(providers, m.name)) for m in slots],
+        now=now,
         correlation_id=request.correlation_id,
     )
+    estimates = {m.index: costs.estimate(*_resolved(providers, m.name)) for m in slots}
+    for result in record["results"]:
+        result["cost"] = costs.cost(estimates.get(result["index"], 0.0), False)
+    held = budget.reserve(
+        s3, cfg.bucket, cfg.daily_budget_usd, job_id, {str(i): u for i, u in estimates.items()}, now
+    )
+    if held is not None:
+        record["budget"] = {"day": held.day}
     try:
         jobs.create(s3, cfg.bucket, record)
+        request.start_paid_work()
         dispatch.send(worker.job_event(job_id, request.correlation_id))
     except dispatch.DispatchError as exc:
-        _abandon(s3, cfg.bucket, job_id, ticket, str(exc))
+        _abandon(s3, cfg.bucket, job_id, ticket, str(exc), held)
         raise ServiceUnavailable(
             "The image job could not be started; please try again shortly.",
             code="DISPATCH_FAILED",
         ) from exc
     except BaseException:
-        ratelimit.release(s3, cfg.bucket, ticket)
+        if held is not None:
+            budget.cancel(s3, cfg.bucket, held)
         raise
     log.event(_log, logging.INFO, "job created", jobId=job_id, models=len(cfg.models))
     body = {
@@ -88,14 +110,31 @@ def generate(request: Request) -> Result:
     return Result(body, status=202)
 
 
-def _abandon(s3: Any, bucket: str, job_id: str, ticket: ratelimit.Ticket, why: str) -> None:
-    """The worker never started: mark the job failed (no orphan pending job), free the slots."""
+def _abandon(
+    s3: Any,
+    bucket: str,
+    job_id: str,
+    ticket: ratelimit.Ticket,
+    why: str,
+    held: budget.Reservation | None,
+) -> None:
+    """The worker never started: mark the job failed (no orphan pending job), free the slots
+    and the budget it held."""
     log.event(_log, logging.ERROR, "could not start the worker", jobId=job_id, reason=why)
     reason = "the job could not be started"
     try:
-        jobs.update(s3, bucket, job_id, lambda d: jobs.fail_unfinished(d, reason, time.time()))
+        jobs.update(s3, bucket, job_id, lambda d: _nothing_spent(d, reason))
     finally:
         ratelimit.release(s3, bucket, ticket)
+        if held is not None:
+            budget.cancel(s3, bucket, held)
+
+
+def _nothing_spent(doc: dict[str, Any], reason: str) -> dict[str, Any] | None:
+    changed = jobs.fail_unfinished(doc, reason, time.time())
+    for result in doc["results"]:
+        result["cost"] = costs.cost(0.0, True)
+    return changed
 
 
 @app.get("/status/{jobId}")
@@ -109,13 +148,17 @@ def status(request: Request) -> Result:
         record = jobs.read(aws.s3(), cfg.bucket, job_id)
     except s3json.NotFound:
         raise NotFound(f"There is no job {job_id}.", code="JOB_NOT_FOUND") from None
-    return Result(jobs.view(record, time.time(), cfg.image_base_url))
+    view = jobs.view(record, time.time(), cfg.image_base_url)
+    view.pop("budget", None)
+    view["cost"] = costs.total(view["results"])
+    return Result(view)
 
 
-@app.post("/enhance")
+@app.post("/enhance", paid=True, what="prompt enhancements")
 def enhance(request: Request) -> Result:
     prompt = validation.prompt(request.json_object())
-    slot = config.get().prompt_model
+    cfg = config.get()
+    slot = cfg.prompt_model
     providers = backends.current()
     try:
         spec = providers.resolve_model(slot.name)
@@ -123,11 +166,20 @@ def enhance(request: Request) -> Result:
         raise ServiceUnavailable(
             f"The prompt model is misconfigured: {exc.message}", code="CONFIG_ERROR"
         ) from None
+    s3 = aws.s3()
+    entry = f"enhance-{uuid.uuid4().hex}"
+    held = budget.reserve(
+        s3, cfg.bucket, cfg.daily_budget_usd, entry, {"chat": CHAT_CALL_USD}, time.time()
+    )
     try:
         deadline = time.monotonic() + ENHANCE_SECONDS
         label = f"Model{slot.index}Key"
+        request.start_paid_work()
         enhanced = providers.enhance(spec, slot.key, prompt, deadline, key_label=label)
     except ProviderError as exc:
+        if held is not None:  # the estimate stays unless the provider refused at the door
+            spent = 0.0 if exc.code in costs.NOT_BILLED else CHAT_CALL_USD
+            budget.settle(s3, cfg.bucket, held.day, held.entry, {"chat": spent})
         if exc.code in CONFIG_CODES:  # the operator's to fix, not the provider's failure
             raise ServiceUnavailable(
                 f"The prompt model is misconfigured: {exc.message}", code="CONFIG_ERROR"
@@ -138,6 +190,8 @@ def enhance(request: Request) -> Result:
             code="ENHANCE_FAILED",
             headers=headers,
         ) from None
+    if held is not None:
+        budget.settle(s3, cfg.bucket, held.day, held.entry, {"chat": CHAT_CALL_USD})
     if not isinstance(enhanced, str) or not enhanced.strip():
         raise BadGateway(f"{slot.name} returned an empty prompt.", code="ENHANCE_FAILED")
     return Result({"original": prompt, "enhanced": _fit(enhanced.strip())})

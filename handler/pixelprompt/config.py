@@ -7,7 +7,9 @@ the broken part answer 503 CONFIG_ERROR with the problem in a sentence.
 from __future__ import annotations
 
 import logging
+import math
 import os
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +37,10 @@ class Config:
     ip_whitelist: frozenset[str]
     bucket: str
     image_base_url: str
+    daily_budget_usd: float = 0.0  # 0 = no budget
+    # A private deployment: SHA-256 (hex) of the AccessToken, never the token itself.
+    access_token_sha256: str = ""
+    access_problem: str | None = None  # private but unusable: every route answers 503
     problems: tuple[str, ...] = field(default=())  # break /generate and the worker
     prompt_model_problem: str | None = None  # breaks /enhance only
 
@@ -85,6 +91,34 @@ def _limit(env: Mapping[str, str], name: str, problems: list[str]) -> int:
     return value
 
 
+def _budget(env: Mapping[str, str], problems: list[str]) -> float:
+    raw = env.get("DAILY_BUDGET_USD", "").strip() or "0"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value < 0:
+        problems.append(f"DAILY_BUDGET_USD is {raw!r}, it must be 0 (no budget) or a sum in USD")
+        return 0.0
+    return value
+
+
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _access(env: Mapping[str, str]) -> tuple[str, str | None]:
+    """(the token's hash, a problem). Private when ACCESS_TOKEN_REQUIRED is true or a hash is set;
+    private without a usable hash fails closed: no route answers until it is fixed."""
+    digest = env.get("ACCESS_TOKEN_SHA256", "").strip().lower()
+    required = env.get("ACCESS_TOKEN_REQUIRED", "").strip().lower() == "true" or bool(digest)
+    if not required or _SHA256_HEX.match(digest):
+        return digest, None
+    return "", (
+        "The service is misconfigured: AccessToken is set but the function has no usable hash "
+        "of it (ACCESS_TOKEN_SHA256); deploy with deploy.py, which computes it."
+    )
+
+
 def _models(env: Mapping[str, str], problems: list[str]) -> tuple[ModelSlot, ...]:
     count = _int(env, "MODEL_COUNT", 0, problems)
     if not 1 <= count <= MAX_MODELS:
@@ -116,6 +150,7 @@ def load(env: Mapping[str, str]) -> Config:
     models = _models(env, problems)
     prompt_index = _int(env, "PROMPT_MODEL_INDEX", 1, problems)
     whitelist = frozenset(ip.strip() for ip in env.get("IP_WHITELIST", "").split(",") if ip.strip())
+    token_sha256, access_problem = _access(env)
     return Config(
         models=models,
         prompt_model_index=prompt_index,
@@ -124,6 +159,9 @@ def load(env: Mapping[str, str]) -> Config:
         ip_whitelist=whitelist,
         bucket=env.get("S3_BUCKET", "").strip(),
         image_base_url=image_base_url(env.get("CLOUDFRONT_DOMAIN", "")),
+        daily_budget_usd=_budget(env, problems),
+        access_token_sha256=token_sha256,
+        access_problem=access_problem,
         problems=tuple(problems),
         prompt_model_problem=_prompt_model_problem(prompt_index, models),
     )
@@ -156,6 +194,8 @@ def _report(cfg: Config) -> None:
         problems.append(cfg.prompt_model_problem)
     if not cfg.bucket:
         problems.append("S3_BUCKET is not set")
+    if cfg.access_problem:
+        problems.append(cfg.access_problem)
     if problems:
         event(_log, logging.ERROR, "configuration problems", problems=problems)
     else:
@@ -165,4 +205,6 @@ def _report(cfg: Config) -> None:
             "configuration loaded",
             models=[m.name for m in cfg.models],
             promptModelIndex=cfg.prompt_model_index,
+            private=bool(cfg.access_token_sha256),
+            dailyBudgetUsd=cfg.daily_budget_usd,
         )

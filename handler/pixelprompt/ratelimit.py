@@ -1,5 +1,9 @@
 """Rate limits kept in S3: GLOBAL_RATE_LIMIT per rolling hour, IP_RATE_LIMIT per IP per rolling day.
 
+Every paid route has its own pair of counters (its `scope`): /generate keeps the original keys
+(`ratelimit/global.json`, `ratelimit/ip/...`), any other paid route lives under
+`ratelimit/<scope>/`, so enhancing prompts cannot use up the image limit or the other way round.
+
 Each counter is one JSON object under `ratelimit/` holding the admission times inside its window.
 Admission is a compare-and-swap (s3json.update): read, prune, refuse if full, append, write with
 IfMatch/IfNoneMatch. Twenty simultaneous requests at a limit of five therefore admit exactly five
@@ -28,6 +32,7 @@ from pixelprompt.errors import ServiceUnavailable, TooManyRequests
 HOUR = 3600
 DAY = 86400
 PREFIX = "ratelimit/"
+DEFAULT_SCOPE = "generate"
 Doc = dict[str, Any]
 
 
@@ -52,14 +57,18 @@ class Ticket:
     taken: list[Counter] = field(default_factory=list)
 
 
-def global_counter(cfg: Config) -> Counter:
-    return Counter(f"{PREFIX}global.json", cfg.global_rate_limit, HOUR)
+def _prefix(scope: str) -> str:
+    return PREFIX if scope == DEFAULT_SCOPE else f"{PREFIX}{scope}/"
 
 
-def ip_counter(cfg: Config, ip: str) -> Counter:
+def global_counter(cfg: Config, scope: str = DEFAULT_SCOPE) -> Counter:
+    return Counter(f"{_prefix(scope)}global.json", cfg.global_rate_limit, HOUR)
+
+
+def ip_counter(cfg: Config, ip: str, scope: str = DEFAULT_SCOPE) -> Counter:
     # Hashed: no raw IPs in key names. surrogatepass: whatever the event holds, never a crash.
     digest = hashlib.sha256(ip.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return Counter(f"{PREFIX}ip/{digest}.json", cfg.ip_rate_limit, DAY)
+    return Counter(f"{_prefix(scope)}ip/{digest}.json", cfg.ip_rate_limit, DAY)
 
 
 def _take(counter: Counter, token: str, now: float) -> Callable[[Doc | None], Doc]:
@@ -85,24 +94,32 @@ def _take_one(s3: Any, bucket: str, counter: Counter, token: str, now: float) ->
         ) from exc
 
 
-def admit(s3: Any, cfg: Config, ip: str, now: float | None = None) -> Ticket:
-    """Take a slot in the per-IP and the global counter, or raise TooManyRequests."""
+def admit(
+    s3: Any,
+    cfg: Config,
+    ip: str,
+    now: float | None = None,
+    *,
+    scope: str = DEFAULT_SCOPE,
+    what: str = "image requests",
+) -> Ticket:
+    """Take a slot in the scope's per-IP and global counter, or raise TooManyRequests."""
     now = time.time() if now is None else now
     ticket = Ticket(token=uuid.uuid4().hex)
     if ip and ip in cfg.ip_whitelist:
         return ticket
-    counters = [ip_counter(cfg, ip or "unknown")] if cfg.ip_rate_limit > 0 else []
+    counters = [ip_counter(cfg, ip or "unknown", scope)] if cfg.ip_rate_limit > 0 else []
     if cfg.global_rate_limit > 0:
-        counters.append(global_counter(cfg))
+        counters.append(global_counter(cfg, scope))
     for counter in counters:
         try:
             _take_one(s3, cfg.bucket, counter, ticket.token, now)
         except _Full as full:
             release(s3, cfg.bucket, ticket)  # a refused request must not keep its IP slot
-            scope = "from your address per day" if counter.window == DAY else "per hour in total"
+            per = "from your address per day" if counter.window == DAY else "per hour in total"
             raise TooManyRequests(
-                f"The limit of {counter.limit} image requests {scope} has been reached; "
-                f"try again in {_human(full.retry_after)}.",
+                f"The limit of {counter.limit} {what} {per} has been reached; "
+                f"try again in {human_wait(full.retry_after)}.",
                 retry_after=math.ceil(full.retry_after),
             ) from None
         except BaseException:
@@ -127,7 +144,7 @@ def release(s3: Any, bucket: str, ticket: Ticket) -> None:
     ticket.taken.clear()
 
 
-def _human(seconds: float) -> str:
+def human_wait(seconds: float) -> str:
     seconds = max(1, math.ceil(seconds))
     if seconds < 120:
         return f"{seconds} seconds"

@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -38,6 +38,21 @@ class Route:
     pattern: re.Pattern[str]
     template: str
     handler: Handler
+    # A paid route makes a provider bill the owner: the router rate-limits it (counters of its
+    # own, named by `scope`) before the handler runs, so a new paid route cannot forget to.
+    paid: bool = False
+    scope: str = ""
+    what: str = "requests"  # how the limit's sentence names what is counted
+
+
+class Gate(Protocol):
+    """What the router asks before running a route: access (every route), limits (paid ones)."""
+
+    def authorize(self, request: Request) -> None: ...
+
+    def admit(self, request: Request, route: Route) -> Any: ...
+
+    def release(self, admission: Any) -> None: ...
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -47,21 +62,41 @@ def _compile(template: str) -> re.Pattern[str]:
 
 
 class Router:
-    def __init__(self) -> None:
+    def __init__(self, gate: Gate | None = None) -> None:
         self.routes: list[Route] = []
+        self.gate = gate
 
-    def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
+    def route(
+        self, method: str, template: str, *, paid: bool = False, what: str = "requests"
+    ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, _compile(template), template, handler))
+            scope = handler.__name__
+            self.routes.append(
+                Route(method, _compile(template), template, handler, paid, scope, what)
+            )
             return handler
 
         return register
 
-    def get(self, template: str) -> Callable[[Handler], Handler]:
-        return self.route("GET", template)
+    def get(self, template: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("GET", template, **options)
 
-    def post(self, template: str) -> Callable[[Handler], Handler]:
-        return self.route("POST", template)
+    def post(self, template: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("POST", template, **options)
+
+    def paid_routes(self) -> list[Route]:
+        return [r for r in self.routes if r.paid]
+
+    def _run(self, route: Route, request: Request) -> Result:
+        if not route.paid or self.gate is None:
+            return route.handler(request)
+        request.admission = self.gate.admit(request, route)
+        try:
+            return route.handler(request)
+        except BaseException:
+            if not request.paid_work_started:  # nothing was bought: the slot goes back
+                self.gate.release(request.admission)
+            raise
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         allowed: list[str] = []
@@ -92,9 +127,11 @@ class Router:
             if method == "OPTIONS":  # preflight normally never reaches us; answer it anyway
                 result = Result(status=204, headers=_preflight_headers())
             else:
+                if self.gate is not None:  # before routing: a private API reveals nothing
+                    self.gate.authorize(request)
                 route, params = self.match(method, path)
                 request.path_params = params
-                result = route.handler(request)
+                result = self._run(route, request)
             out = response(result.status, result.body, cid, result.headers)
         except ApiError as exc:
             out = response(exc.status, {"error": exc.message, "code": exc.code}, cid, exc.headers)

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pixelprompt import aws, images, jobs, log, s3json
+from pixelprompt import aws, budget, costs, images, jobs, log, s3json
 from pixelprompt.backends import Providers
 from pixelprompt.config import Config, ModelSlot
 from pixelprompt.providers.base import GenerationRequest, ProviderError
@@ -67,6 +67,12 @@ class JobRun:
         todo = [r for r in record["results"] if r.get("status") not in jobs.FINAL]
         self.slots = [slots[r["index"]] for r in todo if r["index"] in slots]
         self.slugs = images.slugs([(s.index, s.name) for s in cfg.models])
+        # The estimate admission reserved for each model: what a model costs when its
+        # provider reports nothing.
+        self.estimates = {
+            r["index"]: float((r.get("cost") or {}).get("usd") or 0) for r in record["results"]
+        }
+        self.budget_day = (record.get("budget") or {}).get("day")
 
     def run(self, budget: float) -> None:
         deadline = time.monotonic() + budget
@@ -93,6 +99,7 @@ class JobRun:
         except Exception as exc:  # one model's bug must not sink the others
             _log.exception("model crashed", extra={"fields": {"model": slot.name}})
             result = {"status": "error", "error": f"internal error ({type(exc).__name__})"}
+            result["cost"] = costs.of_error(None, self.estimates.get(slot.index, 0.0))
         result.update(
             index=slot.index, model=slot.name, duration=round(time.monotonic() - started, 2)
         )
@@ -103,6 +110,7 @@ class JobRun:
         except Exception:  # the record is what /status reads; this object is the audit trail
             _log.exception("could not save result", extra={"fields": {"model": slot.name}})
         self.recorder.add(result)
+        self._settle({slot.index: result["cost"]["usd"]})
         log.event(
             _log,
             logging.INFO,
@@ -113,22 +121,42 @@ class JobRun:
         )
 
     def _generate(self, slot: ModelSlot, deadline: float) -> dict[str, Any]:
+        estimate = self.estimates.get(slot.index, 0.0)
         try:
             spec = self.providers.resolve_model(slot.name)
             label = f"Model{slot.index}Key"  # error messages name the parameter to fix
             image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
-            ext, content_type = images.inspect(image.data)
         except ProviderError as exc:
-            return {"status": "error", "error": exc.message, "errorCode": exc.code}
+            cost = costs.of_error(exc.code, estimate)
+            return {"status": "error", "error": exc.message, "errorCode": exc.code, "cost": cost}
+        cost = costs.of_image(image.cost_usd, estimate)  # paid for, whatever happens next
+        try:
+            ext, content_type = images.inspect(image.data)
         except images.NotAnImage as exc:
-            return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE"}
+            return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE", "cost": cost}
         key = images.image_key(self.record["galleryId"], self.slugs[slot.index], self.job_id, ext)
         try:
             images.store(self.s3, self.cfg.bucket, key, image.data, content_type)
         except (ClientError, BotoCoreError):
             _log.exception("could not store image", extra={"fields": {"model": slot.name}})
-            return {"status": "error", "error": "the image could not be stored"}
-        return {"status": "completed", "provider": spec.provider, "imageKey": key, "error": None}
+            return {"status": "error", "error": "the image could not be stored", "cost": cost}
+        return {
+            "status": "completed",
+            "provider": spec.provider,
+            "imageKey": key,
+            "error": None,
+            "cost": cost,
+        }
+
+    def _settle(self, spent: dict[int, float]) -> None:
+        """Correct the day's spend from the estimates to what these models cost (idempotent)."""
+        if not self.budget_day or not spent:
+            return
+        parts = {str(index): usd for index, usd in spent.items()}
+        try:
+            budget.settle(self.s3, self.cfg.bucket, self.budget_day, self.job_id, parts)
+        except Exception:  # the estimate stays held: the budget errs on the safe side
+            _log.exception("could not settle the budget", extra={"fields": {"job": self.job_id}})
 
     def _finalise(self) -> None:
         """One last merge of everything held in memory; unfinished models are marked as errors."""
@@ -143,6 +171,10 @@ class JobRun:
             return doc if jobs.fail_unfinished(doc, reason, now) is not None or merged else None
 
         doc = jobs.update(self.s3, self.cfg.bucket, self.job_id, change)
+        # Every model is final now: those that never answered keep their estimate.
+        spent = {index: usd for index, usd in self.estimates.items()}
+        spent.update({r["index"]: r["cost"]["usd"] for r in held if r.get("cost")})
+        self._settle(spent)
         log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ import requests
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, clamp, moderated, quiet_429
 from .images import download
+from .prices import bfl_cost
 from .transport import Caller, json_body, send, timed_out
 
 DEFAULT_BASE = "https://api.bfl.ai/v1"
@@ -30,7 +32,7 @@ def generate(
     started = time.monotonic()
     task = _submit(spec, api_key, request, deadline, who)
     result = _poll(task, api_key, deadline, who, started)
-    return download(result.get("sample"), who, deadline)
+    return replace(download(result.get("sample"), who, deadline), cost_usd=bfl_cost(task))
 
 
 def request_body(model_id: str, request: GenerationRequest) -> dict[str, Any]:
