@@ -61,6 +61,9 @@ class FakeProviders:
             time.sleep(max(0.0, deadline - time.monotonic()) + 0.5)
         if spec.model_id.startswith("crash"):
             raise RuntimeError("adapter bug")
+        if spec.model_id.startswith("priced-"):  # "priced-3" reports a measured cost of 3 cents
+            cents = float(spec.model_id.split("-")[1])
+            return GeneratedImage(png_bytes(), "image/png", cost_usd=cents / 100)
         return GeneratedImage(png_bytes(), "image/png")
 
     def enhance(
