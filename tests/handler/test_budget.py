@@ -104,7 +104,7 @@ def test_a_replayed_worker_does_not_correct_twice(
     s3, set_env, generate_job, run_worker, get_status
 ):
     set_env(DAILY_BUDGET_USD="10", **model_env(["fake/priced-3"]))
-    job_id, payload = generate_job()
+    _, payload = generate_job()
     run_worker(payload)
     run_worker(payload)  # Lambda may deliver an asynchronous event twice
     assert budget.spent(_doc(s3)) == pytest.approx(0.03)
