@@ -7,6 +7,7 @@ parameters never appear in a message.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from .errors import USAGE, DeployError
 from .models import ModelCatalog, UnknownModel
 
 # Parameters deploy.py fills in itself; a parameters file must not set them.
-DEPLOY_FILLED = ("CodeBucket", "CodeKey", "BedrockModelIds")
+DEPLOY_FILLED = ("CodeBucket", "CodeKey", "BedrockModelIds", "AccessTokenSha256")
 _SLOT = re.compile(r"^Model(\d+)Name$")
 
 
@@ -315,6 +316,15 @@ def bedrock_model_ids(params: Parameters, catalog: ModelCatalog | None) -> str:
             wanted.append(model.chat_model_id)
         ids.extend(i for i in wanted if i not in ids)
     return ",".join(ids)
+
+
+def access_token_sha256(params: Parameters) -> str:
+    """The hash the function compares bearer tokens against ("" for a public deployment).
+
+    Only the hash reaches the function's environment: the token itself stays a NoEcho
+    parameter, which CloudFormation never shows."""
+    token = params.values.get("AccessToken", "")
+    return hashlib.sha256(token.encode("utf-8")).hexdigest() if token else ""
 
 
 def _value(values: Mapping[str, str], specs: Mapping[str, ParamSpec], name: str) -> str | None:

@@ -10,6 +10,7 @@ MAX_MODELS = 20
 DEFAULT_MODEL_COUNT = 9
 HAS_RESERVED_CONCURRENCY = "HasReservedConcurrency"
 HAS_BEDROCK_MODELS = "HasBedrockModels"
+IS_PRIVATE = "IsPrivate"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Params:
     code_key: Parameter
     reserved_concurrency: Parameter
     price_class: Parameter
+    access_token: Parameter
+    access_token_sha256: Parameter
+    daily_budget_usd: Parameter
 
 
 def _add(t: Template, label: str, group: str, param: Parameter) -> Parameter:
@@ -137,6 +141,49 @@ def _add_rate_limit_params(t: Template) -> tuple[Parameter, Parameter, Parameter
     )
 
 
+def _add_access_params(t: Template) -> tuple[Parameter, Parameter, Parameter]:
+    group = "Access and spending"
+    token = Parameter(
+        "AccessToken",
+        Type="String",
+        Default="",
+        NoEcho=True,
+        MaxLength=256,
+        # Empty (public) or at least 16 printable characters: its hash must not be guessable.
+        AllowedPattern="^$|^[\\x21-\\x7e]{16,256}$",
+        ConstraintDescription="empty, or 16-256 printable characters without spaces",
+        Description=(
+            "Empty: anyone with the URL may use the API. Set: every API call needs "
+            "'Authorization: Bearer <this token>'. Images stay readable by URL."
+        ),
+    )
+    digest = Parameter(
+        "AccessTokenSha256",
+        Type="String",
+        Default="",
+        AllowedPattern="^([0-9a-f]{64})?$",
+        Description=(
+            "SHA-256 (hex) of AccessToken (deploy.py fills this in; the function holds only "
+            "this hash, never the token)."
+        ),
+    )
+    budget = Parameter(
+        "DailyBudgetUsd",
+        Type="Number",
+        Default=0,
+        MinValue=0,
+        Description=(
+            "Most the providers may be asked to spend per UTC day, in USD, by the price "
+            "table's estimates corrected to reported costs; 0 = no budget."
+        ),
+    )
+    return (
+        _add(t, "Access token (optional)", group, token),
+        _add(t, "Access token hash", group, digest),
+        _add(t, "Daily budget (USD)", group, budget),
+    )
+
+
 def _add_deployment_params(t: Template) -> tuple[Parameter, Parameter, Parameter, Parameter]:
     group = "Deployment"
     code_bucket = Parameter(
@@ -177,6 +224,7 @@ def _add_deployment_params(t: Template) -> tuple[Parameter, Parameter, Parameter
 def _add_conditions(t: Template, params: Params) -> None:
     t.add_condition(HAS_RESERVED_CONCURRENCY, Not(Equals(Ref(params.reserved_concurrency), "0")))
     t.add_condition(HAS_BEDROCK_MODELS, Not(Equals(Join("", Ref(params.bedrock_model_ids)), "")))
+    t.add_condition(IS_PRIVATE, Not(Equals(Ref(params.access_token), "")))
     for i in range(MAX_MODELS):
         t.add_condition(
             bedrock_slot_condition(i),
@@ -217,6 +265,7 @@ def add_parameters(t: Template) -> Params:
     model_count, prompt_index, bedrock_ids = _add_model_params(t)
     models = tuple(_add_model_slot(t, n) for n in range(1, MAX_MODELS + 1))
     global_limit, ip_limit, whitelist = _add_rate_limit_params(t)
+    access_token, access_token_sha256, daily_budget = _add_access_params(t)
     code_bucket, code_key, concurrency, price_class = _add_deployment_params(t)
     params = Params(
         environment=environment,
@@ -231,6 +280,9 @@ def add_parameters(t: Template) -> Params:
         code_key=code_key,
         reserved_concurrency=concurrency,
         price_class=price_class,
+        access_token=access_token,
+        access_token_sha256=access_token_sha256,
+        daily_budget_usd=daily_budget,
     )
     _add_conditions(t, params)
     return params

@@ -19,7 +19,13 @@ from troposphere import cloudwatch as cw
 from infra import iam as policies
 from infra.accepted import checkov_skips
 from infra.layout import FUNCTION_PREFIXES
-from infra.parameters import HAS_BEDROCK_MODELS, HAS_RESERVED_CONCURRENCY, Params, add_parameters
+from infra.parameters import (
+    HAS_BEDROCK_MODELS,
+    HAS_RESERVED_CONCURRENCY,
+    IS_PRIVATE,
+    Params,
+    add_parameters,
+)
 
 PROJECT = "pixel-prompt-complete"
 MANAGED_BY = "cloudformation"
@@ -245,6 +251,11 @@ def _environment(params: Params, bucket: s3.Bucket, distribution: cf.Distributio
         S3_BUCKET=Ref(bucket),
         CLOUDFRONT_DOMAIN=GetAtt(distribution, "DomainName"),
         ENVIRONMENT=Ref(params.environment),
+        DAILY_BUDGET_USD=Ref(params.daily_budget_usd),
+        # Private deployments: a flag and the token's hash, never the token (a missing hash
+        # with the flag set makes the function refuse every request, not serve them openly).
+        ACCESS_TOKEN_REQUIRED=If(IS_PRIVATE, "true", "false"),
+        ACCESS_TOKEN_SHA256=Ref(params.access_token_sha256),
     )
     return env
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from infra.parameters import MAX_MODELS
 from tests.template._lookup import function_log_group, only, props
 
@@ -31,6 +33,7 @@ def test_environment_variables_are_exactly_the_contract(resources) -> None:
     env = props(resources, "AWS::Lambda::Function")["Environment"]["Variables"]
     expected = {"MODEL_COUNT", "PROMPT_MODEL_INDEX", "GLOBAL_RATE_LIMIT", "IP_RATE_LIMIT"}
     expected |= {"IP_WHITELIST", "S3_BUCKET", "CLOUDFRONT_DOMAIN", "ENVIRONMENT"}
+    expected |= {"DAILY_BUDGET_USD", "ACCESS_TOKEN_REQUIRED", "ACCESS_TOKEN_SHA256"}
     for n in range(1, MAX_MODELS + 1):
         expected |= {f"MODEL_{n}_NAME", f"MODEL_{n}_KEY"}
     assert set(env) == expected
@@ -50,6 +53,19 @@ def test_environment_variables_come_from_parameters_and_resources(resources) -> 
     assert env["ENVIRONMENT"] == {"Ref": "Environment"}
     assert env["S3_BUCKET"] == {"Ref": bucket}
     assert env["CLOUDFRONT_DOMAIN"] == {"Fn::GetAtt": [distribution, "DomainName"]}
+    assert env["DAILY_BUDGET_USD"] == {"Ref": "DailyBudgetUsd"}
+
+
+def test_the_access_token_never_reaches_the_environment_only_its_hash(resources, doc) -> None:
+    env = props(resources, "AWS::Lambda::Function")["Environment"]["Variables"]
+    assert env["ACCESS_TOKEN_SHA256"] == {"Ref": "AccessTokenSha256"}
+    assert env["ACCESS_TOKEN_REQUIRED"] == {"Fn::If": ["IsPrivate", "true", "false"]}
+    assert doc["Conditions"]["IsPrivate"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AccessToken"}, ""]}]
+    }
+    # The token is referenced by the condition alone: by no resource and no output.
+    body = json.dumps({"Resources": doc["Resources"], "Outputs": doc.get("Outputs", {})})
+    assert '{"Ref": "AccessToken"}' not in body
 
 
 def test_dead_letter_queue_is_an_encrypted_sqs_queue(resources) -> None:

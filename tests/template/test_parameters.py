@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from infra.parameters import MAX_MODELS
 
 SLOTS = range(1, MAX_MODELS + 1)
@@ -22,9 +24,27 @@ def test_every_model_slot_has_a_name_and_key_that_may_stay_empty(doc) -> None:
     assert "Model21Name" not in params
 
 
-def test_only_the_model_keys_are_no_echo(doc) -> None:
+def test_only_the_model_keys_and_the_access_token_are_no_echo(doc) -> None:
     no_echo = {name for name, p in doc["Parameters"].items() if p.get("NoEcho")}
-    assert no_echo == {f"Model{n}Key" for n in SLOTS}
+    assert no_echo == {f"Model{n}Key" for n in SLOTS} | {"AccessToken"}
+
+
+def test_access_token_is_optional_and_long_enough_when_set(doc) -> None:
+    p = doc["Parameters"]["AccessToken"]
+    assert (p["Type"], p["Default"], p["NoEcho"]) == ("String", "", True)
+    pattern = re.compile(p["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("x" * 16)
+    assert not pattern.fullmatch("short") and not pattern.fullmatch("has a space in it!!")
+    digest = doc["Parameters"]["AccessTokenSha256"]
+    assert re.fullmatch(digest["AllowedPattern"], "") and re.fullmatch(
+        digest["AllowedPattern"], "ab" * 32
+    )
+
+
+def test_daily_budget_is_a_non_negative_number_defaulting_to_none(doc) -> None:
+    p = doc["Parameters"]["DailyBudgetUsd"]
+    assert (p["Type"], p["Default"], p["MinValue"]) == ("Number", 0, 0)
+    assert "0 = no budget" in p["Description"]
 
 
 def test_environment_is_one_of_dev_staging_prod(doc) -> None:
@@ -69,6 +89,7 @@ def test_console_groups_cover_every_parameter_once_in_order(doc) -> None:
         "Models",
         *[f"Model slot {n}" for n in SLOTS],
         "Rate limits",
+        "Access and spending",
         "Deployment",
     ]
     assert groups[1]["Parameters"] == ["ModelCount", "PromptModelIndex", "BedrockModelIds"]
