@@ -158,4 +158,6 @@ def _refusal(limit: float, used: float, want: float, now: float) -> BudgetExhaus
 
 
 def _usd(amount: float) -> str:
-    return f"${amount:,.2f}" if amount >= 1 or amount == 0 else f"${amount:.3f}"
+    """Dollars and cents, with a third decimal only where cents would hide the amount."""
+    cents = round(amount, 2)
+    return f"${amount:,.2f}" if abs(cents - amount) < 1e-9 or amount >= 1 else f"${amount:.3f}"
