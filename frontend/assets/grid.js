@@ -16,6 +16,15 @@ export function formatDuration(seconds) {
   return n < 60 ? `${n.toFixed(1)} s` : `${Math.floor(n / 60)} min ${Math.round(n % 60)} s`;
 }
 
+/** A model's cost as a card shows it: "$0.040" when the provider reported it, "~$0.080 est."
+ * for the price table's estimate; "" when the API gave none. */
+export function formatCost(cost) {
+  const usd = cost && Number(cost.usd);
+  if (!cost || !Number.isFinite(usd) || usd < 0) return "";
+  const text = `$${usd.toFixed(usd > 0 && usd < 0.01 ? 4 : 3)}`;
+  return cost.measured ? text : `~${text} est.`;
+}
+
 /** Count finished models the way the progress line shows them. */
 export function progressOf(status) {
   const results = Array.isArray(status.results) ? status.results : [];
@@ -52,7 +61,8 @@ export function createGrid(list, { onOpen }) {
     const meta = el("p", "meta");
     const provider = el("span", "provider");
     const state = el("span", "state");
-    meta.append(provider, state);
+    const cost = el("span", "cost");
+    meta.append(provider, state, cost);
     info.append(name, meta);
     li.append(frame, info);
     list.append(li);
@@ -104,6 +114,10 @@ export function createGrid(list, { onOpen }) {
     li.querySelector(".provider").textContent = result.provider || "";
     const took = status === "completed" ? formatDuration(result.duration) : "";
     li.querySelector(".state").textContent = took || LABELS[status];
+    const finished = status === "completed" || status === "error";
+    const cost = li.querySelector(".cost");
+    cost.textContent = finished ? formatCost(result.cost) : "";
+    cost.title = result.cost && !result.cost.measured ? "Estimated from the price table" : "";
     setFrame(li, status, result);
   }
 

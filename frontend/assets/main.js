@@ -1,9 +1,10 @@
 // Wires the page together: config, prompt box, enhance/undo, generate + polling, viewer, gallery.
 
+import { bindForgetButton, createTokenPrompt, createTokenStore } from "./access.js";
 import { ApiError, createApi, describeError } from "./api.js";
 import { createViewer } from "./dialog.js";
 import { createGallery } from "./gallery.js";
-import { createGrid, formatDuration, progressOf } from "./grid.js";
+import { createGrid, formatCost, formatDuration, progressOf } from "./grid.js";
 import { pollJob, TERMINAL } from "./poller.js";
 
 export const PROMPT_LIMIT = 1000;
@@ -54,7 +55,10 @@ async function loadConfig() {
 }
 
 function start(config) {
-  const api = createApi(config.apiEndpoint);
+  const token = createTokenStore();
+  bindForgetButton($("token-forget"), token);
+  const askToken = createTokenPrompt($("token-dialog"));
+  const api = createApi(config.apiEndpoint, { token, askToken });
   const models = Array.isArray(config.models) ? config.models : [];
   const viewer = createViewer($("viewer"));
   const grid = createGrid($("grid"), { onOpen: (item, opener) => viewer.open(item, opener) });
@@ -135,6 +139,8 @@ function start(config) {
     if (failed) text += ` · ${failed} failed`;
     if (TERMINAL.has(status.status) && job) {
       text += ` · ${formatDuration((Date.now() - job.startedAt) / 1000)}`;
+      const cost = formatCost(status.cost);
+      if (cost) text += ` · ${cost}`;
     }
     progress.textContent = text;
     document.title = TERMINAL.has(status.status) ? TITLE : `(${done}/${total}) ${TITLE}`;

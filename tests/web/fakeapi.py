@@ -116,6 +116,7 @@ class FakeApi:
         self.rate_limit_seconds: int | None = None  # answer the next /generate with 429
         self.enhance_suffix = ", golden hour light, highly detailed, 35 mm photograph"
         self.expose_retry_after = True
+        self.access_token: str | None = None  # set: a private deployment (401 without it)
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -148,6 +149,7 @@ class FakeApi:
             self.requests.clear()
             self.rate_limit_seconds = None
             self.expose_retry_after = True
+            self.access_token = None
 
     def calls(self, method: str, prefix: str) -> list[Recorded]:
         with self.lock:
@@ -173,6 +175,8 @@ class FakeApi:
                         "imageKey": key,
                         "imageUrl": f"{self.url}/{key}",
                         "duration": round(model.seconds, 1),
+                        # odd slots report a measured cost, even ones only the estimate
+                        "cost": {"usd": 0.04 * index, "measured": index % 2 == 1},
                     }
             elif elapsed >= model.seconds / 3:
                 result["status"] = "in_progress"
@@ -198,6 +202,10 @@ class FakeApi:
             "totalModels": len(results),
             "completedModels": len(ok),
             "results": results,
+            "cost": {
+                "usd": round(sum(r.get("cost", {}).get("usd", 0) for r in results), 6),
+                "measured": all(r.get("cost", {}).get("measured") for r in results),
+            },
         }
 
     def image(self, gallery_id: str, name: str) -> bytes | None:
@@ -278,14 +286,37 @@ class _ApiHandler(BaseHTTPRequestHandler):
         self.send_response(204)
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Access-Control-Allow-Methods", "GET,POST,OPTIONS")
-        self.send_header("Access-Control-Allow-Headers", "content-type,x-correlation-id")
+        self.send_header(
+            "Access-Control-Allow-Headers", "content-type,x-correlation-id,authorization"
+        )
         self.send_header("Access-Control-Max-Age", "86400")
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def _refused(self) -> bool:
+        """A private fake answers 401 without the right bearer token, as the function does."""
+        wanted = self.api.access_token
+        if wanted is None or self.path.startswith("/images/"):
+            return False
+        given = self.headers.get("Authorization") or ""
+        if given == f"Bearer {wanted}":
+            return False
+        code = "TOKEN_INVALID" if given else "TOKEN_REQUIRED"
+        text = (
+            "The access token is not right for this deployment."
+            if given
+            else (
+                "This deployment is private: send its access token as 'Authorization: Bearer <token>'."
+            )
+        )
+        self._error(401, text, code, **{"WWW-Authenticate": 'Bearer realm="pixelprompt"'})
+        return True
+
     def do_POST(self) -> None:
         self._record()
         body = self._body()
+        if self._refused():
+            return None
         if self.path not in ("/generate", "/enhance"):
             return self._json(404, {"message": "Not Found"})
         if body is ValueError or not isinstance(body, dict):
@@ -327,6 +358,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._record()
+        if self._refused():
+            return None
         path = self.path.split("?", 1)[0]
         if path.startswith("/status/"):
             job_id = path.removeprefix("/status/")
