@@ -102,7 +102,8 @@ def test_with_the_token_the_budget_admits_exactly_its_jobs_and_shows_their_cost(
     for reply in refused:
         body = reply.json()
         assert body["code"] == "BUDGET_EXHAUSTED"
-        assert "budget of $0.16 is spent up to $0.16" in body["error"] and "midnight UTC" in body["error"]
+        assert "budget of $0.16 is spent up to $0.16" in body["error"]
+        assert "midnight UTC" in body["error"]
         assert 0 < int(reply.headers["retry-after"]) <= 86400
     # AND each finished card carries its measured cost, and the job its total
     for reply in accepted:

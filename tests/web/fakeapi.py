@@ -305,9 +305,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
         text = (
             "The access token is not right for this deployment."
             if given
-            else (
-                "This deployment is private: send its access token as 'Authorization: Bearer <token>'."
-            )
+            else "This deployment is private: send its access token as a Bearer token."
         )
         self._error(401, text, code, **{"WWW-Authenticate": 'Bearer realm="pixelprompt"'})
         return True
