@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pixelprompt.contract import FUNCTION_NAME_SUFFIX, MAX_FUNCTION_NAME
 from rich.console import Console
 from rich.markup import escape
 
@@ -138,8 +139,8 @@ def check_usage(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         p.error("--local runs its own endpoint; drop --endpoint-url/--profile")
 
 
-# The function is named "<stack>-generator" and Lambda names stop at 64 characters.
-MAX_STACK_NAME = 64 - len("-generator")
+# The function is named after the stack, and Lambda function names have a length limit.
+MAX_STACK_NAME = MAX_FUNCTION_NAME - len(FUNCTION_NAME_SUFFIX)
 _STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
@@ -152,7 +153,7 @@ def stack_name(text: str) -> str:
     if len(text) > MAX_STACK_NAME:
         raise argparse.ArgumentTypeError(
             f"'{text}' has {len(text)} characters; at most {MAX_STACK_NAME} fit the function's "
-            "name (<stack>-generator, 64 at most)"
+            f"name (<stack>{FUNCTION_NAME_SUFFIX}, {MAX_FUNCTION_NAME} at most)"
         )
     return text
 

@@ -14,6 +14,7 @@ from awacs.aws import (
     StringEquals,
     StringLike,
 )
+from pixelprompt.contract import MAX_MODELS
 from troposphere import GetAtt, If, NoValue, Sub
 from troposphere.awslambda import Function
 from troposphere.cloudfront import Distribution
@@ -22,7 +23,7 @@ from troposphere.s3 import Bucket
 from troposphere.sqs import Queue
 
 from infra.layout import FUNCTION_PREFIXES
-from infra.parameters import MAX_MODELS, Params, bedrock_model_id, bedrock_slot_condition
+from infra.parameters import Params, bedrock_model_id, bedrock_slot_condition
 
 VERSION = "2012-10-17"
 

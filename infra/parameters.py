@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pixelprompt.contract import MAX_MODELS
 from troposphere import Equals, Join, Not, Parameter, Ref, Select, Split, Template
 
-MAX_MODELS = 20
 DEFAULT_MODEL_COUNT = 9
 HAS_RESERVED_CONCURRENCY = "HasReservedConcurrency"
 HAS_BEDROCK_MODELS = "HasBedrockModels"

@@ -10,6 +10,7 @@ import json
 import sys
 from dataclasses import dataclass
 
+from pixelprompt.contract import CORS, FUNCTION_NAME_SUFFIX, ROUTES, Env
 from troposphere import GetAtt, If, NoValue, Output, Ref, Sub, Tags, Template, iam, logs, s3, sqs
 from troposphere import apigatewayv2 as apigw
 from troposphere import awslambda as lam
@@ -32,22 +33,11 @@ MANAGED_BY = "cloudformation"
 # An explicit name makes the log group's name known before the function exists, so the
 # stack owns the log group (7-day retention) and the role needs no logs:CreateLogGroup.
 # Keep stack names <= 54 characters: Lambda function names stop at 64.
-FUNCTION_NAME = "${AWS::StackName}-generator"
+FUNCTION_NAME = "${AWS::StackName}" + FUNCTION_NAME_SUFFIX
 # AWS managed cache policy "Managed-CachingOptimized": long TTLs, gzip/brotli, no
 # cookies/headers/query strings in the key -- right for immutable generated images.
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 S3_ORIGIN_ID = "images-bucket"
-API_ROUTES = (
-    "POST /generate",
-    "GET /status/{jobId}",
-    "POST /enhance",
-    "GET /gallery/list",
-    "GET /gallery/{galleryId}",
-    "POST /log",
-)
-CORS_HEADERS = ["Content-Type", "Authorization", "X-Correlation-ID", "X-Requested-With"]
-# Headers a browser on another origin may read: the wait of a 429 and the request's correlation id.
-CORS_EXPOSED_HEADERS = ["Retry-After", "X-Correlation-ID"]
 ONE_DAY_SECONDS = 86400
 # One JSON line per API request: enough to trace a client report to the function's logs.
 ACCESS_LOG_FORMAT = json.dumps(
@@ -239,23 +229,25 @@ def add_role(
 
 
 def _environment(params: Params, bucket: s3.Bucket, distribution: cf.Distribution) -> dict:
-    env: dict[str, object] = {"MODEL_COUNT": Ref(params.model_count)}
+    env: dict[str, object] = {Env.MODEL_COUNT: Ref(params.model_count)}
     for slot in params.models:
-        env[f"MODEL_{slot.index}_NAME"] = Ref(slot.name)
-        env[f"MODEL_{slot.index}_KEY"] = Ref(slot.key)
+        env[Env.model_name(slot.index)] = Ref(slot.name)
+        env[Env.model_key(slot.index)] = Ref(slot.key)
     env.update(
-        PROMPT_MODEL_INDEX=Ref(params.prompt_model_index),
-        GLOBAL_RATE_LIMIT=Ref(params.global_rate_limit),
-        IP_RATE_LIMIT=Ref(params.ip_rate_limit),
-        IP_WHITELIST=Ref(params.ip_whitelist),
-        S3_BUCKET=Ref(bucket),
-        CLOUDFRONT_DOMAIN=GetAtt(distribution, "DomainName"),
-        ENVIRONMENT=Ref(params.environment),
-        DAILY_BUDGET_USD=Ref(params.daily_budget_usd),
-        # Private deployments: a flag and the token's hash, never the token (a missing hash
-        # with the flag set makes the function refuse every request, not serve them openly).
-        ACCESS_TOKEN_REQUIRED=If(IS_PRIVATE, "true", "false"),
-        ACCESS_TOKEN_SHA256=Ref(params.access_token_sha256),
+        {
+            Env.PROMPT_MODEL_INDEX: Ref(params.prompt_model_index),
+            Env.GLOBAL_RATE_LIMIT: Ref(params.global_rate_limit),
+            Env.IP_RATE_LIMIT: Ref(params.ip_rate_limit),
+            Env.IP_WHITELIST: Ref(params.ip_whitelist),
+            Env.S3_BUCKET: Ref(bucket),
+            Env.CLOUDFRONT_DOMAIN: GetAtt(distribution, "DomainName"),
+            Env.ENVIRONMENT: Ref(params.environment),
+            Env.DAILY_BUDGET_USD: Ref(params.daily_budget_usd),
+            # Private deployments: a flag and the token's hash, never the token (a missing hash
+            # with the flag set makes the function refuse every request, not serve them openly).
+            Env.ACCESS_TOKEN_REQUIRED: If(IS_PRIVATE, "true", "false"),
+            Env.ACCESS_TOKEN_SHA256: Ref(params.access_token_sha256),
+        }
     )
     return env
 
@@ -331,11 +323,11 @@ def add_http_api(
             Name=Sub("${AWS::StackName}-api"),
             ProtocolType="HTTP",
             CorsConfiguration=apigw.Cors(
-                AllowOrigins=["*"],
-                AllowMethods=["GET", "POST", "OPTIONS"],
-                AllowHeaders=CORS_HEADERS,
-                ExposeHeaders=CORS_EXPOSED_HEADERS,
-                MaxAge=ONE_DAY_SECONDS,
+                AllowOrigins=list(CORS.allow_origins),
+                AllowMethods=list(CORS.allow_methods),
+                AllowHeaders=list(CORS.allow_headers),
+                ExposeHeaders=list(CORS.expose_headers),
+                MaxAge=CORS.max_age_seconds,
             ),
             Tags=_tag_map(params),
         )
@@ -349,12 +341,12 @@ def add_http_api(
             PayloadFormatVersion="2.0",
         )
     )
-    for i, route_key in enumerate(API_ROUTES, start=1):
+    for route in ROUTES:
         t.add_resource(
             apigw.Route(
-                f"Route{i}",
+                route.logical_id,
                 ApiId=Ref(api),
-                RouteKey=route_key,
+                RouteKey=route.key,
                 Target=Sub("integrations/${IntegrationId}", IntegrationId=Ref(integration)),
             )
         )

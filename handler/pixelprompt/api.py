@@ -56,7 +56,7 @@ def _provider_of(providers: backends.Providers, name: str) -> str | None:
     return _resolved(providers, name)[0]
 
 
-@app.post("/generate", paid=True, what="image requests")
+@app.post("/generate", what="image requests")
 def generate(request: Request) -> Result:
     cfg = config.get()
     cfg.require_bucket()
@@ -154,7 +154,7 @@ def status(request: Request) -> Result:
     return Result(view)
 
 
-@app.post("/enhance", paid=True, what="prompt enhancements")
+@app.post("/enhance", what="prompt enhancements")
 def enhance(request: Request) -> Result:
     prompt = validation.prompt(request.json_object())
     cfg = config.get()

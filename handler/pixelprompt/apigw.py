@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from pixelprompt.contract import CORS
 from pixelprompt.errors import BadRequest, PayloadTooLarge
 
 MAX_BODY_BYTES = 64 * 1024
@@ -18,8 +19,7 @@ BASE_HEADERS = {
     "Content-Type": "application/json",
     "Cache-Control": "no-store",
     # API Gateway answers preflight; this lets browsers read the answers themselves.
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "X-Correlation-ID, Retry-After",
+    **CORS.response_headers(),
 }
 
 

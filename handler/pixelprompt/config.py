@@ -14,10 +14,10 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pixelprompt.contract import MAX_MODELS, Env
 from pixelprompt.errors import ServiceUnavailable
 from pixelprompt.log import event, get_logger
 
-MAX_MODELS = 20
 _log = get_logger("config")
 
 
@@ -92,7 +92,7 @@ def _limit(env: Mapping[str, str], name: str, problems: list[str]) -> int:
 
 
 def _budget(env: Mapping[str, str], problems: list[str]) -> float:
-    raw = env.get("DAILY_BUDGET_USD", "").strip() or "0"
+    raw = env.get(Env.DAILY_BUDGET_USD, "").strip() or "0"
     try:
         value = float(raw)
     except ValueError:
@@ -109,8 +109,8 @@ _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 def _access(env: Mapping[str, str]) -> tuple[str, str | None]:
     """(the token's hash, a problem). Private when ACCESS_TOKEN_REQUIRED is true or a hash is set;
     private without a usable hash fails closed: no route answers until it is fixed."""
-    digest = env.get("ACCESS_TOKEN_SHA256", "").strip().lower()
-    required = env.get("ACCESS_TOKEN_REQUIRED", "").strip().lower() == "true" or bool(digest)
+    digest = env.get(Env.ACCESS_TOKEN_SHA256, "").strip().lower()
+    required = env.get(Env.ACCESS_TOKEN_REQUIRED, "").strip().lower() == "true" or bool(digest)
     if not required or _SHA256_HEX.match(digest):
         return digest, None
     return "", (
@@ -120,17 +120,17 @@ def _access(env: Mapping[str, str]) -> tuple[str, str | None]:
 
 
 def _models(env: Mapping[str, str], problems: list[str]) -> tuple[ModelSlot, ...]:
-    count = _int(env, "MODEL_COUNT", 0, problems)
+    count = _int(env, Env.MODEL_COUNT, 0, problems)
     if not 1 <= count <= MAX_MODELS:
         problems.append(f"MODEL_COUNT is {count}, it must be between 1 and {MAX_MODELS}")
         count = max(0, min(count, MAX_MODELS))
     slots = []
     for n in range(1, count + 1):
-        name = env.get(f"MODEL_{n}_NAME", "").strip()
+        name = env.get(Env.model_name(n), "").strip()
         if not name:
             problems.append(f"MODEL_{n}_NAME is empty but MODEL_COUNT is {count}")
             continue
-        slots.append(ModelSlot(index=n, name=name, key=env.get(f"MODEL_{n}_KEY", "").strip()))
+        slots.append(ModelSlot(index=n, name=name, key=env.get(Env.model_key(n), "").strip()))
     return tuple(slots)
 
 
@@ -148,17 +148,19 @@ def load(env: Mapping[str, str]) -> Config:
     """Build and validate a Config from an environment mapping (pure; no caching, no logging)."""
     problems: list[str] = []
     models = _models(env, problems)
-    prompt_index = _int(env, "PROMPT_MODEL_INDEX", 1, problems)
-    whitelist = frozenset(ip.strip() for ip in env.get("IP_WHITELIST", "").split(",") if ip.strip())
+    prompt_index = _int(env, Env.PROMPT_MODEL_INDEX, 1, problems)
+    whitelist = frozenset(
+        ip.strip() for ip in env.get(Env.IP_WHITELIST, "").split(",") if ip.strip()
+    )
     token_sha256, access_problem = _access(env)
     return Config(
         models=models,
         prompt_model_index=prompt_index,
-        global_rate_limit=_limit(env, "GLOBAL_RATE_LIMIT", problems),
-        ip_rate_limit=_limit(env, "IP_RATE_LIMIT", problems),
+        global_rate_limit=_limit(env, Env.GLOBAL_RATE_LIMIT, problems),
+        ip_rate_limit=_limit(env, Env.IP_RATE_LIMIT, problems),
         ip_whitelist=whitelist,
-        bucket=env.get("S3_BUCKET", "").strip(),
-        image_base_url=image_base_url(env.get("CLOUDFRONT_DOMAIN", "")),
+        bucket=env.get(Env.S3_BUCKET, "").strip(),
+        image_base_url=image_base_url(env.get(Env.CLOUDFRONT_DOMAIN, "")),
         daily_budget_usd=_budget(env, problems),
         access_token_sha256=token_sha256,
         access_problem=access_problem,

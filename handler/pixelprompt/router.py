@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from pixelprompt import log
 from pixelprompt.apigw import Request, correlation_id_from, parse_request, response
+from pixelprompt.contract import CORS, route_for
 from pixelprompt.errors import ApiError, MethodNotAllowed, NotFound
 
 Handler = Callable[[Request], "Result"]
@@ -67,12 +68,17 @@ class Router:
         self.gate = gate
 
     def route(
-        self, method: str, template: str, *, paid: bool = False, what: str = "requests"
+        self, method: str, template: str, *, paid: bool | None = None, what: str = "requests"
     ) -> Callable[[Handler], Handler]:
+        """Register a handler. `paid` defaults to the contract's rate_limited flag for the
+        route, so a paid route declared in pixelprompt.contract is limited automatically."""
+
         def register(handler: Handler) -> Handler:
+            declared = route_for(method, template)
+            is_paid = paid if paid is not None else bool(declared and declared.rate_limited)
             scope = handler.__name__
             self.routes.append(
-                Route(method, _compile(template), template, handler, paid, scope, what)
+                Route(method, _compile(template), template, handler, is_paid, scope, what)
             )
             return handler
 
@@ -160,8 +166,4 @@ class Router:
 
 
 def _preflight_headers() -> dict[str, str]:
-    return {
-        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-        "Access-Control-Allow-Headers": "Content-Type, Authorization, X-Correlation-ID",
-        "Access-Control-Max-Age": "86400",
-    }
+    return CORS.preflight_headers()

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
+from pixelprompt.contract import ROUTES as CONTRACT_ROUTES
+
 from tests.template._lookup import of_type, only, props
 
-ROUTES = {
-    "POST /generate",
-    "GET /status/{jobId}",
-    "POST /enhance",
-    "GET /gallery/list",
-    "GET /gallery/{galleryId}",
-    "POST /log",
-}
+ROUTES = {route.key for route in CONTRACT_ROUTES}
 
 
 def test_api_is_an_http_api_with_browser_cors(resources) -> None:

@@ -24,9 +24,26 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
+from pixelprompt.contract import CORS, ROUTES, Route
 
 PROMPT_LIMIT = 1000
 JOB_ID = re.compile(r"^[0-9a-f-]{36}$")
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
+
+
+# The fake serves exactly the contract's routes: each one's handler is `route_<handler>`.
+_ROUTES = [(route, _pattern(route.path)) for route in ROUTES]
+
+
+def match_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for route, pattern in _ROUTES:
+        found = pattern.match(path)
+        if found and route.method == method:
+            return route, found.groupdict()
+    return None
 
 
 @dataclass
@@ -253,9 +270,12 @@ class _ApiHandler(BaseHTTPRequestHandler):
             )
 
     def _cors(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", "*")
-        if self.api.expose_retry_after:
-            self.send_header("Access-Control-Expose-Headers", "Retry-After")
+        exposed = [
+            h for h in CORS.expose_headers if h != "Retry-After" or self.api.expose_retry_after
+        ]
+        self.send_header("Access-Control-Allow-Origin", ", ".join(CORS.allow_origins))
+        if exposed:
+            self.send_header("Access-Control-Expose-Headers", ", ".join(exposed))
 
     def _send(self, code: int, body: bytes, ctype: str, headers: dict[str, str] | None = None):
         self.send_response(code)
@@ -284,12 +304,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._record()
         self.send_response(204)
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Allow-Methods", "GET,POST,OPTIONS")
-        self.send_header(
-            "Access-Control-Allow-Headers", "content-type,x-correlation-id,authorization"
-        )
-        self.send_header("Access-Control-Max-Age", "86400")
+        for name, value in {**CORS.response_headers(), **CORS.preflight_headers()}.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -301,6 +317,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
         given = self.headers.get("Authorization") or ""
         if given == f"Bearer {wanted}":
             return False
+        self._body()  # read, so the connection stays usable
         code = "TOKEN_INVALID" if given else "TOKEN_REQUIRED"
         text = (
             "The access token is not right for this deployment."
@@ -312,11 +329,29 @@ class _ApiHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._record()
-        body = self._body()
-        if self._refused():
+        self._dispatch()
+
+    def do_GET(self) -> None:
+        self._record()
+        path = self.path.split("?", 1)[0]
+        match = re.fullmatch(r"/images/([\w-]+)/([\w.-]+)", path)
+        if match and (png := self.api.image(match.group(1), match.group(2))):
+            return self._send(200, png, "image/png", {"Cache-Control": "max-age=3600"})
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """API Gateway's answer to a route key it does not have, else the route's handler."""
+        if self._refused():  # before routing, as the function does
             return None
-        if self.path not in ("/generate", "/enhance"):
+        found = match_route(self.command, self.path.split("?", 1)[0])
+        if found is None:
             return self._json(404, {"message": "Not Found"})
+        route, params = found
+        getattr(self, f"route_{route.handler}")(**params)
+
+    def _prompt(self) -> str | None:
+        """The request's prompt, or None after answering its 400."""
+        body = self._body()
         if body is ValueError or not isinstance(body, dict):
             return self._error(400, "The request body is not valid JSON.", "INVALID_JSON")
         prompt = body.get("prompt")
@@ -328,9 +363,18 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 f"The prompt is {len(prompt)} characters long; the limit is {PROMPT_LIMIT}.",
                 "PROMPT_TOO_LONG",
             )
-        if self.path == "/enhance":
+        return prompt
+
+    def route_enhance(self) -> None:
+        prompt = self._prompt()
+        if prompt is not None:
             enhanced = prompt + self.api.enhance_suffix
-            return self._json(200, {"original": prompt, "enhanced": enhanced})
+            self._json(200, {"original": prompt, "enhanced": enhanced})
+
+    def route_generate(self) -> None:
+        prompt = self._prompt()
+        if prompt is None:
+            return None
         with self.api.lock:
             wait = self.api.rate_limit_seconds
             self.api.rate_limit_seconds = None
@@ -354,38 +398,34 @@ class _ApiHandler(BaseHTTPRequestHandler):
         self.api.jobs[job.id] = job
         self._json(202, {"jobId": job.id, "status": "pending", "totalModels": len(job.models)})
 
-    def do_GET(self) -> None:
-        self._record()
-        if self._refused():
-            return None
-        path = self.path.split("?", 1)[0]
-        if path.startswith("/status/"):
-            job_id = path.removeprefix("/status/")
-            if not JOB_ID.match(job_id):
-                return self._error(400, "That is not a valid job id.", "INVALID_JOB_ID")
-            job = self.api.jobs.get(job_id)
-            if not job:
-                return self._error(404, "No job with that id.", "JOB_NOT_FOUND")
-            return self._json(200, self.api.status_of(job))
-        if path == "/gallery/list":
-            return self._json(200, {"galleries": self.api.galleries()})
-        if path.startswith("/gallery/"):
-            gallery_id = path.removeprefix("/gallery/")
-            for job in self.api.jobs.values():
-                if job.gallery_id == gallery_id:
-                    results = self.api.status_of(job)["results"]
-                    images = [
-                        {"model": r["model"], "url": r["imageUrl"], "prompt": job.prompt}
-                        for r in results
-                        if r["status"] == "completed"
-                    ]
-                    payload = {"id": gallery_id, "prompt": job.prompt, "images": images}
-                    return self._json(200, payload)
-            return self._error(404, "No gallery with that id.", "GALLERY_NOT_FOUND")
-        match = re.fullmatch(r"/images/([\w-]+)/([\w.-]+)", path)
-        if match and (png := self.api.image(match.group(1), match.group(2))):
-            return self._send(200, png, "image/png", {"Cache-Control": "max-age=3600"})
-        self._json(404, {"message": "Not Found"})
+    def route_status(self, jobId: str) -> None:  # the contract's path parameter
+        job_id = jobId
+        if not JOB_ID.match(job_id):
+            return self._error(400, "That is not a valid job id.", "INVALID_JOB_ID")
+        job = self.api.jobs.get(job_id)
+        if not job:
+            return self._error(404, "No job with that id.", "JOB_NOT_FOUND")
+        return self._json(200, self.api.status_of(job))
+
+    def route_gallery_list(self) -> None:
+        self._json(200, {"galleries": self.api.galleries()})
+
+    def route_gallery_get(self, galleryId: str) -> None:
+        for job in self.api.jobs.values():
+            if job.gallery_id == galleryId:
+                results = self.api.status_of(job)["results"]
+                images = [
+                    {"model": r["model"], "url": r["imageUrl"], "prompt": job.prompt}
+                    for r in results
+                    if r["status"] == "completed"
+                ]
+                payload = {"id": galleryId, "prompt": job.prompt, "images": images}
+                return self._json(200, payload)
+        return self._error(404, "No gallery with that id.", "GALLERY_NOT_FOUND")
+
+    def route_client_log(self) -> None:
+        self._body()  # read, so the connection stays usable; the report is not kept
+        self._send(204, b"", "application/json")
 
 
 class _StaticHandler(SimpleHTTPRequestHandler):

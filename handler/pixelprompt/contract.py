@@ -1,0 +1,129 @@
+"""The API contract and deploy-time names, written once.
+
+The handler, the template (infra/), the deployer, openapi.json's tests and the web tests' fake
+API all read these values; tests fail when any of them disagrees. Pure Python with no imports
+beyond the standard library, so it costs nothing at cold start.
+
+To add an HTTP route: append a `Route` to `ROUTES`, register the handler function of the same
+name in `pixelprompt.api`, and document the operation (same operationId) in openapi.json.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HTTP route: API Gateway's route key, the handler function, the OpenAPI operation."""
+
+    method: str  # GET, POST, ...
+    path: str  # API Gateway syntax: /status/{jobId}
+    handler: str  # the function's name in pixelprompt.api
+    operation_id: str  # its operationId in openapi.json
+    # Spends provider money: the router rate-limits it (counters of its own) before the handler
+    # runs, so a route added here with rate_limited=True is limited without code of its own.
+    rate_limited: bool = False
+    # The logical id a deployed stack already holds for this route (leave unset for new routes).
+    # Renaming a route's resource makes CloudFormation create the new one before deleting the
+    # old, and API Gateway refuses a second route with the same key (409 ConflictException),
+    # so the update would roll back: routes that shipped keep the id they shipped with.
+    deployed_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """API Gateway's RouteKey, e.g. "POST /generate"."""
+        return f"{self.method} {self.path}"
+
+    @property
+    def logical_id(self) -> str:
+        """The route's CloudFormation logical id, tied to the route and never to its position
+        in ROUTES, so adding or moving a route renames (and so replaces) no other one.
+        Made from the method and path ("RoutePostVote") unless `deployed_id` is set."""
+        if self.deployed_id:
+            return self.deployed_id
+        words = re.findall(r"[A-Za-z0-9]+", f"{self.method.lower()} {self.path}")
+        return "Route" + "".join(word[0].upper() + word[1:] for word in words)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/generate", "generate", "generate", rate_limited=True, deployed_id="Route1"),
+    Route("GET", "/status/{jobId}", "status", "getStatus", deployed_id="Route2"),
+    Route("POST", "/enhance", "enhance", "enhance", rate_limited=True, deployed_id="Route3"),
+    Route("GET", "/gallery/list", "gallery_list", "listGalleries", deployed_id="Route4"),
+    Route("GET", "/gallery/{galleryId}", "gallery_get", "getGallery", deployed_id="Route5"),
+    Route("POST", "/log", "client_log", "clientLog", deployed_id="Route6"),
+)
+
+
+def route_for(method: str, path: str) -> Route | None:
+    """The contract's route with this method and path, if any."""
+    return next((r for r in ROUTES if r.method == method and r.path == path), None)
+
+
+@dataclass(frozen=True)
+class Cors:
+    """What browsers on other origins may do. API Gateway answers preflight with it; the
+    handler repeats the parts a browser reads on the real answer."""
+
+    allow_origins: tuple[str, ...] = ("*",)
+    allow_methods: tuple[str, ...] = ("GET", "POST", "OPTIONS")
+    allow_headers: tuple[str, ...] = (
+        "Content-Type",
+        "Authorization",
+        "X-Correlation-ID",
+        "X-Requested-With",
+    )
+    # Headers a page may read: the wait of a 429 and the request's correlation id.
+    expose_headers: tuple[str, ...] = ("Retry-After", "X-Correlation-ID")
+    max_age_seconds: int = 86400
+
+    def response_headers(self) -> dict[str, str]:
+        """Headers on every API answer."""
+        return {
+            "Access-Control-Allow-Origin": ", ".join(self.allow_origins),
+            "Access-Control-Expose-Headers": ", ".join(self.expose_headers),
+        }
+
+    def preflight_headers(self) -> dict[str, str]:
+        """Headers of an OPTIONS answer, on top of `response_headers`."""
+        return {
+            "Access-Control-Allow-Methods": ", ".join(self.allow_methods),
+            "Access-Control-Allow-Headers": ", ".join(self.allow_headers),
+            "Access-Control-Max-Age": str(self.max_age_seconds),
+        }
+
+
+CORS = Cors()
+
+# How many model slots a stack has (template parameters Model1Name..Model20Name).
+MAX_MODELS = 20
+
+# The function is named "<stack name><FUNCTION_NAME_SUFFIX>"; Lambda names stop at 64 characters.
+FUNCTION_NAME_SUFFIX = "-generator"
+MAX_FUNCTION_NAME = 64
+
+
+class Env:
+    """The function's environment variable names (the template sets them, config reads them)."""
+
+    MODEL_COUNT = "MODEL_COUNT"
+    PROMPT_MODEL_INDEX = "PROMPT_MODEL_INDEX"
+    GLOBAL_RATE_LIMIT = "GLOBAL_RATE_LIMIT"
+    IP_RATE_LIMIT = "IP_RATE_LIMIT"
+    IP_WHITELIST = "IP_WHITELIST"
+    S3_BUCKET = "S3_BUCKET"
+    CLOUDFRONT_DOMAIN = "CLOUDFRONT_DOMAIN"
+    ENVIRONMENT = "ENVIRONMENT"
+    DAILY_BUDGET_USD = "DAILY_BUDGET_USD"  # 0 = no budget
+    ACCESS_TOKEN_REQUIRED = "ACCESS_TOKEN_REQUIRED"  # "true" on a private deployment
+    ACCESS_TOKEN_SHA256 = "ACCESS_TOKEN_SHA256"  # the token's hash, never the token
+
+    @staticmethod
+    def model_name(slot: int) -> str:
+        return f"MODEL_{slot}_NAME"
+
+    @staticmethod
+    def model_key(slot: int) -> str:
+        return f"MODEL_{slot}_KEY"
