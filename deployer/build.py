@@ -20,7 +20,7 @@ class Prepared:
 
     template: dict[str, Any]
     specs: dict[str, params.ParamSpec]
-    params: params.Parameters  # from the file, plus BedrockModelIds and AccessTokenSha256
+    params: params.Parameters  # from the file, plus BedrockModelIds
     package: packager.Package
 
 
@@ -58,8 +58,6 @@ def prepare(
     values = params.load(params_file, specs, catalog)
     if "BedrockModelIds" in specs:
         values = values.with_values(BedrockModelIds=params.bedrock_model_ids(values, catalog))
-    if "AccessTokenSha256" in specs:
-        values = values.with_values(AccessTokenSha256=params.access_token_sha256(values))
     ui.step("Building the Lambda package (python3.12, manylinux x86_64)")
     package = packager.build(handler_dir, cache=cache)
     ui.say(f"  {package.path.name}  sha256 {package.sha256[:12]}  {package.size / 2**20:.1f} MB")

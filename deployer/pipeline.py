@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import changeset, diff
+from . import changeset, diff, secret
 from .artifacts import (
     CODE_PREFIX,
     TEMPLATE_PREFIX,
@@ -73,6 +73,8 @@ class Deployer:
         bucket_name = request.artifacts_bucket or default_bucket_name(account, self.factory.region)
         code_key = f"{CODE_PREFIX}{prepared.package.sha256}.zip"
         values = prepared.params.with_values(CodeBucket=bucket_name, CodeKey=code_key)
+        if secret.VERSION in prepared.specs:
+            values = secret.fill(values, info.parameters if info else None, request.stack_name)
         body = with_secrets_digest(prepared.template, request.stack_name, values.secrets())
         if self._compare(info, body, values, prepared) and not request.force:
             self.ui.success(

@@ -37,9 +37,19 @@ REASONS: dict[str, str] = {
         "Logs are encrypted at rest by CloudWatch Logs; a customer KMS key adds cost and a "
         "key policy for 7 days of logs that never hold provider keys."
     ),
+    "CKV_AWS_149": (
+        "The secret uses Secrets Manager's AWS managed key (aws/secretsmanager): only this "
+        "function's role may read the secret, and a customer key would add $1/month and a key "
+        "policy without narrowing who can decrypt."
+    ),
+    "CKV2_AWS_57": (
+        "No automatic rotation: the provider keys are issued by the providers, not by AWS; "
+        "rotating one means a new key in the parameters file and a redeploy, which updates "
+        "the secret."
+    ),
     "CKV_AWS_173": (
-        "Lambda encrypts environment variables at rest with its AWS-managed key; the "
-        "provider keys arrive as NoEcho parameters, so a customer key would add no boundary."
+        "Lambda encrypts environment variables at rest with its AWS-managed key; they hold no "
+        "secret (the keys are in Secrets Manager), so a customer key would add no boundary."
     ),
     "CKV_AWS_174": (
         "The distribution uses the default *.cloudfront.net certificate, for which "

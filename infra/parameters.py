@@ -11,6 +11,9 @@ DEFAULT_MODEL_COUNT = 9
 HAS_RESERVED_CONCURRENCY = "HasReservedConcurrency"
 HAS_BEDROCK_MODELS = "HasBedrockModels"
 IS_PRIVATE = "IsPrivate"
+# A provider key goes verbatim into the secret's JSON and into an HTTP header: printable ASCII
+# without space, quote or backslash (no provider issues keys with them), so neither can break.
+KEY_PATTERN = r"^[!#-\[\]-~]*$"
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,9 @@ class Params:
     code_key: Parameter
     reserved_concurrency: Parameter
     price_class: Parameter
+    rate_limit_salt: Parameter
+    keys_version: Parameter
     access_token: Parameter
-    access_token_sha256: Parameter
     daily_budget_usd: Parameter
 
 
@@ -58,9 +62,12 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Type="String",
         Default="",
         MaxLength=128,
+        # The examples once, on slot 1: twenty copies would crowd the template's size limit.
         Description=(
-            f"Display name of model {n}; it picks the provider, e.g. 'DALL-E 3', "
-            "'Flux Pro 1.1', 'Stable Diffusion 3.5', 'Nova Canvas'. Empty: slot unused."
+            "Model 1: provider/model-id or a known name, which picks the provider, e.g. "
+            "'openai/gpt-image-2', 'Flux Pro 1.1', 'Stable Diffusion 3.5', 'Nova Canvas'."
+            if n == 1
+            else f"Model {n}, named as Model1Name; empty: slot unused."
         ),
     )
     key = Parameter(
@@ -69,7 +76,8 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Default="",
         NoEcho=True,
         MaxLength=1024,
-        Description=f"API key for model {n}'s provider. Empty for Bedrock models (IAM role).",
+        AllowedPattern=KEY_PATTERN,
+        Description=f"API key for model {n}'s provider (kept in the stack secret); Bedrock: empty.",
     )
     return ModelSlot(
         index=n,
@@ -141,7 +149,38 @@ def _add_rate_limit_params(t: Template) -> tuple[Parameter, Parameter, Parameter
     )
 
 
-def _add_access_params(t: Template) -> tuple[Parameter, Parameter, Parameter]:
+def _add_secret_params(t: Template) -> tuple[Parameter, Parameter]:
+    group = "Deployment"
+    salt = Parameter(
+        "RateLimitSalt",
+        Type="String",
+        NoEcho=True,
+        MinLength=32,
+        MaxLength=128,
+        AllowedPattern="^[0-9a-f]*$",
+        Description=(
+            "Random key of the HMAC that names per-client rate-limit counters (deploy.py "
+            "generates it once and keeps it); stored in the stack's secret."
+        ),
+    )
+    version = Parameter(
+        "KeysVersion",
+        Type="String",
+        Default="",
+        MaxLength=64,
+        AllowedPattern="^[0-9a-f]*$",
+        Description=(
+            "Digest of the secret's content (deploy.py fills this in): a changed key changes "
+            "the function's configuration, so the next request reads the new secret."
+        ),
+    )
+    return (
+        _add(t, "Rate-limit HMAC key", group, salt),
+        _add(t, "Keys version", group, version),
+    )
+
+
+def _add_access_params(t: Template) -> tuple[Parameter, Parameter]:
     group = "Access and spending"
     token = Parameter(
         "AccessToken",
@@ -149,37 +188,21 @@ def _add_access_params(t: Template) -> tuple[Parameter, Parameter, Parameter]:
         Default="",
         NoEcho=True,
         MaxLength=256,
-        # Empty (public) or at least 16 printable characters: its hash must not be guessable.
-        AllowedPattern="^$|^[\\x21-\\x7e]{16,256}$",
-        ConstraintDescription="empty, or 16-256 printable characters without spaces",
-        Description=(
-            "Empty: anyone with the URL may use the API. Set: every API call needs "
-            "'Authorization: Bearer <this token>'. Images stay readable by URL."
-        ),
-    )
-    digest = Parameter(
-        "AccessTokenSha256",
-        Type="String",
-        Default="",
-        AllowedPattern="^([0-9a-f]{64})?$",
-        Description=(
-            "SHA-256 (hex) of AccessToken (deploy.py fills this in; the function holds only "
-            "this hash, never the token)."
-        ),
+        # Empty (public) or 16+ characters a guess will not find; the keys' character set,
+        # as the token goes verbatim into the secret's JSON.
+        AllowedPattern="^$|^[!#-\\[\\]-~]{16,256}$",
+        ConstraintDescription="empty, or 16-256 characters, no space, quote or backslash",
+        Description="Empty: public API. Set: every call needs 'Authorization: Bearer <token>'.",
     )
     budget = Parameter(
         "DailyBudgetUsd",
         Type="Number",
         Default=0,
         MinValue=0,
-        Description=(
-            "Most the providers may be asked to spend per UTC day, in USD, by the price "
-            "table's estimates corrected to reported costs; 0 = no budget."
-        ),
+        Description="Most to spend on providers per UTC day, in USD; 0 = no budget.",
     )
     return (
         _add(t, "Access token (optional)", group, token),
-        _add(t, "Access token hash", group, digest),
         _add(t, "Daily budget (USD)", group, budget),
     )
 
@@ -265,8 +288,9 @@ def add_parameters(t: Template) -> Params:
     model_count, prompt_index, bedrock_ids = _add_model_params(t)
     models = tuple(_add_model_slot(t, n) for n in range(1, MAX_MODELS + 1))
     global_limit, ip_limit, whitelist = _add_rate_limit_params(t)
-    access_token, access_token_sha256, daily_budget = _add_access_params(t)
+    access_token, daily_budget = _add_access_params(t)
     code_bucket, code_key, concurrency, price_class = _add_deployment_params(t)
+    salt, keys_version = _add_secret_params(t)
     params = Params(
         environment=environment,
         model_count=model_count,
@@ -280,8 +304,9 @@ def add_parameters(t: Template) -> Params:
         code_key=code_key,
         reserved_concurrency=concurrency,
         price_class=price_class,
+        rate_limit_salt=salt,
+        keys_version=keys_version,
         access_token=access_token,
-        access_token_sha256=access_token_sha256,
         daily_budget_usd=daily_budget,
     )
     _add_conditions(t, params)

@@ -1,9 +1,10 @@
 """Private deployments: with an AccessToken set, every route needs `Authorization: Bearer <token>`.
 
-The function holds only the token's SHA-256, never the token. Both sides are hashed before the
-constant-time comparison, so neither the token's length nor its content leaks through timing.
-This runs before any route does paid work or writes a counter; CORS preflight (OPTIONS) is
-answered before it, as browsers send preflight without credentials.
+The token is in the stack's secret (pixelprompt.secret), never in the function's environment.
+Both sides are hashed before the constant-time comparison, so neither the token's length nor
+its content leaks through timing. This runs before any route does paid work or writes a
+counter; CORS preflight (OPTIONS) is answered before it, as browsers send preflight without
+credentials.
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from pixelprompt import secret
 from pixelprompt.config import Config
 from pixelprompt.errors import ServiceUnavailable, Unauthorized
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="pixelprompt"'}
 MAX_TOKEN_CHARS = 1024
+SECRET_FIELD = "accessToken"
 
 
-def sha256_hex(token: str) -> str:
-    """The form deploy.py stores: lower-case hex of the UTF-8 token's SHA-256."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
 def bearer(authorization: str | None) -> str | None:
@@ -32,12 +34,23 @@ def bearer(authorization: str | None) -> str | None:
     return token
 
 
+def expected_digest() -> bytes:
+    """SHA-256 of the stack's token; fails closed (503) when the secret holds none."""
+    token = secret.get().extra.get(SECRET_FIELD)
+    if not isinstance(token, str) or not token.strip():
+        raise ServiceUnavailable(
+            "The service is misconfigured: this deployment is private but the stack's secret "
+            "holds no access token; set AccessToken again and redeploy.",
+            code="CONFIG_ERROR",
+        )
+    return _digest(token.strip())
+
+
 def check(cfg: Config, authorization: str | None) -> None:
     """Return when the request may go on; raise 401 (or 503 when misconfigured) otherwise."""
-    if cfg.access_problem:
-        raise ServiceUnavailable(cfg.access_problem, code="CONFIG_ERROR")
-    if not cfg.access_token_sha256:
+    if not cfg.access_required:
         return  # a public deployment
+    wanted = expected_digest()
     token = bearer(authorization)
     if token is None:
         raise Unauthorized(
@@ -45,8 +58,7 @@ def check(cfg: Config, authorization: str | None) -> None:
             code="TOKEN_REQUIRED",
             headers=CHALLENGE,
         )
-    given = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
-    if not hmac.compare_digest(given, bytes.fromhex(cfg.access_token_sha256)):
+    if not hmac.compare_digest(_digest(token), wanted):
         raise Unauthorized(
             "The access token is not right for this deployment.",
             code="TOKEN_INVALID",

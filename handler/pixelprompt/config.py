@@ -1,5 +1,8 @@
 """Configuration, read from the environment once per cold start and validated.
 
+The environment holds model names and settings, never keys: a slot's key comes from the
+stack's secret (pixelprompt.secret), read the first time a key is needed.
+
 Misconfiguration never raises: problems are collected, logged once, and the routes that need
 the broken part answer 503 CONFIG_ERROR with the problem in a sentence.
 """
@@ -9,11 +12,11 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pixelprompt import secret
 from pixelprompt.contract import MAX_MODELS, Env
 from pixelprompt.errors import ServiceUnavailable
 from pixelprompt.log import event, get_logger
@@ -25,7 +28,11 @@ _log = get_logger("config")
 class ModelSlot:
     index: int  # 1-based slot number, as in MODEL_{n}_NAME
     name: str  # exactly as configured
-    key: str
+
+    @property
+    def key(self) -> str:
+        """This slot's API key from the stack's secret ("" when it has none)."""
+        return secret.provider_key(self.index)
 
 
 @dataclass(frozen=True)
@@ -38,9 +45,8 @@ class Config:
     bucket: str
     image_base_url: str
     daily_budget_usd: float = 0.0  # 0 = no budget
-    # A private deployment: SHA-256 (hex) of the AccessToken, never the token itself.
-    access_token_sha256: str = ""
-    access_problem: str | None = None  # private but unusable: every route answers 503
+    # A private deployment: every route needs the AccessToken, which is in the stack's secret.
+    access_required: bool = False
     problems: tuple[str, ...] = field(default=())  # break /generate and the worker
     prompt_model_problem: str | None = None  # breaks /enhance only
 
@@ -103,22 +109,6 @@ def _budget(env: Mapping[str, str], problems: list[str]) -> float:
     return value
 
 
-_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
-
-
-def _access(env: Mapping[str, str]) -> tuple[str, str | None]:
-    """(the token's hash, a problem). Private when ACCESS_TOKEN_REQUIRED is true or a hash is set;
-    private without a usable hash fails closed: no route answers until it is fixed."""
-    digest = env.get(Env.ACCESS_TOKEN_SHA256, "").strip().lower()
-    required = env.get(Env.ACCESS_TOKEN_REQUIRED, "").strip().lower() == "true" or bool(digest)
-    if not required or _SHA256_HEX.match(digest):
-        return digest, None
-    return "", (
-        "The service is misconfigured: AccessToken is set but the function has no usable hash "
-        "of it (ACCESS_TOKEN_SHA256); deploy with deploy.py, which computes it."
-    )
-
-
 def _models(env: Mapping[str, str], problems: list[str]) -> tuple[ModelSlot, ...]:
     count = _int(env, Env.MODEL_COUNT, 0, problems)
     if not 1 <= count <= MAX_MODELS:
@@ -130,7 +120,7 @@ def _models(env: Mapping[str, str], problems: list[str]) -> tuple[ModelSlot, ...
         if not name:
             problems.append(f"MODEL_{n}_NAME is empty but MODEL_COUNT is {count}")
             continue
-        slots.append(ModelSlot(index=n, name=name, key=env.get(Env.model_key(n), "").strip()))
+        slots.append(ModelSlot(index=n, name=name))
     return tuple(slots)
 
 
@@ -152,7 +142,6 @@ def load(env: Mapping[str, str]) -> Config:
     whitelist = frozenset(
         ip.strip() for ip in env.get(Env.IP_WHITELIST, "").split(",") if ip.strip()
     )
-    token_sha256, access_problem = _access(env)
     return Config(
         models=models,
         prompt_model_index=prompt_index,
@@ -162,8 +151,7 @@ def load(env: Mapping[str, str]) -> Config:
         bucket=env.get(Env.S3_BUCKET, "").strip(),
         image_base_url=image_base_url(env.get(Env.CLOUDFRONT_DOMAIN, "")),
         daily_budget_usd=_budget(env, problems),
-        access_token_sha256=token_sha256,
-        access_problem=access_problem,
+        access_required=env.get(Env.ACCESS_TOKEN_REQUIRED, "").strip().lower() == "true",
         problems=tuple(problems),
         prompt_model_problem=_prompt_model_problem(prompt_index, models),
     )
@@ -188,6 +176,7 @@ def reset() -> None:
     global _cached
     with _lock:
         _cached = None
+    secret.reset()
 
 
 def _report(cfg: Config) -> None:
@@ -196,8 +185,6 @@ def _report(cfg: Config) -> None:
         problems.append(cfg.prompt_model_problem)
     if not cfg.bucket:
         problems.append("S3_BUCKET is not set")
-    if cfg.access_problem:
-        problems.append(cfg.access_problem)
     if problems:
         event(_log, logging.ERROR, "configuration problems", problems=problems)
     else:
@@ -207,6 +194,6 @@ def _report(cfg: Config) -> None:
             "configuration loaded",
             models=[m.name for m in cfg.models],
             promptModelIndex=cfg.prompt_model_index,
-            private=bool(cfg.access_token_sha256),
+            private=cfg.access_required,
             dailyBudgetUsd=cfg.daily_budget_usd,
         )

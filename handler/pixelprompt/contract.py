@@ -116,14 +116,14 @@ class Env:
     S3_BUCKET = "S3_BUCKET"
     CLOUDFRONT_DOMAIN = "CLOUDFRONT_DOMAIN"
     ENVIRONMENT = "ENVIRONMENT"
+    # The stack's secret (keys, rate-limit HMAC key): its ARN, and a version that changes
+    # with its content. No key is ever an environment variable.
+    PROVIDER_SECRET_ARN = "PROVIDER_SECRET_ARN"
+    PROVIDER_SECRET_VERSION = "PROVIDER_SECRET_VERSION"
     DAILY_BUDGET_USD = "DAILY_BUDGET_USD"  # 0 = no budget
-    ACCESS_TOKEN_REQUIRED = "ACCESS_TOKEN_REQUIRED"  # "true" on a private deployment
-    ACCESS_TOKEN_SHA256 = "ACCESS_TOKEN_SHA256"  # the token's hash, never the token
+    # "true" on a private deployment; the token itself is in the secret, never here.
+    ACCESS_TOKEN_REQUIRED = "ACCESS_TOKEN_REQUIRED"
 
     @staticmethod
     def model_name(slot: int) -> str:
         return f"MODEL_{slot}_NAME"
-
-    @staticmethod
-    def model_key(slot: int) -> str:
-        return f"MODEL_{slot}_KEY"

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pixelprompt import aws, budget, costs, images, jobs, log, s3json
+from pixelprompt import aws, budget, costs, images, jobs, log, s3json, secret
 from pixelprompt.backends import Providers
 from pixelprompt.config import Config, ModelSlot
 from pixelprompt.providers.base import GenerationRequest, ProviderError
@@ -131,6 +131,9 @@ class JobRun:
             image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
         except ProviderError as exc:
             cost = costs.of_error(exc.code, estimate)
+            return {"status": "error", "error": exc.message, "errorCode": exc.code, "cost": cost}
+        except secret.Unreadable as exc:  # this environment could not read the keys
+            cost = costs.cost(0.0, True)  # no provider was called
             return {"status": "error", "error": exc.message, "errorCode": exc.code, "cost": cost}
         cost = costs.of_image(image.cost_usd, estimate)  # paid for, whatever happens next
         try:

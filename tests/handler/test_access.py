@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-
+import boto3
 import pytest
 from pixelprompt import access
 
-from tests.handler.support import BUCKET
+from tests.handler.support import BUCKET, SECRET_NAME, secret_string
 
-TOKEN = "correct horse battery staple 7f3a"
-DIGEST = hashlib.sha256(TOKEN.encode()).hexdigest()
+TOKEN = "correct-horse-battery-staple-7f3a"
 ROUTES = [
     ("httpApiV2_generate.json", None),
     ("httpApiV2_enhance.json", None),
@@ -20,9 +18,17 @@ ROUTES = [
 ]
 
 
+def _put_secret(text: str) -> None:
+    boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(
+        SecretId=SECRET_NAME, SecretString=text
+    )
+
+
 @pytest.fixture
 def private(s3, set_env):
-    set_env(ACCESS_TOKEN_SHA256=DIGEST, ACCESS_TOKEN_REQUIRED="true")
+    """A private deployment: the flag in the environment, the token in the stack's secret."""
+    _put_secret(secret_string(access_token=TOKEN))
+    set_env(ACCESS_TOKEN_REQUIRED="true")
 
 
 def _keys(s3) -> list[str]:
@@ -83,14 +89,21 @@ def test_a_public_deployment_needs_no_token(s3, event, call, dispatched):
     assert call(event("httpApiV2_generate.json"))[0] == 202
 
 
-def test_private_without_a_usable_hash_fails_closed(s3, set_env, event, call, dispatched):
-    # GIVEN AccessToken set but no hash reached the function (deployed without deploy.py)
-    set_env(ACCESS_TOKEN_REQUIRED="true", ACCESS_TOKEN_SHA256="")
+def test_private_without_a_token_in_the_secret_fails_closed(s3, set_env, event, call, dispatched):
+    # GIVEN the private flag but a secret with no token in it
+    set_env(ACCESS_TOKEN_REQUIRED="true")
     status, body, _ = call(event("httpApiV2_generate.json"))
     # THEN nothing is served, with the fix in the sentence
     assert (status, body["code"]) == (503, "CONFIG_ERROR")
-    assert "deploy.py" in body["error"]
+    assert "AccessToken" in body["error"]
     assert dispatched == []
+
+
+def test_the_token_is_not_in_the_environment(private, s3, event, call, dispatched):
+    import os
+
+    call(event("httpApiV2_generate.json", headers={"authorization": f"Bearer {TOKEN}"}))
+    assert all(TOKEN not in value for value in os.environ.values())
 
 
 def test_the_token_never_reaches_a_log(private, s3, event, call, capsys, dispatched):
@@ -105,7 +118,3 @@ def test_the_token_never_reaches_a_log(private, s3, event, call, capsys, dispatc
 )
 def test_malformed_headers_carry_no_token(header):
     assert access.bearer(header) is None
-
-
-def test_the_stored_form_is_sha256_hex():
-    assert access.sha256_hex(TOKEN) == DIGEST

@@ -33,10 +33,17 @@ def test_environment_variables_are_exactly_the_contract(resources) -> None:
     env = props(resources, "AWS::Lambda::Function")["Environment"]["Variables"]
     expected = {"MODEL_COUNT", "PROMPT_MODEL_INDEX", "GLOBAL_RATE_LIMIT", "IP_RATE_LIMIT"}
     expected |= {"IP_WHITELIST", "S3_BUCKET", "CLOUDFRONT_DOMAIN", "ENVIRONMENT"}
-    expected |= {"DAILY_BUDGET_USD", "ACCESS_TOKEN_REQUIRED", "ACCESS_TOKEN_SHA256"}
+    expected |= {"PROVIDER_SECRET_ARN", "PROVIDER_SECRET_VERSION"}
+    expected |= {"DAILY_BUDGET_USD", "ACCESS_TOKEN_REQUIRED"}
     for n in range(1, MAX_MODELS + 1):
-        expected |= {f"MODEL_{n}_NAME", f"MODEL_{n}_KEY"}
+        expected |= {f"MODEL_{n}_NAME"}
     assert set(env) == expected
+
+
+def test_no_key_parameter_reaches_the_environment(resources) -> None:
+    env = props(resources, "AWS::Lambda::Function")["Environment"]["Variables"]
+    refs = {value["Ref"] for value in env.values() if isinstance(value, dict) and "Ref" in value}
+    assert not {r for r in refs if r.endswith("Key") or r == "RateLimitSalt"}, refs
 
 
 def test_environment_variables_come_from_parameters_and_resources(resources) -> None:
@@ -45,7 +52,9 @@ def test_environment_variables_come_from_parameters_and_resources(resources) -> 
     distribution, _ = only(resources, "AWS::CloudFront::Distribution")
     assert env["MODEL_COUNT"] == {"Ref": "ModelCount"}
     assert env["MODEL_7_NAME"] == {"Ref": "Model7Name"}
-    assert env["MODEL_20_KEY"] == {"Ref": "Model20Key"}
+    secret, _ = only(resources, "AWS::SecretsManager::Secret")
+    assert env["PROVIDER_SECRET_ARN"] == {"Ref": secret}
+    assert env["PROVIDER_SECRET_VERSION"] == {"Ref": "KeysVersion"}
     assert env["PROMPT_MODEL_INDEX"] == {"Ref": "PromptModelIndex"}
     assert env["GLOBAL_RATE_LIMIT"] == {"Ref": "GlobalRateLimit"}
     assert env["IP_RATE_LIMIT"] == {"Ref": "IPRateLimit"}
@@ -56,16 +65,20 @@ def test_environment_variables_come_from_parameters_and_resources(resources) -> 
     assert env["DAILY_BUDGET_USD"] == {"Ref": "DailyBudgetUsd"}
 
 
-def test_the_access_token_never_reaches_the_environment_only_its_hash(resources, doc) -> None:
+def test_the_access_token_goes_only_into_the_secret(resources, doc) -> None:
     env = props(resources, "AWS::Lambda::Function")["Environment"]["Variables"]
-    assert env["ACCESS_TOKEN_SHA256"] == {"Ref": "AccessTokenSha256"}
     assert env["ACCESS_TOKEN_REQUIRED"] == {"Fn::If": ["IsPrivate", "true", "false"]}
     assert doc["Conditions"]["IsPrivate"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "AccessToken"}, ""]}]
     }
-    # The token is referenced by the condition alone: by no resource and no output.
-    body = json.dumps({"Resources": doc["Resources"], "Outputs": doc.get("Outputs", {})})
-    assert '{"Ref": "AccessToken"}' not in body
+    secret = props(resources, "AWS::SecretsManager::Secret")["SecretString"]["Fn::Sub"]
+    assert '"accessToken":"${AccessToken}"' in secret
+    # Besides the secret and the condition, nothing refers to the token: no variable, no output.
+    others = {
+        k: v for k, v in doc["Resources"].items() if v["Type"] != "AWS::SecretsManager::Secret"
+    }
+    body = json.dumps({"Resources": others, "Outputs": doc.get("Outputs", {})})
+    assert "AccessToken" not in body
 
 
 def test_dead_letter_queue_is_an_encrypted_sqs_queue(resources) -> None:

@@ -24,9 +24,30 @@ def test_every_model_slot_has_a_name_and_key_that_may_stay_empty(doc) -> None:
     assert "Model21Name" not in params
 
 
-def test_only_the_model_keys_and_the_access_token_are_no_echo(doc) -> None:
+def test_only_the_model_keys_the_rate_limit_salt_and_the_token_are_no_echo(doc) -> None:
     no_echo = {name for name, p in doc["Parameters"].items() if p.get("NoEcho")}
-    assert no_echo == {f"Model{n}Key" for n in SLOTS} | {"AccessToken"}
+    assert no_echo == {f"Model{n}Key" for n in SLOTS} | {"RateLimitSalt", "AccessToken"}
+
+
+def test_the_secret_is_valid_json_for_any_key_the_pattern_admits(doc, resources) -> None:
+    import json
+    import re
+
+    from tests.template._lookup import props
+
+    pattern = doc["Parameters"]["Model1Key"]["AllowedPattern"]
+    assert all(doc["Parameters"][f"Model{n}Key"]["AllowedPattern"] == pattern for n in SLOTS)
+    assert not re.fullmatch(pattern, 'sk-"quoted"') and not re.fullmatch(pattern, "a\\b")
+    assert not re.fullmatch(pattern, "sk-a\nb") and not re.fullmatch(pattern, "sk a")
+    template = props(resources, "AWS::SecretsManager::Secret")["SecretString"]["Fn::Sub"]
+    every_printable = "".join(c for c in map(chr, range(33, 127)) if re.fullmatch(pattern, c))
+    filled = re.sub(r"\$\{Model(\d+)Key\}", lambda m: every_printable + m.group(1), template)
+    token = "".join(c for c in map(chr, range(33, 127)) if re.fullmatch(r"[!#-\[\]-~]", c))
+    filled = filled.replace("${AccessToken}", token)
+    secret = json.loads(filled.replace("${RateLimitSalt}", "ab" * 32))
+    assert secret["accessToken"] == token
+    assert secret["keys"]["20"] == every_printable + "20"
+    assert secret["rateLimitSalt"] == "ab" * 32 and secret["format"] == 1
 
 
 def test_access_token_is_optional_and_long_enough_when_set(doc) -> None:
@@ -35,10 +56,8 @@ def test_access_token_is_optional_and_long_enough_when_set(doc) -> None:
     pattern = re.compile(p["AllowedPattern"])
     assert pattern.fullmatch("") and pattern.fullmatch("x" * 16)
     assert not pattern.fullmatch("short") and not pattern.fullmatch("has a space in it!!")
-    digest = doc["Parameters"]["AccessTokenSha256"]
-    assert re.fullmatch(digest["AllowedPattern"], "") and re.fullmatch(
-        digest["AllowedPattern"], "ab" * 32
-    )
+    # it goes verbatim into the secret's JSON: no quote, no backslash
+    assert not pattern.fullmatch("x" * 16 + '"') and not pattern.fullmatch("x" * 16 + "\\")
 
 
 def test_daily_budget_is_a_non_negative_number_defaulting_to_none(doc) -> None:

@@ -10,7 +10,17 @@ from __future__ import annotations
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
-from local.aws.cfn import apigatewayv2, awslambda, cloudfront, cloudwatch, iam, logs, s3, sqs
+from local.aws.cfn import (
+    apigatewayv2,
+    awslambda,
+    cloudfront,
+    cloudwatch,
+    iam,
+    logs,
+    s3,
+    secretsmanager,
+    sqs,
+)
 
 MODELS: tuple[type[CloudFormationModel], ...] = (
     apigatewayv2.ApiResource,
@@ -22,11 +32,13 @@ MODELS: tuple[type[CloudFormationModel], ...] = (
     awslambda.PermissionResource,
     cloudfront.DistributionResource,
     cloudfront.OriginAccessControlResource,
+    cloudfront.ResponseHeadersPolicyResource,
     cloudwatch.AlarmResource,
     iam.RoleResource,
     logs.LogGroupResource,
     s3.BucketPolicyResource,
     s3.BucketResource,
+    secretsmanager.SecretResource,
     sqs.QueueResource,
 )
 
