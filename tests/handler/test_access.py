@@ -118,3 +118,18 @@ def test_the_token_never_reaches_a_log(private, s3, event, call, capsys, dispatc
 )
 def test_malformed_headers_carry_no_token(header):
     assert access.bearer(header) is None
+
+
+def test_a_new_token_in_the_secret_replaces_the_old_one(private, s3, set_env, event, call):
+    # GIVEN the token changed in the secret and a new execution environment
+    _put_secret(secret_string(access_token="the-next-token-0123456789"))
+    set_env(ACCESS_TOKEN_REQUIRED="true")
+    old = call(event("httpApiV2_galleryList.json", headers={"authorization": f"Bearer {TOKEN}"}))
+    new = call(
+        event(
+            "httpApiV2_galleryList.json",
+            headers={"authorization": "Bearer the-next-token-0123456789"},
+        )
+    )
+    # THEN only the new token opens the API
+    assert (old[0], new[0]) == (401, 200)

@@ -8,6 +8,7 @@ function's configuration, which holds only its SHA-256.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import threading
 import time
@@ -116,13 +117,21 @@ def test_with_the_token_the_budget_admits_exactly_its_jobs_and_shows_their_cost(
         assert record["cost"] == {"usd": 0.08, "measured": True}
 
 
-def test_the_token_is_nowhere_but_its_hash_is_in_the_function(stack: LocalStack) -> None:
+def test_the_token_is_nowhere_but_in_the_stacks_secret(stack: LocalStack) -> None:
     lam = stack.client("lambda")
     configuration = str(lam.get_function_configuration(FunctionName=stack.outputs["FunctionName"]))
+    variables = lam.get_function_configuration(FunctionName=stack.outputs["FunctionName"])[
+        "Environment"
+    ]["Variables"]
     assert TOKEN not in configuration
-    assert hashlib.sha256(TOKEN.encode()).hexdigest() in configuration
+    assert hashlib.sha256(TOKEN.encode()).hexdigest() not in configuration
+    assert variables["ACCESS_TOKEN_REQUIRED"] == "true"
+    held = stack.client("secretsmanager").get_secret_value(
+        SecretId=variables["PROVIDER_SECRET_ARN"]
+    )["SecretString"]
+    assert json.loads(held)["accessToken"] == TOKEN
     stack.stop()
     stack.wait_output_closed()
-    captured = stack.everything() + configuration
+    captured = stack.everything() + configuration  # the secret's own read is left out
     assert "LocalApiEndpoint" in captured and "jobId" in captured
     assert TOKEN not in captured and TOKEN.split("-")[-1] not in captured
