@@ -42,6 +42,23 @@ def load_template(source: TemplateSource) -> dict[str, Any]:
         ) from exc
 
 
+def validate(
+    params_file: Path,
+    ui: UI,
+    *,
+    source: TemplateSource = infra_template,
+    catalog: ModelCatalog | None = None,
+) -> tuple[dict[str, Any], dict[str, params.ParamSpec], params.Parameters]:
+    """The parameter check alone: the template, its parameter specs and the checked values."""
+    template = load_template(source)
+    specs = params.specs_from_template(template)
+    catalog = catalog if catalog is not None else load_catalog(ui)
+    values = params.load(params_file, specs, catalog)
+    if "BedrockModelIds" in specs:
+        values = values.with_values(BedrockModelIds=params.bedrock_model_ids(values, catalog))
+    return template, specs, values
+
+
 def prepare(
     params_file: Path,
     ui: UI,
@@ -52,12 +69,7 @@ def prepare(
     cache: Path | None = None,
 ) -> Prepared:
     """Validate first (cheap, every problem at once), then build the zip (may download once)."""
-    template = load_template(source)
-    specs = params.specs_from_template(template)
-    catalog = catalog if catalog is not None else load_catalog(ui)
-    values = params.load(params_file, specs, catalog)
-    if "BedrockModelIds" in specs:
-        values = values.with_values(BedrockModelIds=params.bedrock_model_ids(values, catalog))
+    template, specs, values = validate(params_file, ui, source=source, catalog=catalog)
     ui.step("Building the Lambda package (python3.12, manylinux x86_64)")
     package = packager.build(handler_dir, cache=cache)
     ui.say(f"  {package.path.name}  sha256 {package.sha256[:12]}  {package.size / 2**20:.1f} MB")

@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import outputs as outputs_view
-from .aws import Target, credential_error, make_factory
-from .build import prepare
+from . import preflight
+from .aws import Target, credential_error, is_loopback, make_factory
+from .build import prepare, validate
 from .errors import FAILED, DeployError
 from .models import HANDLER_DIR
 from .packager import build as build_package
@@ -30,6 +31,8 @@ examples:
   python deploy.py --params parameters.json                 deploy or update (asks first)
   python deploy.py --params parameters.json --yes           no questions (CI)
   python deploy.py --params parameters.json --no-execute    show the change set only
+  python deploy.py --params parameters.json --check         ask each provider about each
+                                                            slot's key and model, change nothing
   python deploy.py --params parameters.example.json --local everything on this machine
   python deploy.py --package build/function.zip             build the Lambda zip only
   python deploy.py --delete --stack-name pixel-prompt-prod  remove a stack
@@ -125,6 +128,17 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="port for the local API with --local (default 0: a free port)",
     )
+    how.add_argument(
+        "--check",
+        action="store_true",
+        help="only check: the parameters, then each slot's key and model with its provider "
+        "(no zip, no AWS change); exit 2 if any slot would fail",
+    )
+    how.add_argument(
+        "--skip-check",
+        action="store_true",
+        help="deploy without first asking the providers about each slot's key and model",
+    )
     how.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     return p  # fmt: skip
 
@@ -137,6 +151,10 @@ def check_usage(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         p.error("--local needs --params FILE")
     if args.local and (args.endpoint_url or args.profile):
         p.error("--local runs its own endpoint; drop --endpoint-url/--profile")
+    if (args.check or args.skip_check) and not args.params:
+        p.error("--check and --skip-check need --params FILE")
+    if args.check and args.skip_check:
+        p.error("give --check or --skip-check, not both")
 
 
 # The function is named after the stack, and Lambda function names have a length limit.
@@ -204,6 +222,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{package.path}  sha256 {package.sha256}  {package.size:,} bytes")
         return 0
     ui = UI(console, assume_yes=args.yes or args.local)
+    if args.check:
+        return check_only(args, ui)
     if args.local:
         from .local import run_local
 
@@ -218,9 +238,31 @@ def run(args: argparse.Namespace, console: Console) -> int:
             f"{', '.join(placeholders)} still hold the example's placeholder; those models "
             "will answer with an authentication error until you put real keys there."
         )
-    deployer = Deployer(make_factory(target), ui)
+    factory = make_factory(target)
+    if not args.skip_check:  # the providers' answers, before any AWS change
+        preflight.before_change(prepared.params, ui, simulated=is_loopback(factory.endpoint_url),
+                                session=factory.session, region=factory.region)  # fmt: skip
+    deployer = Deployer(factory, ui)
     result = deployer.deploy(prepared, request_from(args))
     show_outputs(ui, result.outputs, result.descriptions, args.outputs_file, args.stack_name)
+    return 0
+
+
+def check_only(args: argparse.Namespace, ui: UI) -> int:
+    """--check: the parameter check, then the preflight; no zip, no AWS change."""
+    _, _, values = validate(args.params, ui)
+    ui.success(f"{args.params} passes the parameter check")
+    target = Target(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
+    if args.local or is_loopback(target.effective_endpoint):
+        preflight.before_change(values, ui, simulated=True, region=args.region)
+        return 0
+    try:
+        factory = make_factory(target)
+        session, region = factory.session, factory.region
+    except DeployError as exc:  # no region: only Bedrock's rows cannot be verified
+        ui.warn(f"Bedrock models cannot be checked: {exc.message}")
+        session, region = None, None
+    preflight.before_change(values, ui, simulated=False, session=session, region=region)
     return 0
 
 

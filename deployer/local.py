@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from . import preflight
 from .aws import Target, make_factory
 from .build import prepare
 from .errors import FAILED, USAGE, DeployError
@@ -33,6 +34,8 @@ def run_local(args: argparse.Namespace, ui: UI) -> int:
 
     prepared = prepare(args.params, ui)  # every parameter problem before anything starts
     region = args.region or "us-east-1"
+    if not args.skip_check:  # the function will talk to the simulator: ask it first
+        preflight.before_change(prepared.params, ui, simulated=True, region=region)
     _use_fake_credentials(region)
     local_aws = _local_aws_class()(port=0)
     handle: Any = None

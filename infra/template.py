@@ -381,7 +381,7 @@ def add_async_invoke_config(t: Template, function: lam.Function) -> None:
     still reaches the dead-letter queue."""
     t.add_resource(
         lam.EventInvokeConfig(
-            "GeneratorAsyncInvokeConfig",
+            "WorkerEventInvokeConfig",
             FunctionName=Ref(function),
             Qualifier="$LATEST",
             MaximumRetryAttempts=0,

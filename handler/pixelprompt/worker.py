@@ -131,7 +131,12 @@ class JobRun:
             image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
         except ProviderError as exc:
             cost = costs.of_error(exc.code, estimate)
-            return {"status": "error", "error": exc.message, "errorCode": exc.code, "cost": cost}
+            return {
+                "status": "error",
+                "error": _card_error(exc, slot),
+                "errorCode": exc.code,
+                "cost": cost,
+            }
         except secret.Unreadable as exc:  # this environment could not read the keys
             cost = costs.cost(0.0, True)  # no provider was called
             return {"status": "error", "error": exc.message, "errorCode": exc.code, "cost": cost}
@@ -183,6 +188,13 @@ class JobRun:
         spent.update({r["index"]: r["cost"]["usd"] for r in held if r.get("cost")})
         self._settle(spent)
         log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))
+
+
+def _card_error(exc: ProviderError, slot: ModelSlot) -> str:
+    """A wrong or retired model is the operator's to fix: name the parameter that holds it."""
+    if exc.code == ProviderError.UNKNOWN_MODEL:
+        return f"Model{slot.index}Name: {exc.message}"
+    return exc.message
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:

@@ -131,7 +131,7 @@ def test_the_function_runs_as_configured(created: dict[str, str], endpoint: str)
     assert (config["Runtime"], config["MemorySize"], config["Timeout"]) == ("python3.12", 3008, 900)
     assert config["Handler"] == "lambda_function.lambda_handler"
     variables = config["Environment"]["Variables"]
-    assert variables["MODEL_1_NAME"] == "openai/gpt-image-2"
+    assert variables["MODEL_1_NAME"] == "openai/gpt-image-2.6-sunburst"
     assert variables["S3_BUCKET"] == created["S3BucketName"]
     concurrency = lam.get_function_concurrency(FunctionName=created["FunctionName"])
     assert concurrency["ReservedConcurrentExecutions"] == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -350,3 +351,28 @@ def test_a_partly_claimed_job_sends_only_the_unclaimed_models(
     assert len(fake_providers.generate_calls) == len(body["results"]) - 1
     assert body["results"][0]["status"] == "in_progress"
     assert all(r["status"] == "completed" for r in body["results"][1:])
+
+
+def test_the_same_event_delivered_twice_at_once_sends_each_model_once(
+    s3, generate_job, run_worker, get_status, fake_providers
+):
+    # GIVEN one job, and Lambda delivering its event to two execution environments together
+    job_id, payload = generate_job()
+    start = threading.Barrier(2)
+    outcomes: list[dict] = []
+
+    def deliver() -> None:
+        start.wait(timeout=10)
+        outcomes.append(run_worker(payload))
+
+    runs = [threading.Thread(target=deliver) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=30)
+    # THEN the compare-and-swap lets one claim the models: each is sent exactly once
+    _, body = get_status(job_id)
+    assert sorted(o["status"] for o in outcomes) == ["already-started", "done"]
+    sent = sorted(model for model, _ in fake_providers.generate_calls)
+    assert sent == sorted(r["model"].split("/", 1)[1] for r in body["results"])
+    assert body["status"] == "completed"

@@ -17,6 +17,7 @@ import threading
 import time
 from typing import Any
 
+from . import transport
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import ENHANCE_INSTRUCTION, ENHANCE_MAX_TOKENS, clamp, mentions_moderation, moderated
 from .images import from_base64
@@ -53,6 +54,7 @@ ACCESS_HINT = (
 
 _clients: dict[tuple[Any, ...], Any] = {}
 _clients_lock = threading.Lock()
+_last_used: dict[int, float] = {}  # id(client) -> when a call on it last started or ended
 _session: Any = None
 
 
@@ -156,12 +158,15 @@ def call_with_retries(call: Any, model_id: str, deadline: float) -> dict[str, An
         bedrock = fitted_client(deadline)
         if bedrock is None:
             break
+        drop_idle_connections(bedrock)
         try:
             return call(bedrock)
         except ClientError as exc:
             last = client_error(exc, model_id)
         except BotoCoreError as exc:
             last = botocore_error(exc, started)
+        finally:
+            _touch(bedrock)
         if not last.retryable or attempt + 1 >= MAX_ATTEMPTS:
             break
         delay = backoff(attempt)
@@ -182,6 +187,23 @@ def call_with_retries(call: Any, model_id: str, deadline: float) -> dict[str, An
             code=ProviderError.RATE_LIMITED,
         )
     raise last
+
+
+def drop_idle_connections(bedrock: Any) -> None:
+    """An invocation is not sent again when its connection breaks, so it must not go out on a
+    pooled connection that sat idle long enough to be dead unseen (a frozen Lambda sandbox):
+    past transport.STALE_AFTER the client's pool is closed first (the client stays usable)."""
+    last = _touch(bedrock)
+    if last is not None and time.monotonic() - last > transport.STALE_AFTER:
+        bedrock.close()
+
+
+def _touch(bedrock: Any) -> float | None:
+    """Mark the client used now; the previous mark."""
+    with _clients_lock:
+        last = _last_used.get(id(bedrock))
+        _last_used[id(bedrock)] = time.monotonic()
+    return last
 
 
 def fitted_client(deadline: float) -> Any | None:

@@ -31,6 +31,10 @@ MAX_POLLS = 2000  # a hard bound besides the deadline
 # Only these models take steps/guidance; BFL's own client rejects them for the others.
 RATE_LIMIT_WAIT = 5.0  # what BFL's own client waits after a 429 that names no time
 STEPS_MODELS = frozenset({"flux-pro", "flux-dev"})
+# Submission creates a billed task: it is never sent again once it may have arrived, only
+# after a 429 (too many active tasks: nothing was created) or a connection never made. Polls
+# are free GETs and retry every transient failure.
+RETRY = PAID
 ASPECT_MODELS_PREFIX = ("flux-pro-1.1-ultra", "flux-kontext")
 
 
@@ -62,15 +66,13 @@ def _submit(
     spec: ModelSpec, api_key: str, request: GenerationRequest, deadline: float, who: Caller
 ) -> dict[str, Any]:
     base = base_url("BFL_BASE_URL", DEFAULT_BASE)
-    # Submission creates a billed task: it is never sent again once it may have arrived, only
-    # after a 429 (too many active tasks: nothing was created) or a connection never made.
     response = send(
         "POST",
         f"{base}/{spec.model_id}",
         who=who,
         deadline=deadline,
         classify=classify,
-        retry=PAID,
+        retry=RETRY,
         headers=_headers(api_key),
         json=request_body(spec.model_id, request),
     )

@@ -12,6 +12,7 @@ from .transport import PAID, Caller, error_detail, json_body, parse_json, send
 DEFAULT_BASE = "https://api.stability.ai"
 FILTERED = "CONTENT_FILTERED"
 RATE_LIMIT_WAIT = 60.0  # Stability documents a 60 s timeout after a 429
+RETRY = PAID  # Stability documents no retryable answer besides its 429
 
 
 def endpoint(model_id: str) -> str:
@@ -54,7 +55,7 @@ def generate(
         who=who,
         deadline=deadline,
         classify=classify,
-        retry=PAID,  # Stability documents no retryable answer besides its 429
+        retry=RETRY,
         headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
         files=files,
     )

@@ -217,9 +217,10 @@ def connection_error(
 
 
 def never_sent(exc: requests.ConnectionError) -> bool:
-    """True when the request surely did not reach the provider: refused, unresolvable or
-    timed out while connecting (urllib3's NewConnectionError is a ConnectTimeoutError)."""
-    if isinstance(exc, requests.ConnectTimeout):
+    """True when the request surely did not reach the provider: refused, unresolvable, timed
+    out while connecting (urllib3's NewConnectionError is a ConnectTimeoutError) or failed in
+    the TLS handshake, which comes before any byte of the request."""
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
         return True
     cause = exc.args[0] if exc.args else None
     reason = getattr(cause, "reason", cause)  # urllib3's MaxRetryError wraps the cause
