@@ -13,7 +13,8 @@ HAS_BEDROCK_MODELS = "HasBedrockModels"
 IS_PRIVATE = "IsPrivate"
 # A provider key goes verbatim into the secret's JSON and into an HTTP header: printable ASCII
 # without space, quote or backslash (no provider issues keys with them), so neither can break.
-KEY_PATTERN = r"^[!#-\[\]-~]*$"
+# No ^...$: CloudFormation matches a String parameter's AllowedPattern against the whole value.
+KEY_PATTERN = r"[!#-\[\]-~]*"
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,10 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         MaxLength=128,
         # The examples once, on slot 1: twenty copies would crowd the template's size limit.
         Description=(
-            "Model 1: provider/model-id or a known name, which picks the provider, e.g. "
-            "'openai/gpt-image-2', 'Flux Pro 1.1', 'Stable Diffusion 3.5', 'Nova Canvas'."
+            "Model 1: a known name or provider/model-id, e.g. 'GPT Image', 'Nova Canvas', "
+            "'bedrock/<model-id>'; empty: unused."
             if n == 1
-            else f"Model {n}, named as Model1Name; empty: slot unused."
+            else f"Model {n}, named as Model1Name; empty: unused."
         ),
     )
     key = Parameter(
