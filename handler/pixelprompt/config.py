@@ -167,6 +167,8 @@ def get() -> Config:
     with _lock:
         if _cached is None:
             _cached = load(os.environ)
+            # The keys are registered for scrubbing by pixelprompt.secret when it reads them:
+            # reading them here would read the secret for routes that need no key.
             _report(_cached)
         return _cached
 

@@ -31,6 +31,7 @@ class Result:
     body: Any = None
     status: int = 200
     headers: dict[str, str] | None = None
+    content_type: str | None = None  # set for a body that is already text (e.g. CSV)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class Route:
     paid: bool = False
     scope: str = ""
     what: str = "requests"  # how the limit's sentence names what is counted
+    # A paid route whose slot must be tied to what it creates (the job record, for orphan
+    # settlement) takes its own slots; the contract test checks that it does.
+    admits_itself: bool = False
 
 
 class Gate(Protocol):
@@ -68,7 +72,13 @@ class Router:
         self.gate = gate
 
     def route(
-        self, method: str, template: str, *, paid: bool | None = None, what: str = "requests"
+        self,
+        method: str,
+        template: str,
+        *,
+        paid: bool | None = None,
+        what: str = "requests",
+        admits_itself: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Register a handler. `paid` defaults to the contract's rate_limited flag for the
         route, so a paid route declared in pixelprompt.contract is limited automatically."""
@@ -78,7 +88,16 @@ class Router:
             is_paid = paid if paid is not None else bool(declared and declared.rate_limited)
             scope = handler.__name__
             self.routes.append(
-                Route(method, _compile(template), template, handler, is_paid, scope, what)
+                Route(
+                    method,
+                    _compile(template),
+                    template,
+                    handler,
+                    is_paid,
+                    scope,
+                    what,
+                    admits_itself,
+                )
             )
             return handler
 
@@ -94,7 +113,7 @@ class Router:
         return [r for r in self.routes if r.paid]
 
     def _run(self, route: Route, request: Request) -> Result:
-        if not route.paid or self.gate is None:
+        if not route.paid or route.admits_itself or self.gate is None:
             return route.handler(request)
         request.admission = self.gate.admit(request, route)
         try:
@@ -138,7 +157,9 @@ class Router:
                 route, params = self.match(method, path)
                 request.path_params = params
                 result = self._run(route, request)
-            out = response(result.status, result.body, cid, result.headers)
+            out = response(
+                result.status, result.body, cid, result.headers, content_type=result.content_type
+            )
         except ApiError as exc:
             out = response(exc.status, {"error": exc.message, "code": exc.code}, cid, exc.headers)
         except (ClientError, BotoCoreError):

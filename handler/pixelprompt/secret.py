@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pixelprompt import aws
+from pixelprompt import aws, scrub
 from pixelprompt.contract import Env
 from pixelprompt.errors import ServiceUnavailable
 from pixelprompt.log import event, get_logger
@@ -94,6 +94,9 @@ def get(env: Mapping[str, str] | None = None) -> Secrets:
             env = os.environ if env is None else env
             arn = env.get(ARN_VARIABLE, "").strip()
             _cached = _read(arn) if arn else Secrets()
+            # Every log line is scrubbed of the keys (and the access token), whoever writes it.
+            token = _cached.extra.get("accessToken")
+            scrub.register([*_cached.keys.values(), token if isinstance(token, str) else ""])
             event(
                 _log,
                 logging.INFO,

@@ -219,8 +219,16 @@ def test_results_are_visible_while_others_still_run(
     assert [r["status"] for r in body["results"]] == ["completed", "in_progress"]
 
 
-@pytest.mark.parametrize("status_value", ["pending", "in_progress"])
-def test_job_past_its_deadline_is_reported_failed(s3, generate_job, get_status, status_value):
+@pytest.mark.parametrize(
+    ("status_value", "reason", "code"),
+    [
+        ("pending", jobs.STOPPED, "WORKER_STOPPED"),
+        ("in_progress", jobs.STOPPED, "WORKER_STOPPED"),
+    ],
+)
+def test_job_past_its_deadline_is_reported_over(
+    s3, generate_job, get_status, status_value, reason, code
+):
     # GIVEN a job whose worker died: one model done, the other still in progress, deadline passed
     job_id, _ = generate_job()
 
@@ -237,11 +245,26 @@ def test_job_past_its_deadline_is_reported_failed(s3, generate_job, get_status, 
     jobs.update(s3, BUCKET, job_id, died)
     # WHEN the client polls
     _, body = get_status(job_id)
-    # THEN the job is failed, the finished result kept and the others explained
-    assert body["status"] == "failed"
+    # THEN the job is over, the finished result kept (so: partial) and the others explained
+    assert body["status"] == "partial"
     assert body["results"][0]["status"] == "completed"
     assert body["results"][1]["status"] == "error"
-    assert body["results"][1]["error"] == jobs.STOPPED
+    assert (body["results"][1]["error"], body["results"][1]["errorCode"]) == (reason, code)
+    # AND that answer was written back: the next poll reads a terminal record
+    assert jobs.read(s3, BUCKET, job_id)["status"] == "partial"
+
+
+def test_dispatched_job_no_worker_started_fails_at_its_queue_deadline(s3, generate_job, get_status):
+    job_id, _ = generate_job()
+    record = jobs.read(s3, BUCKET, job_id)
+    assert record["dispatchedAt"] and record["deadline"] > record["dispatchBy"]
+    assert record["deadline"] == pytest.approx(time.time() + jobs.QUEUE_SECONDS, abs=5)
+    jobs.update(s3, BUCKET, job_id, lambda d: jobs.with_deadline(d, time.time() - 1))
+    _, body = get_status(job_id)
+    assert body["status"] == "failed"
+    assert {(r["errorCode"], r["error"]) for r in body["results"]} == {
+        ("NOT_STARTED", jobs.NEVER_STARTED)
+    }
 
 
 def test_expired_job_is_not_started_late(s3, generate_job, run_worker, fake_providers):

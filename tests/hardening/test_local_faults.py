@@ -8,6 +8,7 @@ expires within the test.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -85,7 +86,7 @@ def test_misbehaving_providers_end_in_per_model_errors_within_the_deadline(
     assert "stopped" not in " ".join(r.get("error") or "" for r in record["results"])
 
 
-def test_a_worker_killed_mid_job_is_reported_failed_and_lands_in_the_dlq(
+def test_a_killed_worker_is_ended_by_the_dlq_consumer(
     stack: LocalStack,
 ) -> None:
     # GIVEN a job whose BFL model hangs while the five others finish
@@ -112,33 +113,51 @@ def test_a_worker_killed_mid_job_is_reported_failed_and_lands_in_the_dlq(
                 os.kill(pid, signal.SIGKILL)  # as an out-of-memory kill would
             started = record["startedAt"]
         time.sleep(0.1)
+    stack.control("DELETE", "/_control/faults")
     assert started is not None, "the job never got to the point of the kill"
 
-    # THEN the failed invocation is in the dead-letter queue
-    message = None
-    for _ in range(15):  # bounded: 15 long polls of at most 2 s
-        got = sqs.receive_message(
-            QueueUrl=dlq, WaitTimeSeconds=2, MessageAttributeNames=["All"], MaxNumberOfMessages=10
-        )
-        found = [m for m in got.get("Messages", []) if job_id in m["Body"]]
-        if found:
-            message = found[0]
-            break
-    assert message is not None, "the killed job's invocation never reached the DLQ"
-    assert "ErrorMessage" in message.get("MessageAttributes", {}), message
-
-    # AND once its deadline passes, /status reports it over, keeping the models that finished
-    record = stack.wait_terminal(job_id, within_s=40)
-    stack.control("DELETE", "/_control/faults")
-    assert record["status"] == "failed" and record.get("error"), record
+    # THEN the failed invocation went to the dead-letter queue, whose consumer (the same
+    # function, through the event source mapping) ended the job, keeping what finished
+    record = stack.wait_terminal(job_id, within_s=15)
+    assert record["status"] == "partial" and record.get("updatedAt"), record
     results = by_provider(record)
-    assert results["bfl"]["status"] == "error" and "stopped" in results["bfl"]["error"]
+    assert results["bfl"]["status"] == "error" and "worker failed" in results["bfl"]["error"]
+    assert results["bfl"]["errorCode"] == "WORKER_STOPPED"
     assert all(r["status"] == "completed" for p, r in results.items() if p != "bfl"), results
+    assert epoch(record["updatedAt"]) < record["deadline"], "ended by its deadline, not the DLQ"
+    assert "sent to dead-letter queue" in stack.everything()
+    ended = consumer_lines(stack, job_id)
+    assert ended and ended[-1]["lambdaError"], ended  # Lambda's ErrorMessage attribute came along
+    assert (
+        sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["All"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+        == "0"
+    )
     # AND the job ran once (Lambda does not retry the event) and BFL was submitted to once
     assert record["startedAt"] == started, record
     sent = stack.control("GET", "/_control/requests").json()["requests"]
     submissions = [r for r in sent if r["method"] == "POST" and r["provider"] == "bfl"]
     assert len(submissions) == 1, submissions
+
+
+def consumer_lines(stack: LocalStack, job_id: str) -> list[dict[str, Any]]:
+    """The DLQ consumer's log records for the job, from the function's log group (bounded)."""
+    group = f"/aws/lambda/{stack.outputs['FunctionName']}"
+    paginator = stack.client("logs").get_paginator("filter_log_events")
+    found: list[dict[str, Any]] = []
+    for _ in range(20):  # the log shipper sends lines every fraction of a second
+        pages = paginator.paginate(logGroupName=group)
+        lines = [e["message"] for page in pages for e in page.get("events", [])]
+        found = [
+            json.loads(line)
+            for line in lines
+            if line.startswith("{") and "dead-lettered job ended" in line and job_id in line
+        ]
+        if found:
+            break
+        time.sleep(0.5)
+    return found
 
 
 def test_zz_stops_on_sigint_and_leaves_no_worker(stack: LocalStack) -> None:

@@ -117,13 +117,14 @@ def test_function_reads_and_writes_only_its_four_prefixes(resources) -> None:
         "${BucketArn}/images/*",
         "${BucketArn}/ratelimit/*",
         "${BucketArn}/budget/*",
+        "${BucketArn}/votes/*",
     ]
 
 
 def test_listing_is_limited_to_the_four_prefixes(resources) -> None:
     (listing,) = [s for _, s in allow_statements(resources) if "s3:ListBucket" in s["Action"]]
     assert listing["Condition"] == {
-        "StringLike": {"s3:prefix": ["jobs/*", "images/*", "ratelimit/*", "budget/*"]}
+        "StringLike": {"s3:prefix": ["jobs/*", "images/*", "ratelimit/*", "budget/*", "votes/*"]}
     }
 
 

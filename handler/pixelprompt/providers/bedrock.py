@@ -15,12 +15,14 @@ import logging
 import os
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from . import transport
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import ENHANCE_INSTRUCTION, ENHANCE_MAX_TOKENS, clamp, mentions_moderation, moderated
 from .images import from_base64
+from .shapes import shape
 from .transport import MAX_ATTEMPTS, NOT_RESENT, Caller, backoff, seconds
 
 log = logging.getLogger("pixelprompt.providers")
@@ -101,12 +103,11 @@ def request_body(model_id: str, request: GenerationRequest) -> dict[str, Any]:
         return {
             "prompt": request.prompt,
             "mode": "text-to-image",
-            "aspect_ratio": "1:1",
             "output_format": "png",
+            **shape("bedrock", model_id, request.aspect_ratio, request.seed).fields,
         }
     config: dict[str, Any] = {
-        "width": 1024,
-        "height": 1024,
+        **shape("bedrock", model_id, request.aspect_ratio, request.seed).fields,
         "quality": "standard",
         "numberOfImages": 1,
     }
@@ -132,7 +133,12 @@ def _image(answer: dict[str, Any]) -> GeneratedImage:
             raise moderated(f"Amazon Bedrock's content filters blocked the image ({error})")
         raise ProviderError(f"Amazon Bedrock failed: {error}")
     images = answer.get("images")
-    return from_base64(images[0] if isinstance(images, list) and images else None, WHO)
+    image = from_base64(images[0] if isinstance(images, list) and images else None, WHO)
+    seeds = answer.get("seeds")
+    seed = seeds[0] if isinstance(seeds, list) and seeds else None
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return replace(image, seed=seed)
+    return image
 
 
 def _json(raw: bytes) -> dict[str, Any]:

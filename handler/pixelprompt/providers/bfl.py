@@ -13,6 +13,7 @@ from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, clamp, mentions_moderation, moderated
 from .images import download
 from .prices import bfl_cost
+from .shapes import shape
 from .transport import (
     PAID,
     Caller,
@@ -35,7 +36,6 @@ STEPS_MODELS = frozenset({"flux-pro", "flux-dev"})
 # after a 429 (too many active tasks: nothing was created) or a connection never made. Polls
 # are free GETs and retry every transient failure.
 RETRY = PAID
-ASPECT_MODELS_PREFIX = ("flux-pro-1.1-ultra", "flux-kontext")
 
 
 def generate(
@@ -45,15 +45,16 @@ def generate(
     started = time.monotonic()
     task = _submit(spec, api_key, request, deadline, who)
     result = _poll(task, api_key, deadline, who, started)
-    return replace(download(result.get("sample"), who, deadline), cost_usd=bfl_cost(task))
+    image = download(result.get("sample"), who, deadline)
+    seed = result.get("seed")
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        image = replace(image, seed=seed)
+    return replace(image, cost_usd=bfl_cost(task))
 
 
 def request_body(model_id: str, request: GenerationRequest) -> dict[str, Any]:
     body: dict[str, Any] = {"prompt": request.prompt, "output_format": "jpeg"}
-    if model_id.startswith(ASPECT_MODELS_PREFIX):
-        body["aspect_ratio"] = "1:1"
-    else:
-        body.update(width=1024, height=1024)
+    body.update(shape("bfl", model_id, request.aspect_ratio, request.seed).fields)
     if model_id in STEPS_MODELS:
         if request.steps is not None:
             body["steps"] = int(clamp(request.steps, 1, 50))

@@ -28,6 +28,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, DecodeError, ProtocolError, ReadTimeoutError
 
+from pixelprompt.scrub import scrub as scrub_secrets
+
 from .base import ProviderError
 
 log = logging.getLogger("pixelprompt.providers")
@@ -470,9 +472,8 @@ def _message_from(body: Any) -> str:
 
 
 def scrub(text: str, who: Caller) -> str:
-    if who.secret and len(who.secret) >= 4:
-        text = text.replace(who.secret, "***")
-    return text
+    """Every form of the caller's key out of `text` (pixelprompt.scrub knows the forms)."""
+    return scrub_secrets(text, [who.secret])
 
 
 def seconds(value: float) -> str:

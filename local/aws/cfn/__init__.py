@@ -16,6 +16,7 @@ from local.aws.cfn import (
     cloudfront,
     cloudwatch,
     iam,
+    lambda_events,
     logs,
     s3,
     secretsmanager,
@@ -46,6 +47,7 @@ MODELS: tuple[type[CloudFormationModel], ...] = (
 def register() -> None:
     cloudfront.install()
     awslambda.install()
+    lambda_events.install()
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
     model_map = parsing.get_model_map()
