@@ -78,7 +78,11 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         NoEcho=True,
         MaxLength=1024,
         AllowedPattern=KEY_PATTERN,
-        Description=f"API key for model {n}'s provider (kept in the stack secret); Bedrock: empty.",
+        Description=(
+            "API key for model 1's provider (kept in the stack secret); Bedrock: empty."
+            if n == 1
+            else f"Key of model {n}, as Model1Key."
+        ),
     )
     return ModelSlot(
         index=n,
