@@ -31,7 +31,9 @@ ZIP_LIMIT = 25 * 1024 * 1024  # our own budget for the zipped function (Lambda's
 _EXCLUDED_TOP = {"bin", "__pycache__"}
 # botocore ships the models of every AWS service (14 MB gzipped); the function makes clients
 # for these only. Keep in step with the handler: a test scans it for the clients it creates.
-BOTOCORE_SERVICES = ("bedrock-runtime", "lambda", "s3", "secretsmanager", "sts")
+# "bedrock" (control plane): the deploy-time preflight in providers/probes.py lives in the
+# handler package, so its service model ships too.
+BOTOCORE_SERVICES = ("bedrock", "bedrock-runtime", "lambda", "s3", "secretsmanager", "sts")
 _EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 
 

@@ -160,7 +160,10 @@ def test_twenty_long_keys_fit_now_that_keys_live_in_the_secret(tmp_path: Path) -
 
 
 def test_names_and_whitelist_too_long_for_the_environment_are_refused(tmp_path: Path) -> None:
-    values: dict[str, object] = {"ModelCount": 1, "Model1Name": "bedrock/amazon.nova-canvas-v1:0"}
+    values: dict[str, object] = {
+        "ModelCount": 1,
+        "Model1Name": "bedrock/stability.stable-image-core-v1:1",
+    }
     values["IPWhitelist"] = ",".join(f"198.51.100.{i % 250}" for i in range(300))
     path = write_json(tmp_path / "p.json", {"Parameters": values})
     with pytest.raises(DeployError) as caught:
@@ -198,7 +201,7 @@ def test_a_key_with_a_control_or_breaking_character_is_refused_naming_the_slot(
 
 
 def test_the_rate_limit_salt_and_keys_version_are_deploy_filled(tmp_path: Path) -> None:
-    values = {"ModelCount": 1, "Model1Name": "bedrock/amazon.nova-canvas-v1:0"}
+    values = {"ModelCount": 1, "Model1Name": "bedrock/stability.stable-image-core-v1:1"}
     values |= {"RateLimitSalt": "ab" * 32, "KeysVersion": "00"}
     path = write_json(tmp_path / "p.json", {"Parameters": values})
     with pytest.raises(DeployError) as caught:

@@ -28,7 +28,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, built_package: Package) -
         "ModelCount": 2,
         "Model1Name": "openai/gpt-image-2",
         "Model1Key": f"  {CANARY}\n",  # pasted with a stray space and newline
-        "Model2Name": "bedrock/amazon.nova-canvas-v1:0",
+        "Model2Name": "bedrock/stability.stable-image-core-v1:1",
     }
     path = write_json(tmp_path_factory.mktemp("p") / "p.json", {"Parameters": values})
     ui, _ = recording_ui()
