@@ -29,9 +29,10 @@ ZIP_LIMIT = 25 * 1024 * 1024  # our own budget for the zipped function (Lambda's
 # Useless inside the zip. boto3/botocore are NOT excluded: the function runs the pinned SDK
 # it was tested with (handler/requirements.txt), not whatever the runtime carries.
 _EXCLUDED_TOP = {"bin", "__pycache__"}
-# botocore ships the models of every AWS service (14 MB gzipped); the handler's code makes
-# clients for these only ("bedrock": the model lookups of providers/probes.py). Keep in step:
-# a test scans handler/ for the clients it creates.
+# botocore ships the models of every AWS service (14 MB gzipped); the function makes clients
+# for these only. Keep in step with the handler: a test scans it for the clients it creates.
+# "bedrock" (control plane): the deploy-time preflight in providers/probes.py lives in the
+# handler package, so its service model ships too.
 BOTOCORE_SERVICES = ("bedrock", "bedrock-runtime", "lambda", "s3", "secretsmanager", "sts")
 _EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 

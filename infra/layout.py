@@ -12,6 +12,7 @@ FUNCTION_PREFIXES = MappingProxyType(
         "jobs/": 30,
         "images/": 30,
         "ratelimit/": 2,  # counters only matter for a day; keep the bucket small
+        "budget/": 3,  # one spend document per UTC day; a late correction may touch yesterday's
         # Blind votes are the owner's arena history: kept, and never under images/ (which the
         # CDN serves). Each is a small write-once object.
         "votes/": None,

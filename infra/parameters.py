@@ -10,6 +10,7 @@ from troposphere import Equals, Join, Not, Parameter, Ref, Select, Split, Templa
 DEFAULT_MODEL_COUNT = 9
 HAS_RESERVED_CONCURRENCY = "HasReservedConcurrency"
 HAS_BEDROCK_MODELS = "HasBedrockModels"
+IS_PRIVATE = "IsPrivate"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Params:
     price_class: Parameter
     rate_limit_salt: Parameter
     keys_version: Parameter
+    access_token: Parameter
+    daily_budget_usd: Parameter
 
 
 def _add(t: Template, label: str, group: str, param: Parameter) -> Parameter:
@@ -56,7 +59,13 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Type="String",
         Default="",
         MaxLength=128,
-        Description=f"Model {n}: display name or provider/model-id; empty: unused",
+        # The examples once, on slot 1: twenty copies would crowd the template's size limit.
+        Description=(
+            "Model 1: a known name or provider/model-id, e.g. 'GPT Image', 'Nova Canvas', "
+            "'bedrock/<model-id>'; empty: unused."
+            if n == 1
+            else f"Model {n}, named as Model1Name; empty: unused."
+        ),
     )
     key = Parameter(
         f"Model{n}Key",
@@ -64,7 +73,11 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Default="",
         NoEcho=True,
         MaxLength=1024,
-        Description=f"Model {n}'s API key, kept in the stack's secret; empty for Bedrock.",
+        Description=(
+            "API key for model 1's provider (kept in the stack secret); Bedrock: empty."
+            if n == 1
+            else f"Key of model {n}, as Model1Key."
+        ),
     )
     return ModelSlot(
         index=n,
@@ -161,6 +174,33 @@ def _add_secret_params(t: Template) -> tuple[Parameter, Parameter]:
     )
 
 
+def _add_access_params(t: Template) -> tuple[Parameter, Parameter]:
+    group = "Access and spending"
+    token = Parameter(
+        "AccessToken",
+        Type="String",
+        Default="",
+        NoEcho=True,
+        MaxLength=256,
+        # Empty (public) or 16+ characters a guess will not find; the keys' character set,
+        # as the token goes verbatim into the secret's JSON.
+        AllowedPattern="^$|^[!#-\\[\\]-~]{16,256}$",
+        ConstraintDescription="empty, or 16-256 characters, no space, quote or backslash",
+        Description="Empty: public API. Set: every call needs 'Authorization: Bearer <token>'.",
+    )
+    budget = Parameter(
+        "DailyBudgetUsd",
+        Type="Number",
+        Default=0,
+        MinValue=0,
+        Description="Most to spend on providers per UTC day, in USD; 0 = no budget.",
+    )
+    return (
+        _add(t, "Access token (optional)", group, token),
+        _add(t, "Daily budget (USD)", group, budget),
+    )
+
+
 def _add_deployment_params(t: Template) -> tuple[Parameter, Parameter, Parameter, Parameter]:
     group = "Deployment"
     code_bucket = Parameter(
@@ -201,6 +241,7 @@ def _add_deployment_params(t: Template) -> tuple[Parameter, Parameter, Parameter
 def _add_conditions(t: Template, params: Params) -> None:
     t.add_condition(HAS_RESERVED_CONCURRENCY, Not(Equals(Ref(params.reserved_concurrency), "0")))
     t.add_condition(HAS_BEDROCK_MODELS, Not(Equals(Join("", Ref(params.bedrock_model_ids)), "")))
+    t.add_condition(IS_PRIVATE, Not(Equals(Ref(params.access_token), "")))
     for i in range(MAX_MODELS):
         t.add_condition(
             bedrock_slot_condition(i),
@@ -241,6 +282,7 @@ def add_parameters(t: Template) -> Params:
     model_count, prompt_index, bedrock_ids = _add_model_params(t)
     models = tuple(_add_model_slot(t, n) for n in range(1, MAX_MODELS + 1))
     global_limit, ip_limit, whitelist = _add_rate_limit_params(t)
+    access_token, daily_budget = _add_access_params(t)
     code_bucket, code_key, concurrency, price_class = _add_deployment_params(t)
     salt, keys_version = _add_secret_params(t)
     params = Params(
@@ -258,6 +300,8 @@ def add_parameters(t: Template) -> Params:
         price_class=price_class,
         rate_limit_salt=salt,
         keys_version=keys_version,
+        access_token=access_token,
+        daily_budget_usd=daily_budget,
     )
     _add_conditions(t, params)
     return params

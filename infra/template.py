@@ -35,7 +35,13 @@ from infra import edge
 from infra import iam as policies
 from infra.accepted import checkov_skips
 from infra.layout import FUNCTION_PREFIXES, IMAGES_PATTERN
-from infra.parameters import HAS_BEDROCK_MODELS, HAS_RESERVED_CONCURRENCY, Params, add_parameters
+from infra.parameters import (
+    HAS_BEDROCK_MODELS,
+    HAS_RESERVED_CONCURRENCY,
+    IS_PRIVATE,
+    Params,
+    add_parameters,
+)
 
 PROJECT = "pixel-prompt-complete"
 MANAGED_BY = "cloudformation"
@@ -260,6 +266,8 @@ def secret_string(params: Params) -> Sub:
         + keys
         + '},"rateLimitSalt":"${'
         + params.rate_limit_salt.title
+        + '}","accessToken":"${'
+        + params.access_token.title
         + '}"}'
     )
 
@@ -337,6 +345,10 @@ def _environment(
             Env.S3_BUCKET: Ref(bucket),
             Env.CLOUDFRONT_DOMAIN: GetAtt(distribution, "DomainName"),
             Env.ENVIRONMENT: Ref(params.environment),
+            Env.DAILY_BUDGET_USD: Ref(params.daily_budget_usd),
+            # Private deployments: only a flag here; the token is in the secret (an empty token
+            # there with the flag set makes the function refuse every request, not serve them).
+            Env.ACCESS_TOKEN_REQUIRED: If(IS_PRIVATE, "true", "false"),
         }
     )
     return env

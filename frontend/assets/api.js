@@ -89,18 +89,39 @@ function errorFrom(response, body) {
 
 /**
  * @param {string} endpoint the API base URL from config.json, e.g. https://abc.execute-api…/prod
- * @param {{fetch?: typeof fetch}} [options]
+ * @param {{fetch?: typeof fetch, token?: {get(): string|null, set(t: string): void},
+ *          askToken?: (sentence: string) => Promise<string|null>}} [options]
+ *   token/askToken: a private deployment's access token (access.js); on a 401 the page asks
+ *   once, keeps the answer and sends the request again.
  */
-export function createApi(endpoint, { fetch: fetchImpl = globalThis.fetch.bind(globalThis) } = {}) {
+export function createApi(
+  endpoint,
+  { fetch: fetchImpl = globalThis.fetch.bind(globalThis), token = null, askToken = null } = {},
+) {
   if (!endpoint) throw new ApiError("This page has no API endpoint configured (config.json).");
   const base = String(endpoint).replace(/\/+$/, "");
 
-  async function request(method, path, body, signal, { text = false } = {}) {
+  async function request(method, path, body, signal, options = {}) {
+    try {
+      return await send(method, path, body, signal, options);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 401 || !token || !askToken) throw err;
+      const given = await askToken(err.message);
+      if (!given) throw err;
+      token.set(given);
+      return send(method, path, body, signal, options); // a wrong token is a 401 the page shows
+    }
+  }
+
+  async function send(method, path, body, signal, { text = false } = {}) {
     let response;
+    const headers = { "Content-Type": "application/json", "X-Correlation-ID": uuid() };
+    const kept = token ? token.get() : null;
+    if (kept) headers.Authorization = `Bearer ${kept}`;
     try {
       response = await fetchImpl(`${base}${path}`, {
         method,
-        headers: { "Content-Type": "application/json", "X-Correlation-ID": uuid() },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
         cache: "no-store",

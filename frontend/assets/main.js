@@ -1,6 +1,7 @@
 // Wires the page together: config, prompt box and options, enhance/undo, generate + following
 // the job, retry and cancel, the viewer, download-all, blind voting, the leaderboard, gallery.
 
+import { bindForgetButton, createTokenPrompt, createTokenStore } from "./access.js";
 import { ApiError, createApi, describeError } from "./api.js";
 import { createArena } from "./arena.js";
 import { createControls, fillAspectRatios } from "./controls.js";
@@ -63,7 +64,10 @@ async function loadConfig() {
 }
 
 function start(config) {
-  const api = createApi(config.apiEndpoint);
+  const token = createTokenStore();
+  bindForgetButton($("token-forget"), token);
+  const askToken = createTokenPrompt($("token-dialog"));
+  const api = createApi(config.apiEndpoint, { token, askToken });
   const models = Array.isArray(config.models) ? config.models : [];
   let job = null; // {id, galleryId, poller, startedAt, last}
   fillAspectRatios($("aspect"));

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -11,8 +12,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pixelprompt import (
     aws,
     backends,
+    budget,
     config,
     control,
+    costs,
     dispatch,
     gallery,
     jobs,
@@ -36,11 +39,13 @@ from pixelprompt.errors import (
     PayloadTooLarge,
     ServiceUnavailable,
 )
+from pixelprompt.gate import Gate
 from pixelprompt.providers import shapes
 from pixelprompt.providers.base import ProviderError
+from pixelprompt.providers.prices import CHAT_CALL_USD
 from pixelprompt.router import Result, Router
 
-app = Router()
+app = Router(gate=Gate())
 _log = log.get_logger("api")
 ENHANCE_SECONDS = 25.0  # API Gateway gives up after 30 s
 MAX_LOG_BYTES = 8 * 1024
@@ -58,7 +63,8 @@ def _resolved(providers: backends.Providers, name: str) -> tuple[str | None, str
     return spec.provider, spec.model_id
 
 
-@app.post("/generate")
+# Paid, and admits itself: its rate-limit slot is tied to the job record (orphans.py).
+@app.post("/generate", admits_itself=True)
 def generate(request: Request) -> Result:
     cfg = config.get()
     cfg.require_bucket()
@@ -89,17 +95,24 @@ def generate(request: Request) -> Result:
     )
     record["rateLimit"] = ticket.recorded()
     try:
+        held = _reserve_budget(s3, cfg, providers, chosen, record, now)
+    except BaseException:
+        ratelimit.release(s3, cfg.bucket, ticket)  # refused by the budget: no slot kept
+        raise
+    try:
         jobs.create(s3, cfg.bucket, record)
         if time.time() >= record["dispatchBy"]:  # too late: it would already count as orphaned
             raise dispatch.DispatchError("the job record took too long to write")
         dispatch.send(worker.job_event(job_id, request.correlation_id))
     except dispatch.DispatchError as exc:
+        _cancel_budget(s3, cfg.bucket, held)
         _abandon(s3, cfg.bucket, job_id, ticket, str(exc))
         raise ServiceUnavailable(
             "The image job could not be started; please try again shortly.",
             code="DISPATCH_FAILED",
         ) from exc
     except BaseException:
+        _cancel_budget(s3, cfg.bucket, held)
         ratelimit.release(s3, cfg.bucket, ticket)
         raise
     _mark_dispatched(s3, cfg.bucket, job_id)
@@ -113,6 +126,30 @@ def generate(request: Request) -> Result:
         "statusUrl": f"/status/{job_id}",
     }
     return Result(body, status=202)
+
+
+def _reserve_budget(
+    s3: Any,
+    cfg: config.Config,
+    providers: backends.Providers,
+    chosen: list[config.ModelSlot],
+    record: dict[str, Any],
+    now: float,
+) -> budget.Reservation | None:
+    """Each model's estimate on its card, and the job's total held against today's budget."""
+    estimates = {m.index: costs.estimate(*_resolved(providers, m.name)) for m in chosen}
+    for result in record["results"]:
+        result["cost"] = costs.cost(estimates.get(result["index"], 0.0), False)
+    parts = {str(i): usd for i, usd in estimates.items()}
+    held = budget.reserve(s3, cfg.bucket, cfg.daily_budget_usd, record["jobId"], parts, now)
+    if held is not None:
+        record["budget"] = {"day": held.day}
+    return held
+
+
+def _cancel_budget(s3: Any, bucket: str, held: budget.Reservation | None) -> None:
+    if held is not None:
+        budget.cancel(s3, bucket, held)
 
 
 def _mark_dispatched(s3: Any, bucket: str, job_id: str) -> None:
@@ -212,7 +249,10 @@ def status(request: Request) -> Result:
         now = time.time()
         if reconcile.needs_healing(record, now):  # never for a healthy job: one GET is the rule
             record = _healed(s3, cfg.bucket, record, now)
-        return jobs.view(record, now, cfg.image_base_url)
+        view = jobs.view(record, now, cfg.image_base_url)
+        view.pop("budget", None)
+        view["cost"] = costs.total(view["results"])
+        return view
 
     return Result(longpoll.until_changed(read_view, since, wait, terminal=jobs.TERMINAL))
 
@@ -248,7 +288,8 @@ def _update_job(s3: Any, bucket: str, job_id: str, change: Any) -> dict[str, Any
     return found
 
 
-@app.post("/jobs/{jobId}/retry")
+# Paid, and admits itself (before the job's CAS, released if the retry cannot start).
+@app.post("/jobs/{jobId}/retry", admits_itself=True)
 def retry_model(request: Request) -> Result:
     """Run one failed model of a job again, into the same job (a paid request)."""
     job_id = _job_id(request)
@@ -389,10 +430,12 @@ def export_votes(request: Request) -> Result:
     )
 
 
-@app.post("/enhance")
+# Paid: the router takes its rate-limit slots (counters of its own) before this runs.
+@app.post("/enhance", what="prompt enhancements")
 def enhance(request: Request) -> Result:
     prompt = validation.prompt(request.json_object())
-    slot = config.get().prompt_model
+    cfg = config.get()
+    slot = cfg.prompt_model
     providers = backends.current()
     try:
         spec = providers.resolve_model(slot.name)
@@ -400,11 +443,20 @@ def enhance(request: Request) -> Result:
         raise ServiceUnavailable(
             f"The prompt model is misconfigured: {exc.message}", code="CONFIG_ERROR"
         ) from None
+    s3 = aws.s3()
+    entry = f"enhance-{uuid.uuid4().hex}"
+    held = budget.reserve(
+        s3, cfg.bucket, cfg.daily_budget_usd, entry, {"chat": CHAT_CALL_USD}, time.time()
+    )
     try:
         deadline = time.monotonic() + ENHANCE_SECONDS
         label = f"Model{slot.index}Key"
+        request.start_paid_work()
         enhanced = providers.enhance(spec, slot.key, prompt, deadline, key_label=label)
     except ProviderError as exc:
+        if held is not None:  # the estimate stays unless the provider refused at the door
+            spent = 0.0 if exc.code in costs.NOT_BILLED else CHAT_CALL_USD
+            budget.settle(s3, cfg.bucket, held.day, held.entry, {"chat": spent})
         if exc.code in CONFIG_CODES:  # the operator's to fix, not the provider's failure
             raise ServiceUnavailable(
                 f"The prompt model is misconfigured: {exc.message}", code="CONFIG_ERROR"
@@ -415,6 +467,8 @@ def enhance(request: Request) -> Result:
             code="ENHANCE_FAILED",
             headers=headers,
         ) from None
+    if held is not None:
+        budget.settle(s3, cfg.bucket, held.day, held.entry, {"chat": CHAT_CALL_USD})
     if not isinstance(enhanced, str) or not enhanced.strip():
         raise BadGateway(f"{slot.name} returned an empty prompt.", code="ENHANCE_FAILED")
     text = _fit(enhanced.strip())

@@ -33,6 +33,14 @@ class Request:
     source_ip: str
     correlation_id: str
     path_params: dict[str, str] = field(default_factory=dict)
+    # Paid routes: the rate-limit slots the router took before the handler ran, and whether the
+    # handler has started paid work (after which a failure keeps the slots: money was spent).
+    admission: Any = None
+    paid_work_started: bool = False
+
+    def start_paid_work(self) -> None:
+        """Call right before a provider is asked for something it bills."""
+        self.paid_work_started = True
 
     def json(self) -> Any:
         """The body parsed as JSON; a sentence-bearing 400 when it is not."""

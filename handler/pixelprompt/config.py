@@ -10,6 +10,7 @@ the broken part answer 503 CONFIG_ERROR with the problem in a sentence.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections.abc import Mapping
@@ -43,6 +44,9 @@ class Config:
     ip_whitelist: frozenset[str]
     bucket: str
     image_base_url: str
+    daily_budget_usd: float = 0.0  # 0 = no budget
+    # A private deployment: every route needs the AccessToken, which is in the stack's secret.
+    access_required: bool = False
     problems: tuple[str, ...] = field(default=())  # break /generate and the worker
     prompt_model_problem: str | None = None  # breaks /enhance only
 
@@ -93,6 +97,18 @@ def _limit(env: Mapping[str, str], name: str, problems: list[str]) -> int:
     return value
 
 
+def _budget(env: Mapping[str, str], problems: list[str]) -> float:
+    raw = env.get(Env.DAILY_BUDGET_USD, "").strip() or "0"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value < 0:
+        problems.append(f"DAILY_BUDGET_USD is {raw!r}, it must be 0 (no budget) or a sum in USD")
+        return 0.0
+    return value
+
+
 def _models(env: Mapping[str, str], problems: list[str]) -> tuple[ModelSlot, ...]:
     count = _int(env, Env.MODEL_COUNT, 0, problems)
     if not 1 <= count <= MAX_MODELS:
@@ -134,6 +150,8 @@ def load(env: Mapping[str, str]) -> Config:
         ip_whitelist=whitelist,
         bucket=env.get(Env.S3_BUCKET, "").strip(),
         image_base_url=image_base_url(env.get(Env.CLOUDFRONT_DOMAIN, "")),
+        daily_budget_usd=_budget(env, problems),
+        access_required=env.get(Env.ACCESS_TOKEN_REQUIRED, "").strip().lower() == "true",
         problems=tuple(problems),
         prompt_model_problem=_prompt_model_problem(prompt_index, models),
     )
@@ -149,8 +167,8 @@ def get() -> Config:
     with _lock:
         if _cached is None:
             _cached = load(os.environ)
-            # The keys are registered with the log scrubber when the secret is read
-            # (pixelprompt.secret): reading it here would cost every request a secret read.
+            # The keys are registered for scrubbing by pixelprompt.secret when it reads them:
+            # reading them here would read the secret for routes that need no key.
             _report(_cached)
         return _cached
 
@@ -178,4 +196,6 @@ def _report(cfg: Config) -> None:
             "configuration loaded",
             models=[m.name for m in cfg.models],
             promptModelIndex=cfg.prompt_model_index,
+            private=cfg.access_required,
+            dailyBudgetUsd=cfg.daily_budget_usd,
         )

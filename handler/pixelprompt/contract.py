@@ -22,7 +22,9 @@ class Route:
     path: str  # API Gateway syntax: /status/{jobId}
     handler: str  # the function's name in pixelprompt.api
     operation_id: str  # its operationId in openapi.json
-    rate_limited: bool = False  # spends provider money, so admitted by pixelprompt.ratelimit
+    # Spends provider money: the router rate-limits it (counters of its own) before the handler
+    # runs, so a route added here with rate_limited=True is limited without code of its own.
+    rate_limited: bool = False
     # The logical id a deployed stack already holds for this route (leave unset for new routes).
     # Renaming a route's resource makes CloudFormation create the new one before deleting the
     # old, and API Gateway refuses a second route with the same key (409 ConflictException),
@@ -48,7 +50,7 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/generate", "generate", "generate", rate_limited=True, deployed_id="Route1"),
     Route("GET", "/status/{jobId}", "status", "getStatus", deployed_id="Route2"),
-    Route("POST", "/enhance", "enhance", "enhance", deployed_id="Route3"),
+    Route("POST", "/enhance", "enhance", "enhance", rate_limited=True, deployed_id="Route3"),
     Route("GET", "/gallery/list", "gallery_list", "listGalleries", deployed_id="Route4"),
     Route("GET", "/gallery/{galleryId}", "gallery_get", "getGallery", deployed_id="Route5"),
     Route("POST", "/log", "client_log", "clientLog", deployed_id="Route6"),
@@ -61,6 +63,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/leaderboard", "get_leaderboard", "getLeaderboard"),
     Route("GET", "/votes", "export_votes", "exportVotes"),
 )
+
+
+def route_for(method: str, path: str) -> Route | None:
+    """The contract's route with this method and path, if any."""
+    return next((r for r in ROUTES if r.method == method and r.path == path), None)
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,9 @@ class Env:
     # with its content. No key is ever an environment variable.
     PROVIDER_SECRET_ARN = "PROVIDER_SECRET_ARN"
     PROVIDER_SECRET_VERSION = "PROVIDER_SECRET_VERSION"
+    DAILY_BUDGET_USD = "DAILY_BUDGET_USD"  # 0 = no budget
+    # "true" on a private deployment; the token itself is in the secret, never here.
+    ACCESS_TOKEN_REQUIRED = "ACCESS_TOKEN_REQUIRED"
 
     @staticmethod
     def model_name(slot: int) -> str:

@@ -31,6 +31,11 @@ class BadRequest(ApiError):
     code = "BAD_REQUEST"
 
 
+class Unauthorized(ApiError):
+    status = 401
+    code = "UNAUTHORIZED"
+
+
 class NotFound(ApiError):
     status = 404
     code = "NOT_FOUND"

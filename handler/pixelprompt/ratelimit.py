@@ -1,5 +1,9 @@
 """Rate limits kept in S3: GLOBAL_RATE_LIMIT per rolling hour, IP_RATE_LIMIT per IP per rolling day.
 
+Every paid route has its own pair of counters (its `scope`): /generate keeps the original keys
+(`ratelimit/global.json`, `ratelimit/ip/...`), any other paid route lives under
+`ratelimit/<scope>/`, so enhancing prompts cannot use up the image limit or the other way round.
+
 Each counter is one JSON object under `ratelimit/` holding the admission times inside its window.
 Admission is a compare-and-swap (s3json.update): read, prune, refuse if full, append, write with
 IfMatch/IfNoneMatch. Twenty simultaneous requests at a limit of five therefore admit exactly five
@@ -37,6 +41,7 @@ from pixelprompt.errors import ServiceUnavailable, TooManyRequests
 HOUR = 3600
 DAY = 86400
 PREFIX = "ratelimit/"
+DEFAULT_SCOPE = "generate"
 MAX_SETTLE = 2  # per admission and counter: one new hit per admission, so this keeps up
 Doc = dict[str, Any]
 # settle(job id, now) -> True when the job was admitted (dispatched or running), False when its
@@ -85,8 +90,12 @@ def _safe(settle: Settle, token: str, now: float) -> bool:
         return True
 
 
-def global_counter(cfg: Config) -> Counter:
-    return Counter(f"{PREFIX}global.json", cfg.global_rate_limit, HOUR)
+def _prefix(scope: str) -> str:
+    return PREFIX if scope == DEFAULT_SCOPE else f"{PREFIX}{scope}/"
+
+
+def global_counter(cfg: Config, scope: str = DEFAULT_SCOPE) -> Counter:
+    return Counter(f"{_prefix(scope)}global.json", cfg.global_rate_limit, HOUR)
 
 
 def ip_digest(ip: str, salt: str) -> str:
@@ -97,9 +106,9 @@ def ip_digest(ip: str, salt: str) -> str:
     return hmac.new(salt.encode(), data, hashlib.sha256).hexdigest()[:32]
 
 
-def ip_counter(cfg: Config, ip: str) -> Counter:
+def ip_counter(cfg: Config, ip: str, scope: str = DEFAULT_SCOPE) -> Counter:
     digest = ip_digest(ip, secret.get().rate_limit_salt)
-    return Counter(f"{PREFIX}ip/{digest}.json", cfg.ip_rate_limit, DAY)
+    return Counter(f"{_prefix(scope)}ip/{digest}.json", cfg.ip_rate_limit, DAY)
 
 
 def _settled(
@@ -166,11 +175,13 @@ def admit(
     ip: str,
     now: float | None = None,
     *,
+    scope: str = DEFAULT_SCOPE,
+    what: str = "image requests",
     token: str | None = None,
     dispatch_by: float | None = None,
     settle: Settle | None = None,
 ) -> Ticket:
-    """Take a slot in the per-IP and the global counter, or raise TooManyRequests.
+    """Take a slot in the scope's per-IP and global counter, or raise TooManyRequests.
 
     With `dispatch_by`, the slot is provisional until then and `token` must be the job id, so
     that a later admission can `settle` it.
@@ -179,18 +190,18 @@ def admit(
     ticket = Ticket(token=token or uuid.uuid4().hex, dispatch_by=dispatch_by)
     if ip and ip in cfg.ip_whitelist:
         return ticket
-    counters = [ip_counter(cfg, ip or "unknown")] if cfg.ip_rate_limit > 0 else []
+    counters = [ip_counter(cfg, ip or "unknown", scope)] if cfg.ip_rate_limit > 0 else []
     if cfg.global_rate_limit > 0:
-        counters.append(global_counter(cfg))
+        counters.append(global_counter(cfg, scope))
     for counter in counters:
         try:
             _take_one(s3, cfg.bucket, counter, ticket, now, settle)
         except _Full as full:
             release(s3, cfg.bucket, ticket)  # a refused request must not keep its IP slot
-            scope = "from your address per day" if counter.window == DAY else "per hour in total"
+            per = "from your address per day" if counter.window == DAY else "per hour in total"
             raise TooManyRequests(
-                f"The limit of {counter.limit} image requests {scope} has been reached; "
-                f"try again in {_human(full.retry_after)}.",
+                f"The limit of {counter.limit} {what} {per} has been reached; "
+                f"try again in {human_wait(full.retry_after)}.",
                 retry_after=math.ceil(full.retry_after),
             ) from None
         except BaseException:
@@ -224,7 +235,7 @@ def release_recorded(s3: Any, bucket: str, record: dict[str, Any]) -> None:
     release(s3, bucket, Ticket(token=str(kept["token"]), taken=counters))
 
 
-def _human(seconds: float) -> str:
+def human_wait(seconds: float) -> str:
     seconds = max(1, math.ceil(seconds))
     if seconds < 120:
         return f"{seconds} seconds"
@@ -254,6 +265,6 @@ def admit_arena(s3: Any, cfg: Config, ip: str, now: float | None = None) -> None
     except _Full as full:
         raise TooManyRequests(
             f"The limit of {counter.limit} arena requests per hour from your address has been "
-            f"reached; try again in {_human(full.retry_after)}.",
+            f"reached; try again in {human_wait(full.retry_after)}.",
             retry_after=math.ceil(full.retry_after),
         ) from None

@@ -11,13 +11,13 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pixelprompt import log
 from pixelprompt.apigw import Request, correlation_id_from, parse_request, response
-from pixelprompt.contract import CORS
+from pixelprompt.contract import CORS, route_for
 from pixelprompt.errors import ApiError, MethodNotAllowed, NotFound
 
 Handler = Callable[[Request], "Result"]
@@ -40,6 +40,24 @@ class Route:
     pattern: re.Pattern[str]
     template: str
     handler: Handler
+    # A paid route makes a provider bill the owner: the router rate-limits it (counters of its
+    # own, named by `scope`) before the handler runs, so a new paid route cannot forget to.
+    paid: bool = False
+    scope: str = ""
+    what: str = "requests"  # how the limit's sentence names what is counted
+    # A paid route whose slot must be tied to what it creates (the job record, for orphan
+    # settlement) takes its own slots; the contract test checks that it does.
+    admits_itself: bool = False
+
+
+class Gate(Protocol):
+    """What the router asks before running a route: access (every route), limits (paid ones)."""
+
+    def authorize(self, request: Request) -> None: ...
+
+    def admit(self, request: Request, route: Route) -> Any: ...
+
+    def release(self, admission: Any) -> None: ...
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -49,21 +67,61 @@ def _compile(template: str) -> re.Pattern[str]:
 
 
 class Router:
-    def __init__(self) -> None:
+    def __init__(self, gate: Gate | None = None) -> None:
         self.routes: list[Route] = []
+        self.gate = gate
 
-    def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
+    def route(
+        self,
+        method: str,
+        template: str,
+        *,
+        paid: bool | None = None,
+        what: str = "requests",
+        admits_itself: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler. `paid` defaults to the contract's rate_limited flag for the
+        route, so a paid route declared in pixelprompt.contract is limited automatically."""
+
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, _compile(template), template, handler))
+            declared = route_for(method, template)
+            is_paid = paid if paid is not None else bool(declared and declared.rate_limited)
+            scope = handler.__name__
+            self.routes.append(
+                Route(
+                    method,
+                    _compile(template),
+                    template,
+                    handler,
+                    is_paid,
+                    scope,
+                    what,
+                    admits_itself,
+                )
+            )
             return handler
 
         return register
 
-    def get(self, template: str) -> Callable[[Handler], Handler]:
-        return self.route("GET", template)
+    def get(self, template: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("GET", template, **options)
 
-    def post(self, template: str) -> Callable[[Handler], Handler]:
-        return self.route("POST", template)
+    def post(self, template: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("POST", template, **options)
+
+    def paid_routes(self) -> list[Route]:
+        return [r for r in self.routes if r.paid]
+
+    def _run(self, route: Route, request: Request) -> Result:
+        if not route.paid or route.admits_itself or self.gate is None:
+            return route.handler(request)
+        request.admission = self.gate.admit(request, route)
+        try:
+            return route.handler(request)
+        except BaseException:
+            if not request.paid_work_started:  # nothing was bought: the slot goes back
+                self.gate.release(request.admission)
+            raise
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         allowed: list[str] = []
@@ -94,9 +152,11 @@ class Router:
             if method == "OPTIONS":  # preflight normally never reaches us; answer it anyway
                 result = Result(status=204, headers=_preflight_headers())
             else:
+                if self.gate is not None:  # before routing: a private API reveals nothing
+                    self.gate.authorize(request)
                 route, params = self.match(method, path)
                 request.path_params = params
-                result = route.handler(request)
+                result = self._run(route, request)
             out = response(
                 result.status, result.body, cid, result.headers, content_type=result.content_type
             )

@@ -94,8 +94,9 @@ def get(env: Mapping[str, str] | None = None) -> Secrets:
             env = os.environ if env is None else env
             arn = env.get(ARN_VARIABLE, "").strip()
             _cached = _read(arn) if arn else Secrets()
-            # Every log line is scrubbed of the keys from now on, whoever writes it.
-            scrub.register(_cached.keys.values())
+            # Every log line is scrubbed of the keys (and the access token), whoever writes it.
+            token = _cached.extra.get("accessToken")
+            scrub.register([*_cached.keys.values(), token if isinstance(token, str) else ""])
             event(
                 _log,
                 logging.INFO,

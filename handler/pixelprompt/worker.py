@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pixelprompt import aws, images, jobs, log, resultcodes, s3json, scrub, secret
+from pixelprompt import aws, budget, costs, images, jobs, log, resultcodes, s3json, scrub, secret
 from pixelprompt.backends import Providers
 from pixelprompt.config import Config, ModelSlot
 from pixelprompt.providers import shapes
@@ -79,6 +79,12 @@ class JobRun:
             if r["index"] in self.claimed
         }
         self.slugs = images.slugs([(s.index, s.name) for s in cfg.models])
+        # The estimate admission reserved for each model: what a model costs when its
+        # provider reports nothing.
+        self.estimates = {
+            r["index"]: float((r.get("cost") or {}).get("usd") or 0) for r in record["results"]
+        }
+        self.budget_day = (record.get("budget") or {}).get("day")
 
     def run(self, budget: float) -> None:
         deadline = time.monotonic() + budget
@@ -105,6 +111,7 @@ class JobRun:
         except Exception as exc:  # one model's bug must not sink the others
             _log.exception("model crashed", extra={"fields": {"model": slot.name}})
             result = resultcodes.error("INTERNAL", f"internal error ({type(exc).__name__})")
+            result["cost"] = costs.of_error(None, self.estimates.get(slot.index, 0.0))
         if result.get("error"):  # whatever the adapter did, no form of a key is recorded
             result["error"] = scrub.scrub(str(result["error"]), [slot.key, *scrub.registered()])
         result.update(
@@ -120,6 +127,7 @@ class JobRun:
         except Exception:  # the record is what /status reads; this object is the audit trail
             _log.exception("could not save result", extra={"fields": {"model": slot.name}})
         self.recorder.add(result)
+        self._settle({slot.index: result["cost"]["usd"]})
         log.event(
             _log,
             logging.INFO,
@@ -130,10 +138,12 @@ class JobRun:
         )
 
     def _generate(self, slot: ModelSlot, deadline: float) -> dict[str, Any]:
+        estimate = self.estimates.get(slot.index, 0.0)
         try:
             spec = self.providers.resolve_model(slot.name)
         except ProviderError as exc:
-            return resultcodes.error(exc.code, _card_error(exc, slot))
+            error = resultcodes.error(exc.code, _card_error(exc, slot))
+            return {**error, "cost": costs.of_error(exc.code, estimate)}
         shape = shapes.shape(
             spec.provider, spec.model_id, self.request.aspect_ratio, self.request.seed
         )
@@ -142,14 +152,17 @@ class JobRun:
         try:
             label = f"Model{slot.index}Key"  # error messages name the parameter to fix
             image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
-            ext, content_type = images.inspect(image.data)
         except ProviderError as exc:
-            error = _card_error(exc, slot)
-            return {**resultcodes.error(exc.code, error), **asked}
+            error = resultcodes.error(exc.code, _card_error(exc, slot))
+            return {**error, **asked, "cost": costs.of_error(exc.code, estimate)}
         except secret.Unreadable as exc:  # this environment could not read the keys
-            return {**resultcodes.error(exc.code, exc.message), **asked}
+            error = resultcodes.error(exc.code, exc.message)
+            return {**error, **asked, "cost": costs.cost(0.0, True)}  # no provider was called
+        cost = costs.of_image(image.cost_usd, estimate)  # paid for, whatever happens next
+        try:
+            ext, content_type = images.inspect(image.data)
         except images.NotAnImage as exc:
-            return {**resultcodes.error("BAD_IMAGE", f"{exc}"), **asked}
+            return {**resultcodes.error("BAD_IMAGE", f"{exc}"), **asked, "cost": cost}
         received = _received(image)
         notes += _shape_notes(shape.sent, received)
         key = images.image_key(
@@ -159,7 +172,8 @@ class JobRun:
             images.store(self.s3, self.cfg.bucket, key, image.data, content_type)
         except (ClientError, BotoCoreError):
             _log.exception("could not store image", extra={"fields": {"model": slot.name}})
-            return {**resultcodes.error("STORAGE_FAILED", "the image could not be stored"), **asked}
+            error = resultcodes.error("STORAGE_FAILED", "the image could not be stored")
+            return {**error, **asked, "cost": cost}
         return {
             "status": "completed",
             "provider": spec.provider,
@@ -168,7 +182,18 @@ class JobRun:
             "error": None,
             "received": received,
             **asked,
+            "cost": cost,
         }
+
+    def _settle(self, spent: dict[int, float]) -> None:
+        """Correct the day's spend from the estimates to what these models cost (idempotent)."""
+        if not self.budget_day or not spent:
+            return
+        parts = {str(index): usd for index, usd in spent.items()}
+        try:
+            budget.settle(self.s3, self.cfg.bucket, self.budget_day, self.job_id, parts)
+        except Exception:  # the estimate stays held: the budget errs on the safe side
+            _log.exception("could not settle the budget", extra={"fields": {"job": self.job_id}})
 
     def _attempt(self, slot: ModelSlot) -> int:
         return self.attempts.get(slot.index, 1)
@@ -193,6 +218,10 @@ class JobRun:
             return doc if ended is not None or merged else None
 
         doc = jobs.update(self.s3, self.cfg.bucket, self.job_id, change)
+        # Every model this run sent is final now: those that never answered keep their estimate.
+        spent = {index: self.estimates.get(index, 0.0) for index in self.claimed}
+        spent.update({r["index"]: r["cost"]["usd"] for r in held if r.get("cost")})
+        self._settle(spent)
         log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))
 
 

@@ -230,3 +230,30 @@ def test_placeholder_keys_are_named_without_their_values(repo_root: Path) -> Non
         name.startswith("Model") and name.endswith("Key") for name in placeholders
     )
     assert "Model8Key" not in placeholders  # Bedrock: empty, no placeholder
+
+
+def _real_specs() -> dict[str, params.ParamSpec]:
+    from infra.template import template_json
+
+    return params.specs_from_template(json.loads(template_json()))
+
+
+def test_the_access_token_is_a_hidden_value(tmp_path: Path) -> None:
+    token = "a-long-enough-private-token-42"
+    path = write_json(tmp_path / "p.json", small_params(AccessToken=token, DailyBudgetUsd=5))
+    loaded = params.load(path, _real_specs(), CATALOG)
+    assert "AccessToken" in loaded.no_echo and loaded.redacted()["AccessToken"] == "****"
+
+
+def test_a_short_token_or_a_negative_budget_is_refused_without_showing_the_token(
+    tmp_path: Path,
+) -> None:
+    path = write_json(
+        tmp_path / "p.json", small_params(AccessToken="short-secret", DailyBudgetUsd=-1)
+    )
+    with pytest.raises(DeployError) as caught:
+        params.load(path, _real_specs(), CATALOG)
+    found = "\n".join(caught.value.problems)
+    assert "AccessToken (value hidden) must match the pattern" in found
+    assert "short-secret" not in caught.value.render()
+    assert "DailyBudgetUsd '-1' must be at least 0." in found

@@ -83,7 +83,12 @@ class FakeProviders:
         if self.hold is not None and spec.model_id.startswith("held"):
             self.hold.wait(timeout=10)  # in flight until the test lets it answer
         width, height = _asked_size(spec, request)
-        return GeneratedImage(png_bytes(size=(width, height)), "image/png", seed=request.seed)
+        cost = None
+        if spec.model_id.startswith("priced-"):  # "priced-3" reports a measured cost of 3 cents
+            cost = float(spec.model_id.split("-")[1]) / 100
+        return GeneratedImage(
+            png_bytes(size=(width, height)), "image/png", seed=request.seed, cost_usd=cost
+        )
 
     def enhance(
         self, spec: ModelSpec, api_key: str, prompt: str, deadline: float, *, key_label: str = ""
@@ -121,12 +126,16 @@ def model_env(names: list[str]) -> dict[str, str]:
     return env
 
 
-def secret_string(keys: dict[int, str] | None = None, salt: str = SALT) -> str:
-    """The stack secret's JSON: `key-<n>` in every slot unless `keys` says otherwise."""
+def secret_string(
+    keys: dict[int, str] | None = None, salt: str = SALT, access_token: str | None = None
+) -> str:
+    """The stack secret's JSON: `key-<n>` in every slot unless `keys` says otherwise; the
+    access token of a private deployment when one is given."""
     every = {n: f"key-{n}" for n in range(1, 21)} | (keys or {})
-    return json.dumps(
-        {"format": 1, "keys": {str(n): k for n, k in every.items()}, "rateLimitSalt": salt}
-    )
+    doc = {"format": 1, "keys": {str(n): k for n, k in every.items()}, "rateLimitSalt": salt}
+    if access_token is not None:
+        doc["accessToken"] = access_token
+    return json.dumps(doc)
 
 
 def load_event(name: str) -> dict[str, Any]:

@@ -251,7 +251,7 @@ def test_a_key_echoed_by_an_adapter_never_reaches_the_record_or_log(
     s3, set_keys, generate_job, run_worker, get_status, fake_providers, monkeypatch, capsys
 ):
     key = "sk-canary-0123456789abcdef"
-    set_keys({1: key})  # the stack's secret holds it (a new environment reads it)
+    set_keys({1: key, 2: key, 3: key})  # keys live in the stack's secret
     job_id, payload = generate_job()
     echoed = base64.b64encode(f"Bearer {key}".encode()).decode()
 

@@ -54,7 +54,7 @@ def test_every_operation_documents_the_error_contract(spec: dict[str, Any]) -> N
     for path, item in spec["paths"].items():
         for method, op in item.items():
             codes = set(op["responses"])
-            assert {"404", "405", "429", "502", "503"} <= codes, f"{method} {path}"
+            assert {"401", "404", "405", "429", "502", "503"} <= codes, f"{method} {path}"
             if method == "post":
                 assert {"400", "413"} <= codes, f"{method} {path}"
 
@@ -64,3 +64,19 @@ def test_429_requires_retry_after(spec: dict[str, Any]) -> None:
     header = too_many["headers"]["Retry-After"]
     header = spec["components"]["headers"][header["$ref"].rsplit("/", 1)[1]]
     assert header["required"] is True
+
+
+def test_private_deployments_and_the_budget_are_documented(spec: dict[str, Any]) -> None:
+    scheme = spec["components"]["securitySchemes"]["accessToken"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert {} in spec["security"]  # a public deployment needs no token
+    unauthorized = spec["components"]["responses"]["E401"]
+    assert "TOKEN_REQUIRED" in unauthorized["description"]
+    assert "BUDGET_EXHAUSTED" in spec["components"]["responses"]["E429"]["description"]
+
+
+def test_costs_are_documented_per_result_and_per_job(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["Cost"]["required"]) == {"usd", "measured"}
+    assert schemas["Result"]["properties"]["cost"] == {"$ref": "#/components/schemas/Cost"}
+    assert schemas["Job"]["properties"]["cost"]["allOf"] == [{"$ref": "#/components/schemas/Cost"}]

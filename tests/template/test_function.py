@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from infra.parameters import MAX_MODELS
 from tests.template._lookup import function_log_group, only, props
 
@@ -32,6 +34,7 @@ def test_environment_variables_are_exactly_the_contract(resources) -> None:
     expected = {"MODEL_COUNT", "PROMPT_MODEL_INDEX", "GLOBAL_RATE_LIMIT", "IP_RATE_LIMIT"}
     expected |= {"IP_WHITELIST", "S3_BUCKET", "CLOUDFRONT_DOMAIN", "ENVIRONMENT"}
     expected |= {"PROVIDER_SECRET_ARN", "PROVIDER_SECRET_VERSION"}
+    expected |= {"DAILY_BUDGET_USD", "ACCESS_TOKEN_REQUIRED"}
     for n in range(1, MAX_MODELS + 1):
         expected |= {f"MODEL_{n}_NAME"}
     assert set(env) == expected
@@ -59,6 +62,23 @@ def test_environment_variables_come_from_parameters_and_resources(resources) -> 
     assert env["ENVIRONMENT"] == {"Ref": "Environment"}
     assert env["S3_BUCKET"] == {"Ref": bucket}
     assert env["CLOUDFRONT_DOMAIN"] == {"Fn::GetAtt": [distribution, "DomainName"]}
+    assert env["DAILY_BUDGET_USD"] == {"Ref": "DailyBudgetUsd"}
+
+
+def test_the_access_token_goes_only_into_the_secret(resources, doc) -> None:
+    env = props(resources, "AWS::Lambda::Function")["Environment"]["Variables"]
+    assert env["ACCESS_TOKEN_REQUIRED"] == {"Fn::If": ["IsPrivate", "true", "false"]}
+    assert doc["Conditions"]["IsPrivate"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AccessToken"}, ""]}]
+    }
+    secret = props(resources, "AWS::SecretsManager::Secret")["SecretString"]["Fn::Sub"]
+    assert '"accessToken":"${AccessToken}"' in secret
+    # Besides the secret and the condition, nothing refers to the token: no variable, no output.
+    others = {
+        k: v for k, v in doc["Resources"].items() if v["Type"] != "AWS::SecretsManager::Secret"
+    }
+    body = json.dumps({"Resources": others, "Outputs": doc.get("Outputs", {})})
+    assert "AccessToken" not in body
 
 
 def test_dead_letter_queue_is_an_encrypted_sqs_queue(resources) -> None:

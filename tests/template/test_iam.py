@@ -116,6 +116,7 @@ def test_function_reads_and_writes_only_its_four_prefixes(resources) -> None:
         "${BucketArn}/jobs/*",
         "${BucketArn}/images/*",
         "${BucketArn}/ratelimit/*",
+        "${BucketArn}/budget/*",
         "${BucketArn}/votes/*",
     ]
 
@@ -123,7 +124,7 @@ def test_function_reads_and_writes_only_its_four_prefixes(resources) -> None:
 def test_listing_is_limited_to_the_four_prefixes(resources) -> None:
     (listing,) = [s for _, s in allow_statements(resources) if "s3:ListBucket" in s["Action"]]
     assert listing["Condition"] == {
-        "StringLike": {"s3:prefix": ["jobs/*", "images/*", "ratelimit/*", "votes/*"]}
+        "StringLike": {"s3:prefix": ["jobs/*", "images/*", "ratelimit/*", "budget/*", "votes/*"]}
     }
 
 

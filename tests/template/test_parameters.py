@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from infra.parameters import MAX_MODELS
 
 SLOTS = range(1, MAX_MODELS + 1)
@@ -22,9 +24,9 @@ def test_every_model_slot_has_a_name_and_key_that_may_stay_empty(doc) -> None:
     assert "Model21Name" not in params
 
 
-def test_only_the_model_keys_and_the_rate_limit_salt_are_no_echo(doc) -> None:
+def test_only_the_model_keys_the_rate_limit_salt_and_the_token_are_no_echo(doc) -> None:
     no_echo = {name for name, p in doc["Parameters"].items() if p.get("NoEcho")}
-    assert no_echo == {f"Model{n}Key" for n in SLOTS} | {"RateLimitSalt"}
+    assert no_echo == {f"Model{n}Key" for n in SLOTS} | {"RateLimitSalt", "AccessToken"}
 
 
 def test_the_secret_is_valid_json_for_any_key_deploy_py_accepts(resources) -> None:
@@ -40,9 +42,27 @@ def test_the_secret_is_valid_json_for_any_key_deploy_py_accepts(resources) -> No
     assert '"' not in accepted and "\\" not in accepted and "\n" not in accepted
     template = props(resources, "AWS::SecretsManager::Secret")["SecretString"]["Fn::Sub"]
     filled = re.sub(r"\$\{Model(\d+)Key\}", lambda m: accepted + m.group(1), template)
+    filled = filled.replace("${AccessToken}", accepted)  # the token is checked like a key
     secret = json.loads(filled.replace("${RateLimitSalt}", "ab" * 32))
+    assert secret["accessToken"] == accepted
     assert secret["keys"]["20"] == accepted + "20"
     assert secret["rateLimitSalt"] == "ab" * 32 and secret["format"] == 1
+
+
+def test_access_token_is_optional_and_long_enough_when_set(doc) -> None:
+    p = doc["Parameters"]["AccessToken"]
+    assert (p["Type"], p["Default"], p["NoEcho"]) == ("String", "", True)
+    pattern = re.compile(p["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("x" * 16)
+    assert not pattern.fullmatch("short") and not pattern.fullmatch("has a space in it!!")
+    # it goes verbatim into the secret's JSON: no quote, no backslash
+    assert not pattern.fullmatch("x" * 16 + '"') and not pattern.fullmatch("x" * 16 + "\\")
+
+
+def test_daily_budget_is_a_non_negative_number_defaulting_to_none(doc) -> None:
+    p = doc["Parameters"]["DailyBudgetUsd"]
+    assert (p["Type"], p["Default"], p["MinValue"]) == ("Number", 0, 0)
+    assert "0 = no budget" in p["Description"]
 
 
 def test_environment_is_one_of_dev_staging_prod(doc) -> None:
@@ -87,6 +107,7 @@ def test_console_groups_cover_every_parameter_once_in_order(doc) -> None:
         "Models",
         *[f"Model slot {n}" for n in SLOTS],
         "Rate limits",
+        "Access and spending",
         "Deployment",
     ]
     assert groups[1]["Parameters"] == ["ModelCount", "PromptModelIndex", "BedrockModelIds"]

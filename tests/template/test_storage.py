@@ -31,7 +31,7 @@ def test_expiry_is_scoped_to_images_jobs_and_ratelimit(resources) -> None:
     rules = props(resources, "AWS::S3::Bucket")["LifecycleConfiguration"]["Rules"]
     expiry = {r["Prefix"]: r["ExpirationInDays"] for r in rules if r["Status"] == "Enabled"}
     # votes/ is absent on purpose: the owner's arena history is kept.
-    assert expiry == {"images/": 30, "jobs/": 30, "ratelimit/": 2}
+    assert expiry == {"images/": 30, "jobs/": 30, "ratelimit/": 2, "budget/": 3}
 
 
 def test_no_lifecycle_rule_touches_the_web_page_at_the_root(resources) -> None:

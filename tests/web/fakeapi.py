@@ -154,6 +154,7 @@ class FakeApi:
         self.rate_limit_seconds: int | None = None  # answer the next /generate with 429
         self.enhance_suffix = ", golden hour light, highly detailed, 35 mm photograph"
         self.expose_retry_after = True
+        self.access_token: str | None = None  # set: a private deployment (401 without it)
         self.aliases_only = False  # answer as the original client's API did: url, long_prompt
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -188,6 +189,8 @@ class FakeApi:
             self.requests.clear()
             self.rate_limit_seconds = None
             self.expose_retry_after = True
+            self.access_token = None
+            self.votes.clear()
             self.aliases_only = False
 
     def calls(self, method: str, prefix: str) -> list[Recorded]:
@@ -396,6 +399,24 @@ class _ApiHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def _refused(self) -> bool:
+        """A private fake answers 401 without the right bearer token, as the function does."""
+        wanted = self.api.access_token
+        if wanted is None or self.path.startswith("/images/"):
+            return False
+        given = self.headers.get("Authorization") or ""
+        if given == f"Bearer {wanted}":
+            return False
+        self._body()  # read, so the connection stays usable
+        code = "TOKEN_INVALID" if given else "TOKEN_REQUIRED"
+        text = (
+            "The access token is not right for this deployment."
+            if given
+            else "This deployment is private: send its access token as a Bearer token."
+        )
+        self._error(401, text, code, **{"WWW-Authenticate": 'Bearer realm="pixelprompt"'})
+        return True
+
     def do_POST(self) -> None:
         self._record()
         self._dispatch()
@@ -410,6 +431,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         """API Gateway's answer to a route key it does not have, else the route's handler."""
+        if self._refused():  # before routing, as the function does
+            return None
         found = match_route(self.command, self.path.split("?", 1)[0])
         if found is None:
             return self._json(404, {"message": "Not Found"})

@@ -32,6 +32,9 @@ class GeneratedImage:
     data: bytes  # raw image bytes as the provider sent them (decoded from base64 if need be)
     content_type: str  # e.g. "image/png"
     seed: int | None = None  # the seed the provider says it used, when it says
+    # What the provider says this image cost, in USD, where its reply reports it (BFL `cost`,
+    # Recraft `credits`, OpenAI `usage`); None means only the price table's estimate is known.
+    cost_usd: float | None = None
 
 
 class ProviderError(Exception):

@@ -12,6 +12,7 @@ import requests
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, clamp, mentions_moderation, moderated
 from .images import download
+from .prices import bfl_cost
 from .shapes import shape
 from .transport import (
     PAID,
@@ -46,9 +47,9 @@ def generate(
     result = _poll(task, api_key, deadline, who, started)
     image = download(result.get("sample"), who, deadline)
     seed = result.get("seed")
-    return (
-        replace(image, seed=seed) if isinstance(seed, int) and not isinstance(seed, bool) else image
-    )
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        image = replace(image, seed=seed)
+    return replace(image, cost_usd=bfl_cost(task))
 
 
 def request_body(model_id: str, request: GenerationRequest) -> dict[str, Any]:

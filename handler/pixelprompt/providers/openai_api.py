@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import requests
 
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
@@ -13,6 +15,7 @@ from .common import (
     moderated,
 )
 from .images import from_base64
+from .prices import openai_cost
 from .shapes import shape
 from .transport import Caller, RetryPolicy, json_body, parse_json, send
 
@@ -48,10 +51,12 @@ def generate(
         headers=_headers(api_key),
         json=body,
     )
-    data = json_body(response, who).get("data")
+    reply = json_body(response, who)
+    data = reply.get("data")
     if not isinstance(data, list) or not data or not isinstance(data[0], dict):
         raise ProviderError("OpenAI returned no image", code=ProviderError.BAD_RESPONSE)
-    return from_base64(data[0].get("b64_json"), who)
+    image = from_base64(data[0].get("b64_json"), who)
+    return replace(image, cost_usd=openai_cost(spec.model_id, reply))
 
 
 def enhance(model: str, api_key: str, prompt: str, deadline: float, key_label: str) -> str:

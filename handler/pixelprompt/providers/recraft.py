@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import requests
 
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, mentions_moderation, moderated
 from .images import download, from_base64
+from .prices import recraft_cost
 from .shapes import shape
 from .transport import PAID, Caller, error_detail, json_body, send
 
@@ -58,13 +61,16 @@ def generate(
         headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
         json=body,
     )
-    data = json_body(response, who).get("data")
+    reply = json_body(response, who)
+    data = reply.get("data")
     item = data[0] if isinstance(data, list) and data else None
     if not isinstance(item, dict):
         raise ProviderError("Recraft returned no image", code=ProviderError.BAD_RESPONSE)
     if item.get("b64_json"):
-        return from_base64(item["b64_json"], who)
-    return download(item.get("url"), who, deadline)
+        image = from_base64(item["b64_json"], who)
+    else:
+        image = download(item.get("url"), who, deadline)
+    return replace(image, cost_usd=recraft_cost(reply))
 
 
 def classify(response: requests.Response, who: Caller) -> ProviderError | None:
