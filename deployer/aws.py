@@ -15,17 +15,26 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
     ProfileNotFound,
+    ReadTimeoutError,
 )
 
 from .errors import USAGE, DeployError
 
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=60
+)
+# The first call (who am I?) decides quickly whether anybody answers: an endpoint that is dead,
+# or accepts connections and never answers, is a sentence after at most
+# (connect 4 s + read 9 s) x 2 attempts, under 30 s, instead of minutes of retries.
+PROBE_ATTEMPTS = 2
+PROBE_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": PROBE_ATTEMPTS}, connect_timeout=4, read_timeout=9
 )
 # ClientError codes that mean the credentials themselves are bad.
 _BAD_CREDENTIAL_CODES = {
@@ -61,26 +70,44 @@ class Target:
 class ClientFactory:
     """Makes every boto3 client the deployer uses, all from one Session."""
 
-    def __init__(self, session: boto3.Session, endpoint_url: str | None) -> None:
+    def __init__(
+        self, session: boto3.Session, endpoint_url: str | None, probe_config: Config | None = None
+    ) -> None:
         self.session = session
         self.endpoint_url = endpoint_url
+        self.probe_config = probe_config or PROBE_CONFIG
 
     @property
     def region(self) -> str:
         return self.session.region_name or ""
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, config: Config = _CONFIG) -> Any:
         try:
-            return self.session.client(service, endpoint_url=self.endpoint_url, config=_CONFIG)
+            return self.session.client(service, endpoint_url=self.endpoint_url, config=config)
         except NoRegionError as exc:
             raise _no_region() from exc
 
     def account_id(self) -> str:
         """The caller's account id; the first AWS call, so it carries the credential checks."""
         try:
-            return self.client("sts").get_caller_identity()["Account"]
+            return self.client("sts", self.probe_config).get_caller_identity()["Account"]
+        except (ConnectTimeoutError, ReadTimeoutError) as exc:
+            raise DeployError(
+                f"{self.endpoint_url or 'AWS'} did not answer within "
+                f"{self.probe_config.connect_timeout + self.probe_config.read_timeout:g} s, "
+                "twice.",
+                fix="Check that the endpoint is up and reachable (and --endpoint-url, if given).",
+                exit_code=USAGE,
+            ) from exc
         except (BotoCoreError, ClientError) as exc:
             known = credential_error(exc, self)
+            if known is None and isinstance(exc, BotoCoreError):  # no AWS answer at all
+                known = DeployError(
+                    f"Could not talk to {self.endpoint_url or 'AWS'}: {exc}",
+                    fix="Check --endpoint-url (or AWS_ENDPOINT_URL): it must be an "
+                    "AWS-compatible API that is running.",
+                    exit_code=USAGE,
+                )
             if known is None:
                 raise
             raise known from exc

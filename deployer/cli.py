@@ -5,19 +5,17 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pixelprompt.contract import FUNCTION_NAME_SUFFIX, MAX_FUNCTION_NAME
 from rich.console import Console
-from rich.markup import escape
 
 from . import outputs as outputs_view
-from .aws import Target, credential_error, make_factory
+from .aws import Target, make_factory
+from .boundary import catch_exceptions
 from .build import prepare
-from .errors import FAILED, DeployError
 from .models import HANDLER_DIR
 from .packager import build as build_package
 from .pipeline import Deployer, DeployRequest
@@ -35,7 +33,8 @@ examples:
   python deploy.py --delete --stack-name pixel-prompt-prod  remove a stack
 
 exit codes: 0 success (including "no changes"), 1 the deploy failed,
-            2 bad usage, bad parameters or no credentials
+            2 bad usage, bad parameters, no credentials or an endpoint that does not answer,
+            130 interrupted (Ctrl-C); run the same command again to go on
 """
 
 
@@ -58,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     )
     mode.add_argument(
         "--package",
-        type=Path,
+        type=file_to_write,
         metavar="FILE",
         help="only build the Lambda zip (deterministic, python3.12 manylinux x86_64) into FILE",
     )
@@ -79,6 +78,7 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--profile", metavar="P", help="AWS named profile to use")
     where.add_argument(
         "--endpoint-url",
+        type=endpoint_url,
         metavar="URL",
         help="send every AWS call to this AWS-compatible endpoint (AWS_ENDPOINT_URL too), "
         "e.g. the LocalAwsEndpoint a running --local prints",
@@ -108,7 +108,7 @@ def parser() -> argparse.ArgumentParser:
     )
     how.add_argument(
         "--outputs-file",
-        type=Path,
+        type=file_to_write,
         metavar="FILE",
         help="also write the stack outputs to FILE as a flat JSON object",
     )
@@ -120,7 +120,7 @@ def parser() -> argparse.ArgumentParser:
     )
     how.add_argument(
         "--local-port",
-        type=int,
+        type=port_number,
         default=0,
         metavar="N",
         help="port for the local API with --local (default 0: a free port)",
@@ -158,26 +158,51 @@ def stack_name(text: str) -> str:
     return text
 
 
+def endpoint_url(text: str) -> str:
+    """argparse type: an http(s) URL with a host and, if any, a port boto3 can use."""
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises for a port outside 0-65535
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a usable URL: {exc}") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an endpoint URL; give one like https://host or http://127.0.0.1:4566"
+        )
+    if port == 0:
+        raise argparse.ArgumentTypeError(f"'{text}' names port 0, which nothing listens on")
+    return text
+
+
+def port_number(text: str) -> int:
+    """argparse type: 0 (any free port) or a TCP port."""
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0-65535)")
+    return int(text)
+
+
+def file_to_write(text: str) -> Path:
+    """argparse type: a file path that can be created, checked before anything is built."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"'{text}' is a directory; give a file name in it")
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise argparse.ArgumentTypeError(
+                    f"'{text}' cannot be created: '{parent}' is a file, not a directory"
+                )
+            break
+    return path
+
+
 def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
     check_usage(p, args)
-    console = console or default_console()
-    try:
-        return run(args, console)
-    except KeyboardInterrupt:
-        console.print("[yellow]Interrupted.[/] A stack operation already started goes on in "
-                      "CloudFormation; run deploy.py again to follow it.")  # fmt: skip
-        return 130
-    except Exception as exc:  # the one boundary: every error becomes a sentence
-        error = as_deploy_error(exc)
-        if args.debug or error is None:
-            traceback.print_exc()
-        if error is None:
-            return FAILED
-        stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-        stderr.print(f"[red]Error:[/] {escape(error.render())}")
-        return error.exit_code
+    stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+    command = catch_exceptions(run, debug=lambda: args.debug, stderr=lambda: stderr)
+    return command(args, console or default_console())
 
 
 def default_console() -> Console:
@@ -185,17 +210,6 @@ def default_console() -> Console:
     if sys.stdout.isatty():
         return Console(highlight=False)
     return Console(highlight=False, width=140)
-
-
-def as_deploy_error(exc: Exception) -> DeployError | None:
-    if isinstance(exc, DeployError):
-        return exc
-    if isinstance(exc, BotoCoreError | ClientError):
-        known = credential_error(exc)
-        if known:
-            return known
-        return DeployError(f"AWS refused a request: {exc}", exit_code=FAILED)
-    return None
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -245,7 +259,3 @@ def show_outputs(
     if outputs_file is not None and values:
         outputs_view.write_file(outputs_file, values)
         ui.say(f"Outputs written to {outputs_file}")
-
-
-def entry() -> None:
-    sys.exit(main())
