@@ -6,9 +6,9 @@ Errors that mean "you cannot reach AWS as anyone" become one sentence and exit c
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
@@ -46,11 +46,6 @@ _BAD_CREDENTIAL_CODES = {
     "SignatureDoesNotMatch": "AWS rejected the request signature: the secret key is wrong.",
     "AuthFailure": "AWS rejected the credentials in use.",
 }
-_FAKE_CREDENTIALS = {
-    "aws_access_key_id": "testing",
-    "aws_secret_access_key": "testing",
-    "aws_session_token": "testing",
-}
 
 
 @dataclass(frozen=True)
@@ -60,7 +55,8 @@ class Target:
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
-    fake_credentials: bool = False  # for the embedded local AWS only
+    # Explicit keys (aws_access_key_id, ...) instead of boto3's default credential chain.
+    access_keys: Mapping[str, str] | None = None
 
     @property
     def effective_endpoint(self) -> str | None:
@@ -119,8 +115,8 @@ def make_factory(target: Target) -> ClientFactory:
     kwargs: dict[str, Any] = {"region_name": target.region}
     if target.profile:
         kwargs["profile_name"] = target.profile
-    if target.fake_credentials or _needs_local_credentials(endpoint, target):
-        kwargs.update(_FAKE_CREDENTIALS)
+    if target.access_keys:
+        kwargs.update(target.access_keys)
     try:
         session = boto3.Session(**kwargs)
     except ProfileNotFound as exc:
@@ -131,22 +127,6 @@ def make_factory(target: Target) -> ClientFactory:
         ) from exc
     _check_region(session, endpoint)
     return ClientFactory(session, endpoint)
-
-
-def is_loopback(endpoint_url: str | None) -> bool:
-    """Whether an endpoint is on this machine (the local AWS of --local)."""
-    host = urlparse(endpoint_url).hostname if endpoint_url else None
-    return host in {"localhost", "::1"} or (host or "").startswith("127.")
-
-
-def _needs_local_credentials(endpoint: str | None, target: Target) -> bool:
-    """An endpoint on this machine (the local AWS) accepts any keys; supply them if none."""
-    if not endpoint or target.profile:
-        return False
-    if not is_loopback(endpoint):
-        return False
-    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # no 1 s wait for an EC2 role
-    return boto3.Session().get_credentials() is None
 
 
 def _check_region(session: boto3.Session, endpoint: str | None) -> None:

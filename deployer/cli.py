@@ -5,20 +5,19 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pixelprompt.contract import FUNCTION_NAME_SUFFIX, MAX_FUNCTION_NAME
 from rich.console import Console
 
-from . import outputs as outputs_view
 from .aws import Target, make_factory
 from .boundary import catch_exceptions
-from .build import prepare
+from .errors import USAGE, DeployError
 from .models import HANDLER_DIR
 from .packager import build as build_package
-from .pipeline import Deployer, DeployRequest
+from .pipeline import Deployer, DeployRequest, deploy_steps, plan_steps
 from .ui import UI
 
 DEFAULT_STACK = "pixel-prompt-complete"
@@ -29,6 +28,8 @@ examples:
   python deploy.py --params parameters.json --yes           no questions (CI)
   python deploy.py --params parameters.json --no-execute    show the change set only
   python deploy.py --params parameters.example.json --local everything on this machine
+  python deploy.py --params parameters.example.json --local --endpoint-url URL
+                                                            redeploy into that running --local
   python deploy.py --package build/function.zip             build the Lambda zip only
   python deploy.py --delete --stack-name pixel-prompt-prod  remove a stack
 
@@ -80,8 +81,8 @@ def parser() -> argparse.ArgumentParser:
         "--endpoint-url",
         type=endpoint_url,
         metavar="URL",
-        help="send every AWS call to this AWS-compatible endpoint (AWS_ENDPOINT_URL too), "
-        "e.g. the LocalAwsEndpoint a running --local prints",
+        help="send every AWS call to this AWS-compatible endpoint (AWS_ENDPOINT_URL too); "
+        "with --local, the LocalAwsEndpoint of a running --local to redeploy into",
     )
     where.add_argument(
         "--artifacts-bucket",
@@ -115,8 +116,9 @@ def parser() -> argparse.ArgumentParser:
     how.add_argument(
         "--local",
         action="store_true",
-        help="start an embedded AWS on 127.0.0.1, deploy to it with the same code path, "
-        "serve the API until Ctrl-C (needs no AWS account)",
+        help="start an embedded AWS on 127.0.0.1, deploy to it with the same steps, serve "
+        "the API until Ctrl-C (needs no AWS account); with --endpoint-url, redeploy into "
+        "the one a running --local started",
     )
     how.add_argument(
         "--local-port",
@@ -135,8 +137,8 @@ def check_usage(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         p.error("give exactly one of --params FILE, --package FILE or --delete")
     if args.local and not args.params:
         p.error("--local needs --params FILE")
-    if args.local and (args.endpoint_url or args.profile):
-        p.error("--local runs its own endpoint; drop --endpoint-url/--profile")
+    if args.local and args.profile:
+        p.error("--local needs no AWS account; drop --profile")
 
 
 # The function is named after the stack, and Lambda function names have a length limit.
@@ -196,13 +198,20 @@ def file_to_write(text: str) -> Path:
     return path
 
 
-def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    console: Console | None = None,
+    *,
+    run_local: LocalRunner | None = None,
+) -> int:
+    """Parse, check, run inside the error boundary. `run_local` is the --local composition,
+    which deploy.py passes in (the product packages never import the local ones)."""
     p = parser()
     args = p.parse_args(argv)
     check_usage(p, args)
     stderr = Console(stderr=True, highlight=False, soft_wrap=True)
     command = catch_exceptions(run, debug=lambda: args.debug, stderr=lambda: stderr)
-    return command(args, console or default_console())
+    return command(args, console or default_console(), run_local)
 
 
 def default_console() -> Console:
@@ -212,29 +221,29 @@ def default_console() -> Console:
     return Console(highlight=False, width=140)
 
 
-def run(args: argparse.Namespace, console: Console) -> int:
+LocalRunner = Callable[[argparse.Namespace, UI], int]
+
+
+def run(args: argparse.Namespace, console: Console, run_local: LocalRunner | None = None) -> int:
+    """The composition root of a deploy: build the steps' collaborators, run the steps."""
     if args.package:
         package = build_package(HANDLER_DIR, dest=args.package)
         console.print(f"{package.path}  sha256 {package.sha256}  {package.size:,} bytes")
         return 0
     ui = UI(console, assume_yes=args.yes or args.local)
     if args.local:
-        from .local import run_local
-
+        if run_local is None:
+            raise DeployError(
+                "--local is not available: the local run (local/) is not installed here.",
+                exit_code=USAGE,
+            )
         return run_local(args, ui)
     target = Target(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
+    deployer = Deployer(lambda: make_factory(target), ui)
     if args.delete:
-        Deployer(make_factory(target), ui).delete(args.stack_name)
+        deployer.delete(args.stack_name)
         return 0
-    prepared = prepare(args.params, ui)
-    if placeholders := prepared.params.placeholder_keys():
-        ui.warn(
-            f"{', '.join(placeholders)} still hold the example's placeholder; those models "
-            "will answer with an authentication error until you put real keys there."
-        )
-    deployer = Deployer(make_factory(target), ui)
-    result = deployer.deploy(prepared, request_from(args))
-    show_outputs(ui, result.outputs, result.descriptions, args.outputs_file, args.stack_name)
+    deployer.run(deploy_steps() if not args.no_execute else plan_steps(), request_from(args))
     return 0
 
 
@@ -244,18 +253,6 @@ def request_from(args: argparse.Namespace) -> DeployRequest:
         execute=not args.no_execute,
         force=args.force,
         artifacts_bucket=args.artifacts_bucket,
+        params_file=args.params,
+        outputs_file=args.outputs_file,
     )
-
-
-def show_outputs(
-    ui: UI,
-    values: dict[str, str],
-    descriptions: dict[str, str],
-    outputs_file: Path | None,
-    stack_name: str,
-) -> None:
-    if values:
-        ui.show(outputs_view.table(values, descriptions, f"Outputs of {stack_name}"))
-    if outputs_file is not None and values:
-        outputs_view.write_file(outputs_file, values)
-        ui.say(f"Outputs written to {outputs_file}")

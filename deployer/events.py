@@ -16,7 +16,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from .stack import StackInfo, State, describe, state_of
+from .stack import StackInfo, State, describe, display_state
 from .ui import UI
 
 CANCELLED = "Resource creation cancelled"
@@ -145,7 +145,7 @@ def event_line(event: StackEvent) -> str:
 
 def _styled(status: str) -> str:
     colour = {State.COMPLETE: "green", State.FAILED: "red", State.IN_PROGRESS: "yellow"}
-    return f"[{colour[state_of(status)]}]{status}[/]"
+    return f"[{colour[display_state(status)]}]{status}[/]"
 
 
 class Watcher:

@@ -181,8 +181,8 @@ def serve(
         f"  curl -s {api_url}/status/<jobId>",
         f"  open {cdn_url}/ for the web page; images are served from {cdn_url}/images/…",
         "Redeploy changed code into this running stack from another terminal with:",
-        f"  python deploy.py --params <FILE> --endpoint-url {endpoint_url} "
-        f"--stack-name {stack_name} --yes",
+        f"  python deploy.py --params <FILE> --local --endpoint-url {endpoint_url} "
+        f"--stack-name {stack_name}",
         "Function logs stream below; Ctrl-C stops everything.",
     ]
     return run

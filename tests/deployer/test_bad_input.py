@@ -241,3 +241,31 @@ def test_ctrl_c_during_a_command_is_130_with_what_to_do_next(
     monkeypatch.setattr(cli, "build_package", interrupted)
     code, text = run(capsys, "--package", str(tmp_path / "x.zip"))
     assert code == 130 and "run the same command again" in text
+
+
+def test_ctrl_c_while_the_change_set_is_made_leaves_a_stack_the_next_run_deploys(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    moto_endpoint: str,
+    params_file: Path,
+    built_package: object,
+) -> None:
+    from deployer import changeset
+
+    argv = ["--params", str(params_file), "--region", "us-east-1", "--yes",
+            "--endpoint-url", moto_endpoint, "--stack-name", "pp-interrupted"]  # fmt: skip
+    real_wait = changeset.wait
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    # GIVEN a first deploy interrupted once CloudFormation has its change set
+    monkeypatch.setattr(changeset, "wait", interrupted)
+    code, text = run(capsys, *argv)
+    assert code == 130 and "run the same command again" in text
+    # WHEN the same command runs again
+    monkeypatch.setattr(changeset, "wait", real_wait)
+    code, text = run(capsys, *argv)
+    # THEN it clears what the first run left and creates the stack
+    assert code == 0, text
+    assert "REVIEW_IN_PROGRESS" in text and "CREATE_COMPLETE" in text

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
+from deployer import pipeline
 from deployer import template as template_mod
 from deployer.aws import Target, make_factory
 from deployer.build import Prepared, prepare
@@ -18,6 +19,8 @@ from deployer.pipeline import Deployer, DeployRequest
 from tests.deployer._support import recording_ui, small_params, small_template, text_of, write_json
 
 STACK = "pp-pipeline"
+# The local AWS takes any keys; given here, so no test depends on the environment of another.
+LOCAL_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +40,9 @@ def client(moto_endpoint: str) -> Any:
 
 def run(endpoint: str, prepared: Prepared, **request: Any) -> tuple[Any, str]:
     ui, console = recording_ui()
-    factory = make_factory(Target(region="us-east-1", endpoint_url=endpoint))
+    factory = make_factory(
+        Target(region="us-east-1", endpoint_url=endpoint, access_keys=LOCAL_KEYS)
+    )
     result = Deployer(factory, ui, sleep=lambda s: None).deploy(
         prepared, DeployRequest(stack_name=request.pop("stack_name", STACK), **request)
     )
@@ -88,9 +93,9 @@ def test_an_unchanged_redeploy_skips_upload_and_change_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[str] = []
-    real = Deployer._change
+    real = pipeline.changeset.create
     monkeypatch.setattr(
-        Deployer, "_change", lambda *a, **k: calls.append("change") or real(*a, **k)
+        pipeline.changeset, "create", lambda *a, **k: calls.append("change") or real(*a, **k)
     )
     result, shown = run(moto_endpoint, prepared)
     assert result.outcome == "unchanged" and calls == []
@@ -173,7 +178,9 @@ def test_a_large_template_goes_through_the_bucket(
 def test_delete_removes_the_stack(moto_endpoint: str, prepared: Prepared, client: Any) -> None:
     run(moto_endpoint, prepared, stack_name="pp-gone")
     ui, console = recording_ui()
-    factory = make_factory(Target(region="us-east-1", endpoint_url=moto_endpoint))
+    factory = make_factory(
+        Target(region="us-east-1", endpoint_url=moto_endpoint, access_keys=LOCAL_KEYS)
+    )
     assert Deployer(factory, ui, sleep=lambda s: None).delete("pp-gone")
     names = [s["StackName"] for s in client("cloudformation").list_stacks()["StackSummaries"]
              if s["StackStatus"] != "DELETE_COMPLETE"]  # fmt: skip

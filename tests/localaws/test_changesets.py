@@ -340,3 +340,16 @@ def test_exports_follow_the_stack_and_a_deleted_stack_stays_deleted(
     assert deleted["StackStatus"] == "DELETE_COMPLETE"
     names = [u.rsplit("/", 1)[1] for u in client("sqs").list_queues().get("QueueUrls", [])]
     assert "exported" not in names
+
+
+def test_describe_stacks_answers_a_list_parameter_as_text(cfn: Any) -> None:
+    # moto 5.2.5 alone answers a CommaDelimitedList as a Python list's repr ("['a', 'b']");
+    # CloudFormation (and so the deployer's comparison) uses "a,b".
+    template = {
+        "Parameters": {"Ids": {"Type": "CommaDelimitedList", "Default": "a,b"}},
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+    }
+    stack = deploy(cfn, "list-as-text", template, {"Ids": "x:0,y:0"})
+    values = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert values["Ids"] == "x:0,y:0"
+    delete(cfn, "list-as-text")

@@ -23,6 +23,7 @@ from deployer.build import prepare
 from deployer.pipeline import Deployer, DeployRequest
 from deployer.ui import UI
 from local.aws import LocalAws
+from local.deploy import FAKE_KEYS
 from local.run import LocalRun, serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +86,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
     ui = UI(Console(file=io.StringIO(), width=200), assume_yes=True)
-    factory = make_factory(Target(region="us-east-1", endpoint_url=endpoint, fake_credentials=True))
+    factory = make_factory(Target(region="us-east-1", endpoint_url=endpoint, access_keys=FAKE_KEYS))
 
     def deploy() -> Any:
         prepared = prepare(params_file, ui, handler_dir=handler_dir)
