@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from awacs import awslambda, bedrock, logs, s3, sqs, sts
+from awacs import aws_marketplace, awslambda, bedrock, logs, s3, sqs, sts
 from awacs.aws import (
     Allow,
     Bool,
     Condition,
     Deny,
+    ForAnyValueStringEquals,
     PolicyDocument,
     Principal,
     Statement,
@@ -101,19 +102,45 @@ def self_invoke_policy(function: Function) -> PolicyDocument:
     )
 
 
-def bedrock_policy(params: Params) -> PolicyDocument:
-    """InvokeModel (also what Converse needs) on exactly the named foundation models."""
-    arns = [
-        If(
-            bedrock_slot_condition(i),
-            Sub(
-                "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${ModelId}",
-                ModelId=bedrock_model_id(params, i),
-            ),
-            NoValue,
-        )
+# AWS Marketplace product ids of the third-party image models on Bedrock (Stability AI), from
+# "Use product ID condition keys to control access", docs.aws.amazon.com/bedrock/latest/
+# userguide/model-access-product-ids (read 2026-12-01). Amazon's own models are not sold
+# through Marketplace and need no subscription.
+MARKETPLACE_PRODUCT_IDS = {
+    "Stable Image Core 1.0": "prod-eacdrmv7zfc5e",
+    "Stable Diffusion 3 Large 1.0": "prod-cqfmszl26sxu4",
+    "Stable Image Ultra 1.0": "prod-7boen2z2wnxrg",
+    "Stability 3.5 Large 1.0": "prodview-ajc3gw4mjy7my",
+}
+
+
+FOUNDATION_MODEL_ARN = "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${ModelId}"
+
+
+def _per_slot(params: Params, arn: str) -> list[object]:
+    """One ARN per configured Bedrock id (`${ModelId}` in `arn`), nothing for empty slots."""
+    return [
+        If(bedrock_slot_condition(i), Sub(arn, ModelId=bedrock_model_id(params, i)), NoValue)
         for i in range(MAX_MODELS)
     ]
+
+
+def bedrock_policy(params: Params) -> PolicyDocument:
+    """InvokeModel (also what Converse needs) on exactly the named models, and the Marketplace
+    subscription a third-party model makes on its first call.
+
+    A named id is either a foundation model in this region or a cross-region inference profile
+    (us./eu./global. ...). Both ARN forms are allowed for each id: the form that does not exist
+    grants nothing. A profile also needs the foundation model in every region it routes to
+    (docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq); those regions are
+    the profile's to choose, so the model is allowed in any region but only when the call came
+    through an inference profile (condition key bedrock:InferenceProfileArn), and the only
+    profiles the role may call are the named ones.
+    """
+    profile_arn = (
+        "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}"
+        ":inference-profile/${ModelId}"
+    )
     return PolicyDocument(
         Version=VERSION,
         Statement=[
@@ -121,8 +148,46 @@ def bedrock_policy(params: Params) -> PolicyDocument:
                 Sid="InvokeNamedBedrockModels",
                 Effect=Allow,
                 Action=[bedrock.InvokeModel],
-                Resource=arns,
-            )
+                Resource=_per_slot(params, FOUNDATION_MODEL_ARN) + _per_slot(params, profile_arn),
+            ),
+            Statement(
+                Sid="InvokeModelsOnlyThroughNamedProfiles",
+                Effect=Allow,
+                Action=[bedrock.InvokeModel],
+                Resource=[Sub("arn:${AWS::Partition}:bedrock:*::foundation-model/*")],
+                # Any system-defined profile of this account and region: the statement above
+                # already limits which profiles may be invoked at all to the named ones.
+                Condition=Condition(
+                    StringLike(
+                        "bedrock:InferenceProfileArn",
+                        Sub(
+                            "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}"
+                            ":inference-profile/*"
+                        ),
+                    )
+                ),
+            ),
+            # Bedrock subscribes to a third-party model on its first call and needs these
+            # three actions (model-access.md, "Understanding automatic model access"). Only
+            # Subscribe takes a condition key (aws-marketplace:ProductId); the Marketplace
+            # actions have no resource types, so their Resource is "*".
+            Statement(
+                Sid="SubscribeToNamedMarketplaceModels",
+                Effect=Allow,
+                Action=[aws_marketplace.Subscribe],
+                Resource=["*"],
+                Condition=Condition(
+                    ForAnyValueStringEquals(
+                        "aws-marketplace:ProductId", sorted(MARKETPLACE_PRODUCT_IDS.values())
+                    )
+                ),
+            ),
+            Statement(
+                Sid="ManageMarketplaceSubscriptions",
+                Effect=Allow,
+                Action=[aws_marketplace.Unsubscribe, aws_marketplace.ViewSubscriptions],
+                Resource=["*"],
+            ),
         ],
     )
 

@@ -275,6 +275,21 @@ def add_function(
     )
 
 
+def add_async_invoke_config(t: Template, function: lam.Function) -> None:
+    """No automatic retry of the worker's asynchronous event: a retried run could send paid
+    model requests a second time. (The worker also claims each model in the job record before
+    sending it, because Lambda may deliver an event more than once even so.) A failed event
+    still reaches the dead-letter queue."""
+    t.add_resource(
+        lam.EventInvokeConfig(
+            "GeneratorAsyncInvokeConfig",
+            FunctionName=Ref(function),
+            Qualifier="$LATEST",
+            MaximumRetryAttempts=0,
+        )
+    )
+
+
 def add_function_policies(
     t: Template, params: Params, role: iam.Role, function: lam.Function
 ) -> iam.PolicyType:
@@ -485,6 +500,7 @@ def build_template() -> Template:
         log_group=log_group,
     )
     self_invoke = add_function_policies(t, params, role, function)
+    add_async_invoke_config(t, function)
     api = add_http_api(t, params, function, self_invoke)
     add_alarms(t, params, function, dlq)
     add_outputs(t, api=api, distribution=distribution, bucket=bucket, function=function, dlq=dlq)

@@ -136,14 +136,29 @@ def summarise(doc: Doc) -> Doc:
     return doc
 
 
-def start(doc: Doc, deadline: float, now: float) -> Doc:
+def start(doc: Doc, deadline: float, now: float) -> Doc | None:
+    """Claim every pending model for this worker run; None when none is pending.
+
+    A model leaves "pending" exactly once, in this compare-and-swap write, before its request is
+    sent. A re-delivered worker event therefore finds the models already claimed and sends
+    nothing: each is a paid request, and a model the first run sent may have been billed even if
+    that run died before its answer came. Those models end as errors at the record's deadline.
+    """
+    pending = claimable(doc)
+    if not pending:
+        return None
     for r in doc["results"]:
-        if r["status"] == "pending":
+        if r["index"] in pending:
             r["status"] = "in_progress"
     doc["status"] = "in_progress"
     doc["startedAt"] = iso(now)
     doc["updatedAt"] = iso(now)
     return summarise(with_deadline(doc, deadline))
+
+
+def claimable(doc: Doc) -> list[int]:
+    """Slot indices no worker run has sent yet."""
+    return [r["index"] for r in doc["results"] if r.get("status") == "pending"]
 
 
 def merge(doc: Doc, result: Doc, now: float) -> Doc | None:
@@ -167,10 +182,11 @@ def merge_all(doc: Doc, results: list[Doc], now: float) -> Doc | None:
     return doc if changed else None
 
 
-def fail_unfinished(doc: Doc, reason: str, now: float) -> Doc | None:
+def fail_unfinished(doc: Doc, reason: str, now: float, only: list[int] | None = None) -> Doc | None:
+    """Unfinished results (of the slots in `only`, when given) become errors."""
     changed = False
     for r in doc["results"]:
-        if r.get("status") not in FINAL:
+        if r.get("status") not in FINAL and (only is None or r["index"] in only):
             r.update(status="error", error=reason)
             changed = True
     if not changed:

@@ -47,7 +47,9 @@ def model_budget(remaining_ms: int) -> float:
 class JobRun:
     """One job's fan-out: start every model, record each result as it comes, then finalise."""
 
-    def __init__(self, cfg: Config, record: dict[str, Any], providers: Providers) -> None:
+    def __init__(
+        self, cfg: Config, record: dict[str, Any], providers: Providers, claimed: list[int]
+    ) -> None:
         self.cfg = cfg
         self.record = record
         self.job_id = record["jobId"]
@@ -64,8 +66,9 @@ class JobRun:
             control=params.get("control"),
         )
         slots = {s.index: s for s in cfg.models}
-        todo = [r for r in record["results"] if r.get("status") not in jobs.FINAL]
-        self.slots = [slots[r["index"]] for r in todo if r["index"] in slots]
+        # Only the models this run claimed: others were sent by an earlier delivery.
+        self.claimed = list(claimed)
+        self.slots = [slots[i] for i in self.claimed if i in slots]
         self.slugs = images.slugs([(s.index, s.name) for s in cfg.models])
 
     def run(self, budget: float) -> None:
@@ -140,7 +143,8 @@ class JobRun:
 
         def change(doc: dict[str, Any]) -> dict[str, Any] | None:
             merged = jobs.merge_all(doc, held, now) is not None
-            return doc if jobs.fail_unfinished(doc, reason, now) is not None or merged else None
+            failed = jobs.fail_unfinished(doc, reason, now, only=self.claimed) is not None
+            return doc if failed or merged else None
 
         doc = jobs.update(self.s3, self.cfg.bucket, self.job_id, change)
         log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))
@@ -178,11 +182,32 @@ def run_job(
     budget = model_budget(remaining_ms())
     if budget < MIN_MODEL_S or cfg.problems:
         reason = "the service is misconfigured" if cfg.problems else "no time was left to run it"
-        jobs.update(s3, cfg.bucket, job_id, lambda d: jobs.fail_unfinished(d, reason, time.time()))
+
+        # Only models nobody sent: an earlier run's models end at the record's deadline.
+        def fail(doc: dict[str, Any]) -> dict[str, Any] | None:
+            return jobs.fail_unfinished(doc, reason, time.time(), only=jobs.claimable(doc))
+
+        jobs.update(s3, cfg.bucket, job_id, fail)
         return {"jobId": job_id, "status": "failed"}
     # The record's deadline becomes this invocation's own end, so /status can tell a dead worker.
     end = now + budget + SAFETY_MARGIN_S / 2
-    record = jobs.update(s3, cfg.bucket, job_id, lambda d: jobs.start(d, end, now)) or record
-    log.event(_log, logging.INFO, "job started", jobId=job_id, models=len(record["results"]))
-    JobRun(cfg, record, providers).run(budget)
+    claimed: list[int] = []
+
+    def claim(doc: dict[str, Any]) -> dict[str, Any] | None:
+        claimed[:] = jobs.claimable(doc)  # the CAS may run this more than once: last one wins
+        return jobs.start(doc, end, now)
+
+    record = jobs.update(s3, cfg.bucket, job_id, claim) or record
+    if not claimed:
+        # A re-delivered event (Lambda delivers async events at least once): every model was
+        # already sent by an earlier run, and sending it again would pay for it twice.
+        log.event(
+            _log,
+            logging.WARNING,
+            "models already sent by an earlier run; not sent again",
+            jobId=job_id,
+        )
+        return {"jobId": job_id, "status": "already-started"}
+    log.event(_log, logging.INFO, "job started", jobId=job_id, models=len(claimed))
+    JobRun(cfg, record, providers, claimed).run(budget)
     return {"jobId": job_id, "status": "done"}

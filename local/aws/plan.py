@@ -27,6 +27,7 @@ REPLACEMENT_PROPERTIES: dict[str, frozenset[str] | str] = {
     "AWS::CloudWatch::Alarm": frozenset({"AlarmName"}),
     "AWS::IAM::Policy": frozenset(),
     "AWS::IAM::Role": frozenset({"RoleName", "Path"}),
+    "AWS::Lambda::EventInvokeConfig": frozenset({"FunctionName", "Qualifier"}),
     "AWS::Lambda::Function": frozenset({"FunctionName"}),
     "AWS::Lambda::Permission": ALL,
     "AWS::Logs::LogGroup": frozenset({"LogGroupName"}),

@@ -6,7 +6,9 @@ to make a provider fail, `sim.set_fault("bfl", "429", count=1, retry_after=1)`.
 Providers: openai, bfl, stability, recraft, google, bedrock, or "*" for all. Fault modes: 401,
 429 (Retry-After, or RetryInfo for Gemini), 500, moderation (the provider's refusal), block200
 (a block inside an HTTP 200), malformed (a body that is not an image, or not JSON), hang (no
-answer for `latency` seconds, at most 60, then the connection closes), latency (extra delay).
+answer for `latency` seconds, at most 60, then the connection closes), latency (extra delay),
+drop-after-accept (the request is served, a BFL task created, then the connection closes
+without the answer).
 `count` faults that many requests; absent, the fault lasts until cleared.
 
 The same controls over HTTP, for the local run and browser tests:

@@ -6,7 +6,18 @@ import threading
 from dataclasses import asdict, dataclass
 
 PROVIDERS = ("openai", "bfl", "stability", "recraft", "google", "bedrock")
-MODES = ("401", "429", "500", "moderation", "malformed", "block200", "hang", "latency")
+DROP_AFTER_ACCEPT = "drop-after-accept"
+MODES = (
+    "401",
+    "429",
+    "500",
+    "moderation",
+    "malformed",
+    "block200",
+    "hang",
+    "latency",
+    DROP_AFTER_ACCEPT,
+)
 ANY = "*"
 HANG_BOUND = 60.0  # a hang never lasts longer than this, so no test can wedge forever
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import control
 from .exchange import BadRequest, Exchange, Reply
-from .faults import HANG_BOUND, Fault
+from .faults import DROP_AFTER_ACCEPT, HANG_BOUND, Fault
 from .protocols import ALL
 from .state import Protocol, State
 
@@ -232,9 +232,14 @@ def answer(
         state.pause(state.latency)
     mode = fault.mode if fault and fault.mode in ("moderation", "block200", "malformed") else None
     try:
-        return handler(state, exchange, params, mode)  # type: ignore[operator]
+        reply = handler(state, exchange, params, mode)  # type: ignore[operator]
     except BadRequest as exc:
         return protocol.bad_request(str(exc))
+    if fault is not None and fault.mode == DROP_AFTER_ACCEPT:
+        # The provider did the work (a BFL task exists, an image was billed) and the answer
+        # never arrives: what a client that re-sends would pay for twice.
+        return Reply(0, drop=True)
+    return reply
 
 
 def fault_effect(state: State, protocol: Protocol, fault: Fault | None) -> Reply | None:

@@ -313,3 +313,40 @@ def test_worker_logs_carry_the_requests_correlation_id(
     lines = [x for x in lines if x.get("job", job_id) == job_id]
     assert any(x["message"] == "model finished" for x in lines)
     assert {x["correlationId"] for x in lines} == {"follow-me-9"}
+
+
+def test_redelivered_event_does_not_send_models_an_earlier_run_sent(
+    s3, generate_job, run_worker, get_status, fake_providers
+):
+    # GIVEN a job whose first worker run claimed every model, then died before any answer
+    job_id, payload = generate_job()
+    jobs.update(s3, BUCKET, job_id, lambda d: jobs.start(d, time.time() + 600, time.time()))
+    # WHEN Lambda delivers the same event again
+    out = run_worker(payload)
+    # THEN nothing is sent again (each model may already be billed), and nothing is overwritten
+    assert out["status"] == "already-started"
+    assert fake_providers.generate_calls == []
+    _, body = get_status(job_id)
+    assert [r["status"] for r in body["results"]] == ["in_progress"] * len(body["results"])
+
+
+def test_a_partly_claimed_job_sends_only_the_unclaimed_models(
+    s3, generate_job, run_worker, get_status, fake_providers
+):
+    # GIVEN a job in which an earlier run already sent model 1 and is still waiting for it
+    job_id, payload = generate_job()
+
+    def first_sent(doc):
+        doc["results"][0]["status"] = "in_progress"
+        return jobs.summarise(doc)
+
+    jobs.update(s3, BUCKET, job_id, first_sent)
+    first = jobs.read(s3, BUCKET, job_id)["results"][0]["model"]
+    # WHEN a worker runs
+    run_worker(payload)
+    # THEN it sends every other model once, and leaves model 1 to the run that sent it
+    _, body = get_status(job_id)
+    assert first.split("/", 1)[1] not in [model for model, _ in fake_providers.generate_calls]
+    assert len(fake_providers.generate_calls) == len(body["results"]) - 1
+    assert body["results"][0]["status"] == "in_progress"
+    assert all(r["status"] == "completed" for r in body["results"][1:])

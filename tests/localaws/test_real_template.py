@@ -195,6 +195,9 @@ def test_function_configuration(created: dict[str, Any], client: Callable[[str],
     ]
     assert permission["Principal"] == {"Service": "apigateway.amazonaws.com"}
     assert ids["HttpApi"] in permission["Condition"]["ArnLike"]["AWS:SourceArn"]
+    # The worker's asynchronous event is not retried (a retry could pay for models twice).
+    invoke = lam.get_function_event_invoke_config(FunctionName=ids["GeneratorFunction"])
+    assert invoke["MaximumRetryAttempts"] == 0
 
 
 def test_log_groups_role_and_alarms(created: dict[str, Any], client: Callable[[str], Any]) -> None:

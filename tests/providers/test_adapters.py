@@ -79,14 +79,6 @@ def test_bedrock_throttling_is_retried_then_succeeds(sim: ProviderSimulator) -> 
 
 
 @pytest.mark.parametrize("provider", PROVIDER_IDS)
-def test_500_is_retried_then_succeeds(sim: ProviderSimulator, provider: str) -> None:
-    case = CASES[provider]
-    sim.set_fault(provider, "500", count=1)
-    assert run(case).content_type == case.content_type
-    assert calls(sim.requests, case.path) == 2
-
-
-@pytest.mark.parametrize("provider", PROVIDER_IDS)
 def test_persistent_429_gives_up_after_four_attempts(
     sim: ProviderSimulator, provider: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

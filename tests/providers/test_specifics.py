@@ -11,7 +11,9 @@ from pixelprompt.providers import (
     GenerationRequest,
     ModelSpec,
     ProviderError,
+    bedrock,
     bfl,
+    gemini,
     generate,
     openai_api,
     recraft,
@@ -127,7 +129,9 @@ def test_a_429_without_retry_after_waits_the_documented_time(module: object, wai
     assert (quiet.code, quiet.retry_after) == (ProviderError.RATE_LIMITED, wait)
     told = _response(429, b"{}")
     told.headers["Retry-After"] = "2"
-    assert module.classify(told, Caller("X")) is None  # type: ignore[attr-defined]
+    said = module.classify(told, Caller("X"))  # type: ignore[attr-defined]
+    # Stability leaves a told wait to the generic mapping; BFL's classifier reads it itself.
+    assert said is None if module is stability else said.retry_after == 2.0
 
 
 def test_a_documented_wait_past_the_deadline_gives_up_at_once(sim: ProviderSimulator) -> None:
@@ -138,3 +142,122 @@ def test_a_documented_wait_past_the_deadline_gives_up_at_once(sim: ProviderSimul
         run(CASES["stability"], seconds=5)
     assert time.monotonic() - started < 1.5
     assert "retry after 60 s" in caught.value.message
+
+
+def test_recraft_v4_prompts_keep_10000_characters_and_v3_1000() -> None:
+    long = GenerationRequest("x" * 12_000)
+    assert len(recraft.request_body("recraftv4_1", long)["prompt"]) == 10_000
+    assert len(recraft.request_body("recraftv4_pro", long)["prompt"]) == 10_000
+    assert len(recraft.request_body("recraftv3", long)["prompt"]) == 1000
+
+
+@pytest.mark.parametrize(
+    ("model", "size"),
+    [
+        ("recraftv4_1", "1024x1024"),
+        ("recraftv4_1_pro", "2048x2048"),
+        ("recraftv4_1_utility_pro", "2048x2048"),
+        ("recraftv4_pro", "2048x2048"),
+        ("recraftv3", "1024x1024"),
+    ],
+)
+def test_recraft_sizes_are_ones_the_model_takes(
+    sim: ProviderSimulator, model: str, size: str
+) -> None:
+    assert recraft.request_body(model, GenerationRequest("fox"))["size"] == size
+    image = generate(ModelSpec("recraft", model), SECRET, GenerationRequest("fox " * 400), _soon())
+    assert decoded(image).format == "PNG"
+
+
+def test_the_simulator_refuses_a_1k_size_for_a_pro_model(sim: ProviderSimulator) -> None:
+    response = requests.post(
+        f"{sim.url}/recraft/v1/images/generations",
+        headers={"Authorization": f"Bearer {SECRET}"},
+        json={"model": "recraftv4_1_pro", "prompt": "fox", "size": "1024x1024"},
+        timeout=5,
+    )
+    assert response.status_code == 400 and "2048x2048" in response.text
+
+
+def _soon() -> float:
+    return time.monotonic() + 5
+
+
+def test_openai_unverified_organization_says_how_to_verify() -> None:
+    body = (
+        b'{"error": {"message": "Your organization must be verified to use the model '
+        b"`gpt-image-2`. Please go to: https://platform.openai.com/settings/organization/general "
+        b'and click on Verify Organization.", "type": "invalid_request_error", "param": null, '
+        b'"code": null}}'
+    )
+    error = openai_api.classify(_response(403, body), Caller("OpenAI"))
+    assert error is not None and error.code == ProviderError.AUTH and not error.retryable
+    assert "must be verified" in error.message and "Verify Organization" in error.message
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"status": "Error", "error": "content_policy_violation"}, ProviderError.MODERATED),
+        ({"status": "Error", "details": {"reason": "GPU failure"}}, ProviderError.UPSTREAM),
+    ],
+)
+def test_bfl_error_status_is_moderation_only_for_a_content_policy(body: dict, code: str) -> None:
+    with pytest.raises(ProviderError) as caught:
+        bfl._finished(body)
+    assert caught.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("reason", "code"),
+    [
+        ("Filter reason: prompt", ProviderError.MODERATED),
+        ("Filter reason: output image", ProviderError.MODERATED),
+        ("Inference error", ProviderError.UPSTREAM),
+    ],
+)
+def test_bedrock_sd35_finish_reasons(reason: str, code: str) -> None:
+    with pytest.raises(ProviderError) as caught:
+        bedrock._image({"seeds": [1], "finish_reasons": [reason], "images": []})
+    assert caught.value.code == code
+    assert reason in caught.value.message
+    assert (code == ProviderError.MODERATED) == caught.value.message.startswith("moderated: ")
+
+
+@pytest.mark.parametrize(
+    ("reason", "code", "words"),
+    [
+        ("NO_IMAGE", ProviderError.BAD_RESPONSE, "made none (NO_IMAGE)"),
+        ("IMAGE_OTHER", ProviderError.UPSTREAM, "unspecified reason (IMAGE_OTHER)"),
+    ],
+)
+def test_gemini_image_finish_reasons_are_said_plainly(
+    monkeypatch: pytest.MonkeyPatch, reason: str, code: str, words: str
+) -> None:
+    answer = {"candidates": [{"finishReason": reason, "index": 0}]}
+    monkeypatch.setattr(gemini, "_generate_content", lambda *args: answer)
+    with pytest.raises(ProviderError) as caught:
+        generate(ModelSpec("google", "gemini-3-pro-image"), SECRET, GenerationRequest("x"), _soon())
+    assert caught.value.code == code and words in caught.value.message
+
+
+def test_gemini_enhance_leaves_room_for_thinking() -> None:
+    config = gemini.enhance_body("gemini-3.6-flash", "fox")["generationConfig"]
+    assert config["thinkingConfig"] == {"thinkingLevel": "LOW"}
+    assert config["maxOutputTokens"] >= 1024
+    assert gemini.thinking_config("gemini-2.5-flash") == {"thinkingBudget": 0}
+
+
+def test_gemini_enhance_spent_on_thoughts_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    answer = {
+        "candidates": [
+            {
+                "finishReason": "MAX_TOKENS",
+                "content": {"role": "model", "parts": [{"text": "hmm", "thought": True}]},
+            }
+        ]
+    }
+    monkeypatch.setattr(gemini, "_generate_content", lambda *args: answer)
+    with pytest.raises(ProviderError) as caught:
+        gemini.enhance("gemini-3.6-flash", SECRET, "fox", _soon(), "Model1Key")
+    assert "MAX_TOKENS" in caught.value.message

@@ -77,3 +77,14 @@ def test_function_waits_for_its_log_group(resources) -> None:
     _, fn = only(resources, "AWS::Lambda::Function")
     log_group, _ = function_log_group(resources)
     assert log_group in fn["DependsOn"]
+
+
+def test_the_worker_event_is_never_retried_by_lambda(resources) -> None:
+    # A retried worker run could send paid model requests again; failures go to the DLQ.
+    fn_id, _ = only(resources, "AWS::Lambda::Function")
+    config = props(resources, "AWS::Lambda::EventInvokeConfig")
+    assert config == {
+        "FunctionName": {"Ref": fn_id},
+        "Qualifier": "$LATEST",
+        "MaximumRetryAttempts": 0,
+    }

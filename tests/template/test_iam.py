@@ -9,6 +9,16 @@ from tests.template._cfn_eval import Evaluator
 from tests.template._lookup import function_log_group, of_type, only, props
 
 BEDROCK_ARN = "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${ModelId}"
+PROFILE_ARN = (
+    "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/${ModelId}"
+)
+ANY_REGION_MODEL = "arn:${AWS::Partition}:bedrock:*::foundation-model/*"
+# AWS Marketplace actions have no resource types: "*" is the only Resource they take.
+NO_RESOURCE_TYPES = {
+    "aws-marketplace:Subscribe",
+    "aws-marketplace:Unsubscribe",
+    "aws-marketplace:ViewSubscriptions",
+}
 # Which service's actions may touch which of the stack's resources.
 SERVICE_TARGET = {
     "s3": "bucket",
@@ -16,6 +26,7 @@ SERVICE_TARGET = {
     "sqs": "queue",
     "lambda": "function",
     "bedrock": "bedrock model",
+    "aws-marketplace": "marketplace",
 }
 
 
@@ -40,10 +51,14 @@ def targets(expr: Any, known: dict[str, str]) -> set[str]:
     if isinstance(expr, dict) and "Fn::GetAtt" in expr:
         return {known.get(expr["Fn::GetAtt"][0], "unknown")}
     if isinstance(expr, dict) and "Fn::Sub" in expr:
+        if expr["Fn::Sub"] == ANY_REGION_MODEL:
+            return {"bedrock model"}  # only with the inference-profile condition (tested below)
         template, values = expr["Fn::Sub"]
-        if template == BEDROCK_ARN and "BedrockModelIds" in str(values["ModelId"]):
+        if template in (BEDROCK_ARN, PROFILE_ARN) and "BedrockModelIds" in str(values["ModelId"]):
             return {"bedrock model"}
         return set().union(*(targets(v, known) for v in values.values()))
+    if expr == "*":
+        return {"marketplace"}
     return {"unknown"}
 
 
@@ -67,7 +82,13 @@ def test_no_wildcard_or_service_wide_action(resources) -> None:
 def test_no_wildcard_resource(resources) -> None:
     for where, statement in allow_statements(resources):
         assert "NotResource" not in statement, where
-        assert statement["Resource"] and "*" not in statement["Resource"], where
+        assert statement["Resource"], where
+        if set(statement["Action"]) <= NO_RESOURCE_TYPES:
+            assert statement["Resource"] == ["*"], where
+            continue
+        assert "*" not in statement["Resource"], where
+        if {"Fn::Sub": ANY_REGION_MODEL} in statement["Resource"]:
+            assert "bedrock:InferenceProfileArn" in str(statement["Condition"]), where
 
 
 def test_every_resource_is_this_stacks_own_and_fits_the_action(resources) -> None:
@@ -130,19 +151,54 @@ def _bedrock_policy(resources) -> dict:
     return policy
 
 
+def _statements(resources) -> dict[str, dict]:
+    doc = _bedrock_policy(resources)["Properties"]["PolicyDocument"]
+    return {statement["Sid"]: statement for statement in doc["Statement"]}
+
+
 def test_bedrock_invoke_covers_exactly_the_named_models(doc, resources) -> None:
-    # GIVEN deploy.py passes two Bedrock model ids
-    ids = "amazon.nova-canvas-v1:0,stability.sd3-5-large-v1:0"
+    # GIVEN deploy.py passes a foundation model and a cross-region inference profile
+    ids = "stability.sd3-5-large-v1:0,us.amazon.nova-2-lite-v1:0"
     evaluator = Evaluator(doc, {"BedrockModelIds": ids})
     policy = _bedrock_policy(resources)
     # WHEN CloudFormation resolves the policy
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    arns = evaluator.eval(statement["Resource"])
-    # THEN it is created, with one partition- and region-correct ARN per model
+    statements = _statements(resources)
+    arns = evaluator.eval(statements["InvokeNamedBedrockModels"]["Resource"])
+    # THEN it is created, with both ARN forms of each named id and nothing else
     assert evaluator.condition(policy["Condition"])
     assert arns == [
-        "arn:aws:bedrock:eu-west-1::foundation-model/amazon.nova-canvas-v1:0",
         "arn:aws:bedrock:eu-west-1::foundation-model/stability.sd3-5-large-v1:0",
+        "arn:aws:bedrock:eu-west-1::foundation-model/us.amazon.nova-2-lite-v1:0",
+        "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/stability.sd3-5-large-v1:0",
+        "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/us.amazon.nova-2-lite-v1:0",
+    ]
+
+
+def test_models_behind_a_profile_are_reachable_only_through_the_named_profiles(
+    doc, resources
+) -> None:
+    evaluator = Evaluator(doc, {"BedrockModelIds": "us.amazon.nova-2-lite-v1:0"})
+    statement = _statements(resources)["InvokeModelsOnlyThroughNamedProfiles"]
+    assert evaluator.eval(statement["Resource"]) == ["arn:aws:bedrock:*::foundation-model/*"]
+    fence = statement["Condition"]["StringLike"]["bedrock:InferenceProfileArn"]
+    assert evaluator.eval(fence) == "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/*"
+    # ... and the only profiles the role may call at all are the named ones
+    named = _statements(resources)["InvokeNamedBedrockModels"]["Resource"]
+    assert (
+        "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/us.amazon.nova-2-lite-v1:0"
+        in evaluator.eval(named)
+    )
+
+
+def test_marketplace_subscription_is_limited_to_the_documented_products(resources) -> None:
+    statements = _statements(resources)
+    subscribe = statements["SubscribeToNamedMarketplaceModels"]
+    assert subscribe["Action"] == ["aws-marketplace:Subscribe"]
+    products = subscribe["Condition"]["ForAnyValue:StringEquals"]["aws-marketplace:ProductId"]
+    assert "prod-eacdrmv7zfc5e" in products and len(products) == 4  # Stable Image Core 1.0
+    assert statements["ManageMarketplaceSubscriptions"]["Action"] == [
+        "aws-marketplace:Unsubscribe",
+        "aws-marketplace:ViewSubscriptions",
     ]
 
 
@@ -154,6 +210,6 @@ def test_bedrock_policy_is_left_out_without_bedrock_models(doc, resources) -> No
 def test_bedrock_invoke_handles_twenty_models(doc, resources) -> None:
     ids = [f"vendor.model-{n}-v1:0" for n in range(1, 21)]
     evaluator = Evaluator(doc, {"BedrockModelIds": ",".join(ids)})
-    (statement,) = _bedrock_policy(resources)["Properties"]["PolicyDocument"]["Statement"]
+    statement = _statements(resources)["InvokeNamedBedrockModels"]
     arns = evaluator.eval(statement["Resource"])
-    assert [a.rsplit("/", 1)[1] for a in arns] == ids
+    assert [a.rsplit("/", 1)[1] for a in arns] == ids + ids

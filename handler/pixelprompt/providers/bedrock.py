@@ -2,8 +2,10 @@
 
 Nova Canvas and the Stability models through InvokeModel, a chat model through Converse. The
 endpoint comes from boto3's own configuration (AWS_ENDPOINT_URL_BEDROCK_RUNTIME in tests and
-the local run). botocore's retries are switched off and the retry loop here does them instead,
-because botocore's loop knows nothing of the model's deadline and would sleep past it.
+the local run). botocore's retries are switched off (total_max_attempts 1) and the retry loop
+here does them instead, because botocore's loop knows nothing of the model's deadline and would
+sleep past it, and because botocore's standard mode re-invokes after a read timeout or a dropped
+connection (HTTPClientError), which would bill an image the model may already have made.
 """
 
 from __future__ import annotations
@@ -18,21 +20,35 @@ from typing import Any
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import ENHANCE_INSTRUCTION, ENHANCE_MAX_TOKENS, clamp, mentions_moderation, moderated
 from .images import from_base64
-from .transport import MAX_ATTEMPTS, Caller, backoff, seconds
+from .transport import MAX_ATTEMPTS, NOT_RESENT, Caller, backoff, seconds
 
 log = logging.getLogger("pixelprompt.providers")
 WHO = Caller("Amazon Bedrock", "the function's IAM role")
 # Read timeouts come from this ladder so that a handful of cached clients serve every deadline.
 READ_TIMEOUTS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0)
+# Answers that botocore 1.44.8's standard retry mode retries for bedrock-runtime
+# (retries/standard.py: throttling codes, HTTP 500/502/503/504, and ModelNotReadyException,
+# modeled `retryable` in bedrock-runtime's service-2.json). ModelTimeoutException (408: the
+# model ran out of time) and ServiceQuotaExceededException are not retried there, nor here.
 RETRYABLE = frozenset(
     {
         "ThrottlingException",
         "ServiceUnavailableException",
         "InternalServerException",
         "ModelNotReadyException",
-        "ModelTimeoutException",
-        "ServiceQuotaExceededException",
     }
+)
+# SD3.5's finish_reasons (docs.aws.amazon.com/bedrock, model-parameters-diffusion-3-5-large,
+# read 2026-12-01): "Filter reason: prompt|output image|input image" are moderation;
+# "Inference error" is the model failing.
+FILTER_PREFIX = "Filter reason"
+# The console's model-access page is retired: Bedrock models are enabled by default, and a
+# third-party model subscribes through AWS Marketplace on its first call (model-access.md).
+ACCESS_HINT = (
+    "the role needs bedrock:InvokeModel on the model (and on its inference profile, for a "
+    "us./eu./global. id); a third-party model also needs the aws-marketplace Subscribe and "
+    "ViewSubscriptions permissions on its first call, and its subscription can take up to 15 "
+    "minutes"
 )
 
 _clients: dict[tuple[Any, ...], Any] = {}
@@ -103,9 +119,11 @@ def request_body(model_id: str, request: GenerationRequest) -> dict[str, Any]:
 
 def _image(answer: dict[str, Any]) -> GeneratedImage:
     """Nova: {"images": [...], "error"?}; Stability: {"images", "finish_reasons", "seeds"}."""
-    reasons = [reason for reason in answer.get("finish_reasons") or [] if reason]
-    if reasons:
+    reasons = [str(reason) for reason in answer.get("finish_reasons") or [] if reason]
+    if reasons and reasons[0].startswith(FILTER_PREFIX):
         raise moderated(f"Amazon Bedrock's filter blocked the image ({reasons[0]})")
+    if reasons:
+        raise ProviderError(f"Amazon Bedrock failed to make the image ({reasons[0][:200]})")
     error = answer.get("error")
     if error:
         if mentions_moderation(str(error)):
@@ -151,6 +169,8 @@ def call_with_retries(call: Any, model_id: str, deadline: float) -> dict[str, An
             break
         log.info("retrying Amazon Bedrock after %.2f s: %s", delay, last.code)
         time.sleep(delay)
+    if last is not None and last.code == ProviderError.TIMEOUT and not last.retryable:
+        raise last  # a read timeout: says why it was not sent again
     if last is None or last.code == ProviderError.TIMEOUT:
         raise ProviderError(
             f"Amazon Bedrock timed out after {seconds(time.monotonic() - started)}",
@@ -194,8 +214,8 @@ def client_error(exc: Any, model_id: str) -> ProviderError:
         return moderated("Amazon Bedrock's content filters blocked this prompt")
     if code in ("AccessDeniedException", "UnrecognizedClientException"):
         return ProviderError(
-            f"the function's IAM role may not invoke {model_id} on Amazon Bedrock ({code}): "
-            "enable access to the model in this region's Bedrock console and check the role",
+            f"the function's IAM role may not invoke {model_id} on Amazon Bedrock ({code}: "
+            f"{message}): {ACCESS_HINT}",
             code=ProviderError.AUTH,
         )
     if code == "ResourceNotFoundException":
@@ -219,16 +239,25 @@ def botocore_error(exc: Any, started: float) -> ProviderError:
     from botocore.exceptions import (
         ConnectTimeoutError,
         EndpointConnectionError,
+        HTTPClientError,
         NoCredentialsError,
         NoRegionError,
         ReadTimeoutError,
     )
     from botocore.parsers import ResponseParserError
 
-    if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
-        elapsed = seconds(time.monotonic() - started)
+    elapsed = seconds(time.monotonic() - started)
+    if isinstance(exc, ConnectTimeoutError):  # nothing was sent
         return ProviderError(
             f"Amazon Bedrock timed out after {elapsed}", code=ProviderError.TIMEOUT, retryable=True
+        )
+    if isinstance(exc, ReadTimeoutError):  # the invocation was sent and may be running
+        return ProviderError(
+            f"Amazon Bedrock timed out after {elapsed}; {NOT_RESENT}", code=ProviderError.TIMEOUT
+        )
+    if isinstance(exc, HTTPClientError):  # e.g. ConnectionClosedError, after sending
+        return ProviderError(
+            f"the connection to Amazon Bedrock dropped after the request was sent; {NOT_RESENT}"
         )
     if isinstance(exc, ResponseParserError):
         return ProviderError(

@@ -9,9 +9,18 @@ from urllib.parse import quote
 import requests
 
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
-from .common import base_url, clamp, moderated, quiet_429
+from .common import base_url, clamp, mentions_moderation, moderated
 from .images import download
-from .transport import Caller, json_body, send, timed_out
+from .transport import (
+    PAID,
+    Caller,
+    error_detail,
+    json_body,
+    parse_json,
+    retry_after,
+    send,
+    timed_out,
+)
 
 DEFAULT_BASE = "https://api.bfl.ai/v1"
 POLL_FIRST = 0.5  # seconds; FLUX takes a few seconds, so start quick and slow down
@@ -51,12 +60,15 @@ def _submit(
     spec: ModelSpec, api_key: str, request: GenerationRequest, deadline: float, who: Caller
 ) -> dict[str, Any]:
     base = base_url("BFL_BASE_URL", DEFAULT_BASE)
+    # Submission creates a billed task: it is never sent again once it may have arrived, only
+    # after a 429 (too many active tasks: nothing was created) or a connection never made.
     response = send(
         "POST",
         f"{base}/{spec.model_id}",
         who=who,
         deadline=deadline,
         classify=classify,
+        retry=PAID,
         headers=_headers(api_key),
         json=request_body(spec.model_id, request),
     )
@@ -113,12 +125,32 @@ def _finished(body: dict[str, Any]) -> dict[str, Any] | None:
         raise ProviderError("BFL lost the task (Task not found)", code=ProviderError.UPSTREAM)
     if status in ("Error", "Failed"):
         detail = body.get("details") or body.get("error") or "no details"
+        # BFL's error-handling guide shows {"status": "Error", "error":
+        # "content_policy_violation"} (black-forest-labs/skills references/error-handling.md).
+        if mentions_moderation(f"{body.get('error') or ''} {body.get('details') or ''}"):
+            raise moderated(f"BFL's safety system rejected this prompt ({str(detail)[:200]})")
         raise ProviderError(f"BFL failed to generate the image: {str(detail)[:300]}")
     return None  # Pending, Queued, Processing...
 
 
 def classify(response: requests.Response, who: Caller) -> ProviderError | None:
-    return quiet_429(response, who, RATE_LIMIT_WAIT)
+    """A 429 waits what BFL asked: the Retry-After header, else the body's `retry_after`
+    (black-forest-labs/skills references/rate-limiting.md shows {"error":
+    "rate_limit_exceeded", ..., "retry_after": 5}), else BFL's documented 5 s."""
+    if response.status_code != 429:
+        return None
+    wait = retry_after(response)
+    body = parse_json(response)
+    told = body.get("retry_after") if isinstance(body, dict) else None
+    if wait is None and isinstance(told, int | float) and not isinstance(told, bool):
+        wait = max(0.0, float(told))
+    detail = error_detail(response)
+    return ProviderError(
+        f"{who.name} rate limited (HTTP 429){': ' + detail if detail else ''}",
+        code=ProviderError.RATE_LIMITED,
+        retryable=True,
+        retry_after=RATE_LIMIT_WAIT if wait is None else wait,
+    )
 
 
 def _headers(api_key: str) -> dict[str, str]:

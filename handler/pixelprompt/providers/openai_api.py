@@ -13,9 +13,17 @@ from .common import (
     moderated,
 )
 from .images import from_base64
-from .transport import Caller, json_body, parse_json, send
+from .transport import Caller, RetryPolicy, json_body, parse_json, send
 
 DEFAULT_BASE = "https://api.openai.com/v1"
+# openai-python 3.51.0 (src/openai/_base_client.py `_should_retry`, read 2026-12-01): obey
+# x-should-retry, else retry 408, 409, 429 and every 5xx; we match that. The SDK also re-sends
+# after a timeout or a dropped connection, with no idempotency key for OpenAI
+# (`_idempotency_header` is None), which would bill an accepted image twice: not copied.
+RETRY = RetryPolicy(frozenset({408, 409, 429}), server_errors=True, should_retry_header=True)
+# The 403 an unverified organisation gets for GPT Image models (quoted in openai/openai-go#565
+# and openai-php/client#565): "Your organization must be verified to use the model ...".
+ORG_VERIFICATION = "organization must be verified"
 
 
 def generate(
@@ -34,6 +42,7 @@ def generate(
         who=who,
         deadline=deadline,
         classify=classify,
+        retry=RETRY,
         headers=_headers(api_key),
         json=body,
     )
@@ -60,6 +69,7 @@ def enhance(model: str, api_key: str, prompt: str, deadline: float, key_label: s
         who=who,
         deadline=deadline,
         classify=classify,
+        retry=RETRY,
         headers=_headers(api_key),
         json=body,
     )
@@ -92,6 +102,13 @@ def classify(response: requests.Response, who: Caller) -> ProviderError | None:
         response.status_code == 400 and mentions_moderation(str(error.get("message") or ""))
     ):
         return moderated("OpenAI's safety system rejected this prompt")
+    if response.status_code == 403 and ORG_VERIFICATION in str(error.get("message") or "").lower():
+        return ProviderError(
+            "OpenAI refused (403): this key's organization must be verified before it may use "
+            "GPT Image models. Verify it at platform.openai.com/settings/organization/general "
+            "(Verify Organization); access can take 15 minutes to arrive after that",
+            code=ProviderError.AUTH,
+        )
     if code == "insufficient_quota":
         return ProviderError(
             "OpenAI says the account is out of quota (insufficient_quota): check its billing",
@@ -101,4 +118,4 @@ def classify(response: requests.Response, who: Caller) -> ProviderError | None:
 
 
 def _headers(api_key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {api_key}"}
+    return {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}  # as the SDK

@@ -7,31 +7,54 @@ import requests
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, mentions_moderation, moderated
 from .images import download, from_base64
-from .transport import Caller, error_detail, json_body, send
+from .transport import PAID, Caller, error_detail, json_body, send
 
 DEFAULT_BASE = "https://external.api.recraft.ai/v1"
-MAX_PROMPT = 1000  # V2/V3 limit; longer prompts are refused with a 400
+# Prompt limits and sizes: recraft.ai/docs/api-reference (appendix, read 2026-12-01): 10,000
+# characters for every V4 / V4.1 model, 1,000 for V3 and V2; `_pro` models draw at 2K, and
+# their square size is 2048x2048 (1024x1024 is not one of their sizes).
+MAX_PROMPT_V4 = 10_000
+MAX_PROMPT = 1000
+SQUARE = "1024x1024"
+SQUARE_PRO = "2048x2048"
+# Recraft documents no retryable answer ("on a non-2xx response ... stop", its agents page):
+# only a 429 or a connection never made is sent again.
+RETRY = PAID
+
+
+def max_prompt(model_id: str) -> int:
+    return MAX_PROMPT_V4 if model_id.startswith("recraftv4") else MAX_PROMPT
+
+
+def square_size(model_id: str) -> str:
+    return SQUARE_PRO if "pro" in model_id.split("_") else SQUARE
+
+
+def request_body(model_id: str, request: GenerationRequest) -> dict[str, object]:
+    # No steps/guidance in Recraft's API; base64 saves the second request for the URL.
+    return {
+        "model": model_id,
+        "prompt": request.prompt[: max_prompt(model_id)],
+        "size": square_size(model_id),
+        "n": 1,
+        "response_format": "b64_json",
+    }
 
 
 def generate(
     spec: ModelSpec, api_key: str, request: GenerationRequest, deadline: float, key_label: str
 ) -> GeneratedImage:
     who = Caller("Recraft", key_label, api_key)
-    # No steps/guidance in Recraft's API; base64 saves the second request for the URL.
-    body = {
-        "model": spec.model_id,
-        "prompt": request.prompt[:MAX_PROMPT],
-        "size": "1024x1024",
-        "n": 1,
-        "response_format": "b64_json",
-    }
+    body = request_body(spec.model_id, request)
     response = send(
         "POST",
         f"{base_url('RECRAFT_BASE_URL', DEFAULT_BASE)}/images/generations",
         who=who,
         deadline=deadline,
         classify=classify,
-        headers={"Authorization": f"Bearer {api_key}"},
+        retry=RETRY,
+        # as the OpenAI client that Recraft's docs use sends them
+        headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
         json=body,
     )
     data = json_body(response, who).get("data")

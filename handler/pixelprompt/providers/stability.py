@@ -7,7 +7,7 @@ import requests
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, clamp, mentions_moderation, moderated, quiet_429
 from .images import checked_image, from_base64
-from .transport import Caller, error_detail, json_body, parse_json, send
+from .transport import PAID, Caller, error_detail, json_body, parse_json, send
 
 DEFAULT_BASE = "https://api.stability.ai"
 FILTERED = "CONTENT_FILTERED"
@@ -54,6 +54,7 @@ def generate(
         who=who,
         deadline=deadline,
         classify=classify,
+        retry=PAID,  # Stability documents no retryable answer besides its 429
         headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
         files=files,
     )

@@ -1,10 +1,14 @@
 """The one HTTP helper every requests-based adapter uses.
 
-Every call has a timeout (connect short, read bounded by the model's deadline); 429, 5xx,
-connection errors and timeouts are retried with exponential backoff and full jitter, honouring
-Retry-After and Gemini's RetryInfo, bounded by an attempt count and by the deadline; a refusal
-(4xx) is never retried. Every failure becomes a ProviderError whose message a person can act on
-and which never contains the API key.
+Every call has a timeout (connect short, read bounded by the model's deadline). What is retried
+is the call's RetryPolicy: a paid submission is sent again only when it surely was not processed
+(the connection was never made, a 429, or an answer the vendor documents as retryable), never
+after a read timeout or a connection dropped once the request was out, because the provider may
+have accepted it and would bill it twice. Idempotent GETs (polls, downloads) retry every
+transient failure. Retries use exponential backoff with full jitter, honouring Retry-After,
+retry-after-ms and Gemini's RetryInfo, bounded by an attempt count and by the deadline. Every
+failure becomes a ProviderError whose message a person can act on and which never contains the
+API key.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, DecodeError, ProtocolError, ReadTimeoutError
 
 from .base import ProviderError
 
@@ -36,8 +40,40 @@ POOL_SIZE = 32  # one session per worker thread, and up to 20 threads in a job
 CHUNK = 64 * 1024
 MAX_BODY = 64 * 2**20  # no real image answer comes near this; a runaway body stops here
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 529})
+NOT_RESENT = "not sent again, as the provider may have accepted it and would bill it twice"
+# A pooled connection idle this long may have been dropped by the far end without our seeing it
+# (a frozen Lambda sandbox keeps its sockets); a paid request, which is not re-sent when its
+# connection breaks, then goes out on a new one instead.
+STALE_AFTER = 15.0
 
 _local = threading.local()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Which failed attempts of one call may be sent again.
+
+    A connection that was never made is always retried: nothing reached the provider.
+    """
+
+    statuses: frozenset[int]  # answers after which the request is sent again
+    server_errors: bool = False  # also every 5xx
+    resend_after_sent: bool = False  # also a read timeout / dropped connection (free calls only)
+    should_retry_header: bool = False  # obey x-should-retry: true|false (OpenAI's servers)
+
+    def allows(self, response: requests.Response) -> bool:
+        if self.should_retry_header:
+            header = response.headers.get("x-should-retry")
+            if header in ("true", "false"):
+                return header == "true"
+        status = response.status_code
+        return status in self.statuses or (self.server_errors and status >= 500)
+
+
+# GETs cost nothing twice: every transient failure is worth another try.
+IDEMPOTENT = RetryPolicy(RETRYABLE_STATUS, server_errors=True, resend_after_sent=True)
+# A paid POST whose vendor documents nothing more: only a 429 surely was not processed.
+PAID = RetryPolicy(frozenset({429}))
 
 
 @dataclass(frozen=True)
@@ -65,6 +101,13 @@ def session() -> requests.Session:
     return current
 
 
+def drop_idle_connections() -> None:
+    """Close this thread's pooled connections if none was used for STALE_AFTER seconds."""
+    last = getattr(_local, "last_used", None)
+    if last is not None and time.monotonic() - last > STALE_AFTER:
+        session().close()  # the adapters stay mounted; their pools refill on demand
+
+
 def send(
     method: str,
     url: str,
@@ -73,15 +116,20 @@ def send(
     deadline: float,
     classify: Classifier | None = None,
     attempts: int = MAX_ATTEMPTS,
+    retry: RetryPolicy | None = None,
     **kwargs: Any,
 ) -> requests.Response:
-    """Send with retries; return a 2xx response or raise ProviderError."""
+    """Send with retries; return a 2xx response or raise ProviderError.
+
+    `retry` defaults to IDEMPOTENT for GET and to PAID for everything else.
+    """
+    policy = retry or (IDEMPOTENT if method.upper() == "GET" else PAID)
     started = time.monotonic()
     last: ProviderError | None = None
     for attempt in range(attempts):
         if deadline <= time.monotonic():
             raise timed_out(who, started)
-        outcome = _attempt(method, url, who, deadline, classify, kwargs, started)
+        outcome = _attempt(method, url, who, deadline, classify, policy, kwargs, started)
         if isinstance(outcome, requests.Response):
             return outcome
         last = outcome
@@ -111,30 +159,67 @@ def _attempt(
     who: Caller,
     deadline: float,
     classify: Classifier | None,
+    policy: RetryPolicy,
     kwargs: dict[str, Any],
     started: float,
 ) -> requests.Response | ProviderError:
     """One request: the 2xx response, or the error it came to (its `retryable` says if worth
-    another try)."""
+    another try under `policy`)."""
+    if not policy.resend_after_sent:
+        drop_idle_connections()
     remaining = deadline - time.monotonic()
     try:
         response = session().request(
             method, url, timeout=(min(CONNECT_TIMEOUT, remaining), remaining), stream=True, **kwargs
         )
         read_body(response, deadline, who)
-    except requests.Timeout:
+    except requests.ConnectionError as exc:  # ConnectTimeout is both; it lands here
+        return connection_error(exc, who, policy, started)
+    except requests.Timeout:  # a read timeout: the request was out, maybe accepted
         error = timed_out(who, started)
-        error.retryable = True
+        error.retryable = policy.resend_after_sent
         return error
-    except requests.ConnectionError as exc:
+    finally:
+        _local.last_used = time.monotonic()
+    if response.ok:
+        return response
+    return response_error(response, who, classify, policy)
+
+
+def connection_error(
+    exc: requests.ConnectionError, who: Caller, policy: RetryPolicy, started: float
+) -> ProviderError:
+    """A connection never made is retried; one that dropped after sending only if free."""
+    if never_sent(exc):
+        if isinstance(exc, requests.ConnectTimeout):
+            error = timed_out(who, started)
+            error.retryable = True
+            return error
         return ProviderError(
             f"the connection to {who.name} failed ({type(exc).__name__})",
             code=ProviderError.UPSTREAM,
             retryable=True,
         )
-    if response.ok:
-        return response
-    return response_error(response, who, classify)
+    if policy.resend_after_sent:
+        return ProviderError(
+            f"the connection to {who.name} failed ({type(exc).__name__})",
+            code=ProviderError.UPSTREAM,
+            retryable=True,
+        )
+    return ProviderError(
+        f"the connection to {who.name} dropped after the request was sent; {NOT_RESENT}",
+        code=ProviderError.UPSTREAM,
+    )
+
+
+def never_sent(exc: requests.ConnectionError) -> bool:
+    """True when the request surely did not reach the provider: refused, unresolvable or
+    timed out while connecting (urllib3's NewConnectionError is a ConnectTimeoutError)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    cause = exc.args[0] if exc.args else None
+    reason = getattr(cause, "reason", cause)  # urllib3's MaxRetryError wraps the cause
+    return isinstance(reason, ConnectTimeoutError)
 
 
 def backoff(attempt: int) -> float:
@@ -224,24 +309,31 @@ def _limit_socket(raw: Any, seconds: float) -> None:
 
 
 def response_error(
-    response: requests.Response, who: Caller, classify: Classifier | None
+    response: requests.Response,
+    who: Caller,
+    classify: Classifier | None,
+    policy: RetryPolicy = IDEMPOTENT,
 ) -> ProviderError:
-    """Turn a non-2xx response into a ProviderError; `retryable` says whether to try again."""
+    """Turn a non-2xx response into a ProviderError; `retryable` says whether to try again,
+    which only the policy may allow (a classifier can refuse a retry, never add one)."""
+    allowed = policy.allows(response)
     if classify is not None:
         specific = classify(response, who)
         if specific is not None:
             specific.message = scrub(specific.message, who)
             specific.args = (specific.message,)
+            specific.retryable = specific.retryable and allowed
             return specific
     status = response.status_code
     detail = scrub(error_detail(response), who)
-    if status in RETRYABLE_STATUS:
+    if status in RETRYABLE_STATUS or allowed:
         code = ProviderError.RATE_LIMITED if status == 429 else ProviderError.UPSTREAM
         label = "rate limited" if status == 429 else "failed"
+        suffix = "" if allowed else f"; {NOT_RESENT}"
         return ProviderError(
-            f"{who.name} {label} (HTTP {status}){': ' + detail if detail else ''}",
+            f"{who.name} {label} (HTTP {status}){': ' + detail if detail else ''}{suffix}",
             code=code,
-            retryable=True,
+            retryable=allowed,
             retry_after=retry_after(response),
         )
     return refusal(status, detail, who)
@@ -275,7 +367,15 @@ def refusal(status: int, detail: str, who: Caller) -> ProviderError:
 
 
 def retry_after(response: requests.Response) -> float | None:
-    """Seconds to wait, from Retry-After (seconds or HTTP-date) or Gemini's RetryInfo."""
+    """Seconds to wait: retry-after-ms (OpenAI sends it; openai-python 3.51.0
+    `_parse_retry_after_header` prefers it over Retry-After), Retry-After (seconds or
+    HTTP-date), or Gemini's RetryInfo."""
+    millis = response.headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
     header = response.headers.get("Retry-After")
     if header:
         parsed = parse_retry_after(header)

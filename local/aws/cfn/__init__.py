@@ -17,6 +17,7 @@ MODELS: tuple[type[CloudFormationModel], ...] = (
     apigatewayv2.IntegrationResource,
     apigatewayv2.RouteResource,
     apigatewayv2.StageResource,
+    awslambda.EventInvokeConfigResource,
     awslambda.FunctionResource,
     awslambda.PermissionResource,
     cloudfront.DistributionResource,

@@ -1,8 +1,9 @@
-"""AWS::Lambda::Function and AWS::Lambda::Permission, closing what stock moto leaves out.
+"""AWS::Lambda::Function, Permission and EventInvokeConfig, closing what stock moto leaves out.
 
 moto's function model drops DeadLetterConfig (on create, update and in GetFunctionConfiguration),
 ignores Tags, Architectures and the like from a template, never updates reserved concurrency and
-cannot clear a removed environment. Its permission model has no Ref, no update and no delete.
+cannot clear a removed environment. Its permission model has no Ref, no update and no delete,
+and it has no EventInvokeConfig resource at all (only the API, whose put appends).
 The functions here are still moto's LambdaFunction objects in its lambda backend.
 """
 
@@ -245,6 +246,70 @@ class PermissionResource(ResourceType, CloudFormationModel):
         fn.policy.statements = [
             s for s in fn.policy.statements if s.get("Sid") != self.statement_id
         ]
+
+
+# Keys of PutFunctionEventInvokeConfig that a template's EventInvokeConfig may carry.
+_INVOKE_CONFIG_KEYS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+
+
+class EventInvokeConfigResource(ResourceType, CloudFormationModel):
+    """The function's asynchronous-invocation settings, read by GetFunctionEventInvokeConfig."""
+
+    cfn_type = "AWS::Lambda::EventInvokeConfig"
+
+    def __init__(self, function_name: str, qualifier: str) -> None:
+        self.function_name = function_name
+        self.qualifier = qualifier
+
+    @property
+    def physical_resource_id(self) -> str:
+        return f"{self.function_name}:{self.qualifier}"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> EventInvokeConfigResource:
+        props = properties(cloudformation_json)
+        config = {key: props[key] for key in _INVOKE_CONFIG_KEYS if key in props}
+        backend = _backend(account_id, region_name)
+        fn = backend.get_function(props["FunctionName"])
+        fn.event_invoke_config = []  # moto's put appends, and its get reads the first
+        backend.put_function_event_invoke_config(fn.function_name, config)
+        return cls(fn.function_name, str(props["Qualifier"]))
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: EventInvokeConfigResource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> EventInvokeConfigResource:
+        return cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        # resource_name is the physical id here, "function:qualifier"; the template's
+        # FunctionName may still be an unresolved Ref at delete time.
+        try:
+            fn = _backend(account_id, region_name).get_function(resource_name.rsplit(":", 1)[0])
+        except UnknownFunctionException:
+            return  # the function went first; its settings went with it
+        fn.event_invoke_config = []
 
 
 _original_init = LambdaFunction.__init__

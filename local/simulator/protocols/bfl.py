@@ -42,10 +42,17 @@ def fault_reply(fault: Fault) -> Reply:
     if fault.mode == "401":
         return bfl_error(401, "Not authenticated - Invalid Authentication")
     if fault.mode == "429":
-        return bfl_error(
+        # The shape BFL's error-handling guide shows (black-forest-labs/skills
+        # references/rate-limiting.md): the wait in the body and in Retry-After.
+        wait = retry_after_value(fault.retry_after or 1)
+        return json_reply(
             429,
-            "You have exceeded the number of active tasks (24). Wait for a task to finish.",
-            retry_after=retry_after_value(fault.retry_after or 1),
+            {
+                "error": "rate_limit_exceeded",
+                "message": "Too many concurrent requests",
+                "retry_after": fault.retry_after or 1,
+            },
+            {"Retry-After": wait},
         )
     return bfl_error(500, "Internal Server Error")
 

@@ -13,6 +13,9 @@ from ..state import Protocol, Route, State
 from .openai import bearer
 
 MAX_PROMPT = {"recraftv2": 1000, "recraftv3": 1000}  # V4 models take up to 10000
+# Square and the four common ratios per the vendor's size appendix: `_pro` models draw at 2K.
+PRO_SIZES = frozenset({"2048x2048", "2432x1792", "1792x2432", "2688x1536", "1536x2688"})
+V4_SIZES = frozenset({"1024x1024", "1216x896", "896x1216", "1344x768", "768x1344"})
 
 
 def check_auth(exchange: Exchange) -> Reply | None:
@@ -48,6 +51,9 @@ def generate(state: State, exchange: Exchange, params: dict[str, str], mode: str
     limit = MAX_PROMPT.get(model, 10000)
     if not isinstance(prompt, str) or not prompt.strip() or len(prompt) > limit:
         return bad_request(f"prompt must be between 1 and {limit} characters")
+    problem = _size_problem(model, str(body.get("size") or "1024x1024"))
+    if problem:
+        return bad_request(problem)
     response_format = body.get("response_format") or "url"
     if response_format not in ("url", "b64_json"):
         return bad_request("response_format must be url or b64_json")
@@ -55,6 +61,16 @@ def generate(state: State, exchange: Exchange, params: dict[str, str], mode: str
         return recraft_error(400, "prompt_moderation", "Prompt was rejected by content moderation")
     data = [] if mode == "block200" else [_item(state, prompt, model, response_format, mode)]
     return json_reply(200, {"created": int(time.time()), "credits": 40, "data": data})
+
+
+def _size_problem(model: str, size: str) -> str | None:
+    """V4 models take only their own sizes (or a w:h ratio); older models are not checked."""
+    if ":" in size or not model.startswith("recraftv4"):
+        return None
+    allowed = PRO_SIZES if "pro" in model.split("_") else V4_SIZES
+    if size not in allowed:
+        return f"size {size} is not supported by {model}: use one of {', '.join(sorted(allowed))}"
+    return None
 
 
 def _item(state: State, prompt: str, model: str, response_format: str, mode: str | None) -> dict:
