@@ -353,3 +353,13 @@ def test_describe_stacks_answers_a_list_parameter_as_text(cfn: Any) -> None:
     values = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert values["Ids"] == "x:0,y:0"
     delete(cfn, "list-as-text")
+
+
+def test_list_change_sets_names_only_the_stacks_own(cfn: Any) -> None:
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+    create_change_set(cfn, "own-a", "cs-a", template, {}, "CREATE")
+    create_change_set(cfn, "own-b", "cs-b", template, {}, "CREATE")
+    listed = cfn.list_change_sets(StackName="own-a")["Summaries"]
+    assert [c["ChangeSetName"] for c in listed] == ["cs-a"]
+    for stack in ("own-a", "own-b"):
+        cfn.delete_stack(StackName=stack)
