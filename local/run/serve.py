@@ -76,13 +76,14 @@ def _install_invoke_handler(run: LocalRun, handler: Any) -> None:
     except ImportError:
         run._sink.info("local", "localaws is not importable: Lambda Invoke is not emulated")
         return
+    from local.aws.invoke import get_invoke_handler
+
+    previous = get_invoke_handler()  # a run of the same local AWS that is still serving
     localaws.set_invoke_handler(handler)
 
     def uninstall() -> None:
-        from local.aws.invoke import get_invoke_handler
-
         if get_invoke_handler() == handler:
-            localaws.set_invoke_handler(None)
+            localaws.set_invoke_handler(previous)
 
     run._on_stop("the Lambda Invoke hook", uninstall)
 
