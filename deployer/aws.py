@@ -79,7 +79,10 @@ class ClientFactory:
 
     def client(self, service: str, config: Config = _CONFIG) -> Any:
         try:
-            return self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+            # Any service by name: the stubs type each literal name, not a str.
+            return self.session.client(  # type: ignore[call-overload]
+                service, endpoint_url=self.endpoint_url, config=config
+            )
         except NoRegionError as exc:
             raise _no_region() from exc
 
@@ -90,7 +93,7 @@ class ClientFactory:
         except (ConnectTimeoutError, ReadTimeoutError) as exc:
             raise DeployError(
                 f"{self.endpoint_url or 'AWS'} did not answer within "
-                f"{self.probe_config.connect_timeout + self.probe_config.read_timeout:g} s, "
+                f"{_seconds(self.probe_config):g} s, "
                 "twice.",
                 fix="Check that the endpoint is up and reachable (and --endpoint-url, if given).",
                 exit_code=USAGE,
@@ -107,6 +110,11 @@ class ClientFactory:
             if known is None:
                 raise
             raise known from exc
+
+
+def _seconds(config: Config) -> float:
+    """The longest one attempt under `config` can wait: connect plus read timeout."""
+    return float(getattr(config, "connect_timeout", 0)) + float(getattr(config, "read_timeout", 0))
 
 
 def make_factory(target: Target) -> ClientFactory:

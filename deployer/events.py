@@ -54,7 +54,8 @@ def root_cause(events: list[StackEvent]) -> StackEvent | None:
     """The first resource that failed for a reason of its own (not a cancellation)."""
     failed = [e for e in events if e.status.endswith("_FAILED") and CANCELLED not in e.reason]
     resources = [e for e in failed if not e.is_stack]
-    return (resources or failed or [None])[0]
+    found = resources or failed
+    return found[0] if found else None
 
 
 def last_operation(events: list[StackEvent]) -> list[StackEvent]:
