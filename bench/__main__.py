@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-MODULES = ["template", "coldstart", "fanout", "package", "deploy", "load"]
+MODULES = ["template", "coldstart", "fanout", "package", "deploy", "load", "preflight"]
 README = Path(__file__).resolve().parent.parent / "README.md"
 MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
 

@@ -60,7 +60,7 @@ def _env(sim_env: dict[str, str], models: int) -> dict[str, str]:
         **sim_env,
     }
     for n in range(1, models + 1):
-        env[f"MODEL_{n}_NAME"] = "openai/gpt-image-1"
+        env[f"MODEL_{n}_NAME"] = "openai/gpt-image-2"
         env[f"MODEL_{n}_KEY"] = "sk-bench"
     return env
 

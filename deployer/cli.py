@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 from pixelprompt.contract import FUNCTION_NAME_SUFFIX, MAX_FUNCTION_NAME
 from rich.console import Console
 
+from . import preflight
 from .aws import Target, make_factory
 from .boundary import catch_exceptions
+from .build import validate
 from .errors import USAGE, DeployError
 from .models import HANDLER_DIR
 from .packager import build as build_package
@@ -27,6 +29,8 @@ examples:
   python deploy.py --params parameters.json                 deploy or update (asks first)
   python deploy.py --params parameters.json --yes           no questions (CI)
   python deploy.py --params parameters.json --no-execute    show the change set only
+  python deploy.py --params parameters.json --check         ask each provider about each
+                                                            slot's key and model, change nothing
   python deploy.py --params parameters.example.json --local everything on this machine
   python deploy.py --params parameters.example.json --local --endpoint-url URL
                                                             redeploy into that running --local
@@ -127,6 +131,17 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="port for the local API with --local (default 0: a free port)",
     )
+    how.add_argument(
+        "--check",
+        action="store_true",
+        help="only check: the parameters, then each slot's key and model with its provider "
+        "(no zip, no AWS change); exit 2 if any slot would fail",
+    )
+    how.add_argument(
+        "--skip-check",
+        action="store_true",
+        help="deploy without first asking the providers about each slot's key and model",
+    )
     how.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     return p  # fmt: skip
 
@@ -139,6 +154,10 @@ def check_usage(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         p.error("--local needs --params FILE")
     if args.local and args.profile:
         p.error("--local needs no AWS account; drop --profile")
+    if (args.check or args.skip_check) and not args.params:
+        p.error("--check and --skip-check need --params FILE")
+    if args.check and args.skip_check:
+        p.error("give --check or --skip-check, not both")
 
 
 # The function is named after the stack, and Lambda function names have a length limit.
@@ -239,11 +258,27 @@ def run(args: argparse.Namespace, console: Console, run_local: LocalRunner | Non
             )
         return run_local(args, ui)
     target = Target(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
+    if args.check:
+        return check_only(args, ui, target)
     deployer = Deployer(lambda: make_factory(target), ui)
     if args.delete:
         deployer.delete(args.stack_name)
         return 0
     deployer.run(deploy_steps() if not args.no_execute else plan_steps(), request_from(args))
+    return 0
+
+
+def check_only(args: argparse.Namespace, ui: UI, target: Target) -> int:
+    """--check: the parameter check, then the preflight; no zip, no AWS change."""
+    values = validate(args.params, ui).params
+    ui.success(f"{args.params} passes the parameter check")
+    try:
+        factory = make_factory(target)
+        session, region = factory.session, factory.region
+    except DeployError as exc:  # no region: only Bedrock's rows cannot be verified
+        ui.warn(f"Bedrock models cannot be checked: {exc.message}")
+        session, region = None, None
+    preflight.check(values, ui, preflight.aws_context(session, region))
     return 0
 
 
@@ -255,4 +290,5 @@ def request_from(args: argparse.Namespace) -> DeployRequest:
         artifacts_bucket=args.artifacts_bucket,
         params_file=args.params,
         outputs_file=args.outputs_file,
+        skip_check=args.skip_check,
     )

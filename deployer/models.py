@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 HANDLER_DIR = Path(__file__).resolve().parent.parent / "handler"
 
@@ -16,6 +17,13 @@ class ResolvedModel:
     model_id: str
     needs_key: bool
     chat_model_id: str | None = None  # what /enhance calls when this model is the prompt model
+
+
+def handler_module(name: str) -> Any:
+    """A module of the handler package (pixelprompt.*), with handler/ put on sys.path."""
+    if str(HANDLER_DIR) not in sys.path:
+        sys.path.insert(0, str(HANDLER_DIR))
+    return importlib.import_module(name)
 
 
 class UnknownModel(LookupError):

@@ -13,7 +13,6 @@ pass Stubber-backed or local-AWS clients.
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import changeset, diff
+from . import changeset, diff, preflight
 from . import outputs as outputs_view
 from .artifacts import (
     CODE_PREFIX,
@@ -75,6 +74,7 @@ class DeployRequest:
     artifacts_bucket: str | None = None
     params_file: Path | None = None
     outputs_file: Path | None = None
+    skip_check: bool = False  # --skip-check: no preflight
 
 
 @dataclass(frozen=True)
@@ -188,16 +188,14 @@ def package_step(ctx: DeployContext) -> StepResult:
 
 
 def preflight_step(ctx: DeployContext) -> StepResult:
-    """Checks that need the models' providers (deployer/preflight.py), when that module exists:
-    its `run(ctx)` returns the context or raises a DeployError, like any step."""
-    try:
-        module = importlib.import_module("deployer.preflight")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"{__package__}.preflight":
-            return ctx
-        raise
-    result: StepResult = module.run(ctx)
-    return result
+    """Ask each provider about each slot's key and model (deployer/preflight.py), before any
+    AWS change; any slot that would fail stops the deploy with every problem listed."""
+    if ctx.request.skip_check:
+        return ctx
+    values = ctx.need(ctx.validated, "the validated parameters").params
+    factory = ctx.services.factory
+    preflight.check(values, ctx.ui, preflight.aws_context(factory.session, factory.region))
+    return ctx
 
 
 # -- reading what is deployed --------------------------------------------------------------------
@@ -390,8 +388,7 @@ def report_step(ctx: DeployContext) -> StepResult:
 BUILD_STEPS = (
     Step("validate", validate_step),
     Step("package", package_step),
-    # Provider checks (deployer/preflight.py) run here: after the local build, before AWS.
-    Step("preflight", preflight_step),
+    Step("preflight", preflight_step),  # after the local build, before any AWS change
 )
 AWS_STEPS = (
     Step("settle", settle_step),

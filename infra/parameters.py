@@ -55,8 +55,8 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Default="",
         MaxLength=128,
         Description=(
-            f"Display name of model {n}; it picks the provider, e.g. 'DALL-E 3', "
-            "'Flux Pro 1.1', 'Stable Diffusion 3.5', 'Nova Canvas'. Empty: slot unused."
+            f"Display name of model {n}; it picks the provider, e.g. 'GPT Image', "
+            "'Flux Pro 1.1', 'Stable Diffusion 3.5', 'bedrock/<model-id>'. Empty: slot unused."
         ),
     )
     key = Parameter(

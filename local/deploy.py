@@ -28,7 +28,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from deployer import preflight
 from deployer.aws import Target, make_factory
+from deployer.build import validate
 from deployer.cli import request_from
 from deployer.errors import FAILED, USAGE, DeployError
 from deployer.pipeline import (
@@ -69,12 +71,51 @@ def redeploy_command(params: object, endpoint: str, stack_name: str) -> str:
 
 
 def run_local(args: argparse.Namespace, ui: UI) -> int:
-    """The --local composition root: attach to a running local AWS, or start one."""
+    """The --local composition root: check, attach to a running local AWS, or start one."""
     region = args.region or REGION
+    if args.check:  # the parameters, then the simulator's answers; nothing starts
+        values = validate(args.params, ui).params
+        ui.success(f"{args.params} passes the parameter check")
+        with simulator_context(region) as context:
+            preflight.check(values, ui, context)
+        return 0
     _use_fake_credentials(region)
     if args.endpoint_url:
         return _attach(args, ui, region)
     return _start(args, ui, region)
+
+
+@contextlib.contextmanager
+def simulator_context(region: str) -> Iterator[Any]:
+    """The preflight's calls go to a provider simulator (what a --local stack's function
+    talks to), with fake AWS credentials for Bedrock's."""
+    import boto3
+
+    from local.simulator import ProviderSimulator
+
+    probes = preflight.handler_module("pixelprompt.providers.probes")
+    with ProviderSimulator() as sim:
+        session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+        )
+        yield probes.Context(env=sim.env(), aws_session=session, region=region)
+
+
+def _simulated_preflight(region: str) -> Step:
+    def step(ctx: DeployContext) -> StepResult:
+        if ctx.request.skip_check:
+            return ctx
+        values = ctx.need(ctx.validated, "the validated parameters").params
+        with simulator_context(region) as context:
+            preflight.check(values, ctx.ui, context)
+        return ctx
+
+    return Step("preflight", step)
+
+
+def _local_build_steps(region: str) -> list[Step]:
+    """validate and package as for AWS; the preflight asks the simulator the stack will use."""
+    return replace(BUILD_STEPS, "preflight", _simulated_preflight(region))
 
 
 def _deployer(endpoint: str, region: str, ui: UI) -> Deployer:
@@ -85,7 +126,7 @@ def _deployer(endpoint: str, region: str, ui: UI) -> Deployer:
 def _attach(args: argparse.Namespace, ui: UI, region: str) -> int:
     """Redeploy into a running local stack; its page keeps naming the API served now."""
     steps = replace(
-        [*BUILD_STEPS, *AWS_STEPS, *FINISH_STEPS],
+        [*_local_build_steps(region), *AWS_STEPS, *FINISH_STEPS],
         "publish site",
         Step("publish site", _publish_keeping_served_api, executes=True, finishing=True),
     )
@@ -159,7 +200,7 @@ class _LocalRun:
             Step("publish site", self.publish, executes=True, finishing=True),
         )
         return [
-            *BUILD_STEPS,
+            *_local_build_steps(self.region),
             Step("start local AWS", self.start_aws),
             *AWS_STEPS,
             *finish,

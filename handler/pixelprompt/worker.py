@@ -122,7 +122,7 @@ class JobRun:
             image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
             ext, content_type = images.inspect(image.data)
         except ProviderError as exc:
-            return {"status": "error", "error": exc.message, "errorCode": exc.code}
+            return {"status": "error", "error": _card_error(exc, slot), "errorCode": exc.code}
         except images.NotAnImage as exc:
             return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE"}
         key = images.image_key(self.record["galleryId"], self.slugs[slot.index], self.job_id, ext)
@@ -148,6 +148,13 @@ class JobRun:
 
         doc = jobs.update(self.s3, self.cfg.bucket, self.job_id, change)
         log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))
+
+
+def _card_error(exc: ProviderError, slot: ModelSlot) -> str:
+    """A wrong or retired model is the operator's to fix: name the parameter that holds it."""
+    if exc.code == ProviderError.UNKNOWN_MODEL:
+        return f"Model{slot.index}Name: {exc.message}"
+    return exc.message
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,14 @@ Providers: openai, bfl, stability, recraft, google, bedrock, or "*" for all. Fau
 429 (Retry-After, or RetryInfo for Gemini), 500, moderation (the provider's refusal), block200
 (a block inside an HTTP 200), malformed (a body that is not an image, or not JSON), hang (no
 answer for `latency` seconds, at most 60, then the connection closes), latency (extra delay),
+revoked (the key was revoked: every call, the key check included, is refused),
 drop-after-accept (the request is served, a BFL task created, then the connection closes
 without the answer).
+
+Models: only ids the provider registry's lifecycle table holds as active or legacy today are
+served; any other id gets the provider's own "no such model" answer. The key-check and
+model-lookup endpoints the deploy preflight calls are served too (see probes.py).
+
 `count` faults that many requests; absent, the fault lasts until cleared.
 
 The same controls over HTTP, for the local run and browser tests:

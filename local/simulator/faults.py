@@ -16,6 +16,7 @@ MODES = (
     "block200",
     "hang",
     "latency",
+    "revoked",
     DROP_AFTER_ACCEPT,
 )
 ANY = "*"

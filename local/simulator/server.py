@@ -10,7 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import control
+from . import control, models
 from .exchange import BadRequest, Exchange, Reply
 from .faults import DROP_AFTER_ACCEPT, HANG_BOUND, Fault
 from .protocols import ALL
@@ -76,15 +76,19 @@ class ProviderSimulator:
         return self.state.url
 
     def env(self) -> dict[str, str]:
-        """Environment variables that point every adapter at this simulator."""
-        return {
-            "OPENAI_BASE_URL": f"{self.url}/openai/v1",
-            "BFL_BASE_URL": f"{self.url}/bfl/v1",
-            "STABILITY_BASE_URL": f"{self.url}/stability",
-            "RECRAFT_BASE_URL": f"{self.url}/recraft/v1",
-            "GEMINI_BASE_URL": f"{self.url}/gemini/v1beta",
-            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.url,
-        }
+        """Environment variables that point every adapter (and the preflight's lookups) at this
+        simulator: each provider's base-URL variable from the registry, with the path of its
+        default base under the protocol's prefix (OPENAI_BASE_URL -> <url>/openai/v1)."""
+        bases = models.base_paths()
+        lookups = models.lookup_envs()
+        env: dict[str, str] = {}
+        for protocol in ALL:
+            variable, path = bases[protocol.provider]
+            root = f"{self.url}/{protocol.prefix}" if protocol.prefix else self.url
+            env[variable] = root + path
+            if protocol.provider in lookups:
+                env[lookups[protocol.provider]] = root
+        return env
 
     def set_fault(
         self,
@@ -254,6 +258,8 @@ def fault_effect(state: State, protocol: Protocol, fault: Fault | None) -> Reply
         return None
     if fault.mode in ("401", "429", "500"):
         return protocol.fault_reply(fault)
+    if fault.mode == "revoked":  # the key was revoked: every call, key checks too, is refused
+        return protocol.fault_reply(Fault("401"))
     return None
 
 

@@ -109,3 +109,4 @@ class Protocol:
     check_auth: Callable[[Exchange], Reply | None]
     fault_reply: Callable[[Fault], Reply]
     bad_request: Callable[[str], Reply]  # the provider's answer to a body it cannot parse
+    prefix: str = ""  # its routes' first path segment ("openai"); "" for Bedrock's AWS paths

@@ -74,7 +74,7 @@ def small_params(**overrides: Any) -> dict[str, Any]:
         "ModelCount": 2,
         "Model1Name": "openai/gpt-image-2",
         "Model1Key": "sk-very-secret-value",
-        "Model2Name": "bedrock/amazon.nova-canvas-v1:0",
+        "Model2Name": "bedrock/stability.stable-image-core-v1:1",
     }
     values.update(overrides)
     return {"Parameters": values}

@@ -157,7 +157,7 @@ def test_an_endpoint_that_answers_garbage_is_a_sentence(
 ) -> None:
     with endpoint(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\ngarbage") as url:
         code, text = run(
-            capsys, "--params", str(params_file), "--region", "us-east-1", "--yes",
+            capsys, "--params", str(params_file), "--region", "us-east-1", "--yes", "--skip-check",
             "--endpoint-url", url,
         )  # fmt: skip
     assert code == 2 and "not an AWS API response" in text
@@ -174,7 +174,7 @@ def test_an_endpoint_that_never_answers_is_a_sentence_after_the_probe_timeouts(
     monkeypatch.setattr(aws, "PROBE_CONFIG", quick)
     with endpoint(None) as url:
         code, text = run(
-            capsys, "--params", str(params_file), "--region", "us-east-1", "--yes",
+            capsys, "--params", str(params_file), "--region", "us-east-1", "--yes", "--skip-check",
             "--endpoint-url", url,
         )  # fmt: skip
     # THEN the deploy stops with a sentence once the probe's read timeout expires
@@ -252,7 +252,7 @@ def test_ctrl_c_while_the_change_set_is_made_leaves_a_stack_the_next_run_deploys
 ) -> None:
     from deployer import changeset
 
-    argv = ["--params", str(params_file), "--region", "us-east-1", "--yes",
+    argv = ["--params", str(params_file), "--region", "us-east-1", "--yes", "--skip-check",
             "--endpoint-url", moto_endpoint, "--stack-name", "pp-interrupted"]  # fmt: skip
     real_wait = changeset.wait
 

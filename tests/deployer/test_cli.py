@@ -63,7 +63,7 @@ def deploy(
 ) -> subprocess.CompletedProcess:
     return cli(
         project, "--params", "params.json", "--stack-name", stack, "--region", "us-east-1",
-        "--endpoint-url", endpoint, "--yes", *extra,
+        "--endpoint-url", endpoint, "--yes", "--skip-check", *extra,
     )  # fmt: skip
 
 
@@ -132,7 +132,7 @@ def test_the_function_runs_as_configured(created: dict[str, str], endpoint: str)
     assert (config["Runtime"], config["MemorySize"], config["Timeout"]) == ("python3.12", 3008, 900)
     assert config["Handler"] == "lambda_function.lambda_handler"
     variables = config["Environment"]["Variables"]
-    assert variables["MODEL_1_NAME"] == "openai/gpt-image-2"
+    assert variables["MODEL_1_NAME"] == "openai/gpt-image-2.6-sunburst"
     assert variables["S3_BUCKET"] == created["S3BucketName"]
     concurrency = lam.get_function_concurrency(FunctionName=created["FunctionName"])
     assert concurrency["ReservedConcurrentExecutions"] == 5
@@ -144,6 +144,7 @@ def test_an_unchanged_redeploy_uploads_nothing_and_updates_nothing(
     before = code_objects(endpoint)
     done = cli(  # the endpoint through boto3's own AWS_ENDPOINT_URL this time
         project, "--params", "params.json", "--stack-name", STACK, "--region", "us-east-1", "--yes",
+        "--skip-check",
         env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
              "AWS_ENDPOINT_URL": endpoint},
     )  # fmt: skip
@@ -202,7 +203,7 @@ def test_no_credentials_is_one_sentence_and_exit_2(project: Path, tmp_path: Path
 
 def test_without_a_terminal_a_new_stack_needs_yes(project: Path, endpoint: str) -> None:
     done = cli(project, "--params", "params.json", "--stack-name", "pp-ask", "--region",
-               "us-east-1", "--endpoint-url", endpoint)  # fmt: skip
+               "us-east-1", "--endpoint-url", endpoint, "--skip-check")  # fmt: skip
     assert done.returncode == 2
     assert "--yes" in done.stderr
     names = [s["StackName"] for s in aws(endpoint, "cloudformation").describe_stacks()["Stacks"]]

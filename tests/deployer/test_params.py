@@ -99,8 +99,14 @@ def test_a_file_that_is_not_json_is_one_clear_problem(tmp_path: Path) -> None:
 
 def test_a_list_with_duplicates_and_missing_keys_is_reported(tmp_path: Path) -> None:
     items = [
-        {"ParameterKey": "Model1Name", "ParameterValue": "bedrock/amazon.nova-canvas-v1:0"},
-        {"ParameterKey": "Model1Name", "ParameterValue": "bedrock/amazon.nova-canvas-v1:0"},
+        {
+            "ParameterKey": "Model1Name",
+            "ParameterValue": "bedrock/stability.stable-image-core-v1:1",
+        },
+        {
+            "ParameterKey": "Model1Name",
+            "ParameterValue": "bedrock/stability.stable-image-core-v1:1",
+        },
         {"ParameterValue": "orphan"},
         {"ParameterKey": "ModelCount", "ParameterValue": "1"},
     ]
@@ -113,13 +119,13 @@ def test_bedrock_model_ids_come_from_the_named_slots() -> None:
     loaded = params.Parameters(
         {
             "ModelCount": "3",
-            "Model1Name": "bedrock/amazon.nova-canvas-v1:0",
+            "Model1Name": "bedrock/stability.stable-image-core-v1:1",
             "Model2Name": "openai/gpt-image-2",
             "Model3Name": "bedrock/stability.sd3-5-large-v1:0",
         }
     )
     ids = params.bedrock_model_ids(loaded, CATALOG)
-    assert ids == "amazon.nova-canvas-v1:0,stability.sd3-5-large-v1:0"
+    assert ids == "stability.stable-image-core-v1:1,stability.sd3-5-large-v1:0"
 
 
 def test_a_bedrock_prompt_model_adds_the_chat_model_enhance_calls() -> None:
@@ -127,12 +133,12 @@ def test_a_bedrock_prompt_model_adds_the_chat_model_enhance_calls() -> None:
         {
             "ModelCount": "2",
             "Model1Name": "openai/gpt-image-2",
-            "Model2Name": "bedrock/amazon.nova-canvas-v1:0",
+            "Model2Name": "bedrock/stability.stable-image-core-v1:1",
             "PromptModelIndex": "2",
         }
     )
     ids = params.bedrock_model_ids(loaded, CATALOG).split(",")
-    assert ids == ["amazon.nova-canvas-v1:0", "amazon.nova-lite-v1:0"]
+    assert ids == ["stability.stable-image-core-v1:1", "amazon.nova-lite-v1:0"]
 
 
 def test_keys_too_long_for_lambdas_environment_are_refused_before_deploying(

@@ -13,12 +13,12 @@ from local.simulator import ProviderSimulator
 from tests.handler.support import BUCKET, model_env
 
 SIX = [
-    "openai/gpt-image-1",
+    "openai/gpt-image-2",
     "bfl/flux-pro-1.1",
     "stability/sd3.5-large",
-    "recraft/recraftv3",
-    "google/gemini-2.5-flash-image",
-    "bedrock/amazon.nova-canvas-v1:0",
+    "recraft/recraftv4_1",
+    "google/gemini-3.1-flash-image",
+    "bedrock/stability.stable-image-core-v1:1",
 ]
 
 
@@ -70,7 +70,7 @@ def test_rejected_key_is_one_models_error(sim, generate_job, run_worker, get_sta
     _, body = get_status(job_id)
     assert body["status"] == "partial"
     failed = [r for r in body["results"] if r["status"] == "error"]
-    assert [r["model"] for r in failed] == ["openai/gpt-image-1"]
+    assert [r["model"] for r in failed] == ["openai/gpt-image-2"]
     assert "Model1Key" in failed[0]["error"]
 
 
@@ -103,7 +103,7 @@ def test_enhance_provider_failure_is_502_not_500(sim, event, call):
     sim.set_fault("openai", "401")
     status, body, _ = call(event("httpApiV2_enhance.json"))
     assert (status, body["code"]) == (502, "ENHANCE_FAILED")
-    assert body["error"].startswith("openai/gpt-image-1 could not enhance the prompt:")
+    assert body["error"].startswith("openai/gpt-image-2 could not enhance the prompt:")
 
 
 def test_enhance_with_a_provider_without_chat_is_503_config(sim, set_env, event, call):
@@ -118,3 +118,37 @@ def test_enhance_with_a_missing_key_is_503_config(sim, set_env, event, call):
     status, body, _ = call(event("httpApiV2_enhance.json"))
     assert (status, body["code"]) == (503, "CONFIG_ERROR")
     assert "Model1Key" in body["error"]
+
+
+def test_a_shut_down_model_is_a_card_naming_the_parameter_and_the_replacement(
+    sim, set_env, generate_job, run_worker, get_status
+):
+    # GIVEN slot 5 names a model Google shut down on 2026-10-02 (configured before that day)
+    set_env(MODEL_5_NAME="google/gemini-2.5-flash-image")
+    job_id, payload = generate_job()
+    # WHEN the job runs
+    run_worker(payload)
+    # THEN that card says which parameter to change and to what; nothing was sent for it
+    _, body = get_status(job_id)
+    (card,) = [r for r in body["results"] if r["index"] == 5]
+    assert card["status"] == "error"
+    assert card["error"] == (
+        "Model5Name: Google Gemini shut gemini-2.5-flash-image down on 2026-10-02; "
+        "use google/gemini-3.1-flash-image"
+    )
+    assert not [r for r in sim.requests if "gemini-2.5-flash-image" in r[1]]
+    assert body["status"] == "partial"
+
+
+def test_a_provider_saying_no_such_model_is_a_card_naming_the_parameter(
+    sim, set_env, generate_job, run_worker, get_status
+):
+    # GIVEN slot 1 names an id OpenAI does not serve (the simulator answers model_not_found)
+    set_env(MODEL_1_NAME="openai/gpt-image-9")
+    job_id, payload = generate_job()
+    run_worker(payload)
+    _, body = get_status(job_id)
+    (card,) = [r for r in body["results"] if r["index"] == 1]
+    assert card["status"] == "error" and card["errorCode"] == "UNKNOWN_MODEL"
+    assert card["error"].startswith("Model1Name: OpenAI has no model gpt-image-9 (")
+    assert "name a current model" in card["error"]

@@ -39,8 +39,8 @@ MODELS = [
     ("bfl/flux-pro-1.1", KEYS["bfl"]),
     ("stability/sd3.5-large", KEYS["stability"]),
     ("recraft/recraftv3", KEYS["recraft"]),
-    ("google/gemini-2.5-flash-image", KEYS["google"]),
-    ("bedrock/amazon.nova-canvas-v1:0", ""),
+    ("google/gemini-3.1-flash-image", KEYS["google"]),
+    ("bedrock/stability.stable-image-core-v1:1", ""),
 ]
 CHECKS = [
     "not_a_server_error",

@@ -26,8 +26,8 @@ MODELS = [
     ("bfl/flux-pro-1.1", "bfl-faults"),
     ("stability/sd3.5-large", "sk-faults-stability"),
     ("recraft/recraftv3", "recraft-faults"),
-    ("google/gemini-2.5-flash-image", "gemini-faults"),
-    ("bedrock/amazon.nova-canvas-v1:0", ""),
+    ("google/gemini-3.1-flash-image", "gemini-faults"),
+    ("bedrock/stability.stable-image-core-v1:1", ""),
 ]
 FUNCTION_TIMEOUT_S = 30
 # provider -> (simulator fault, per-model error codes that describe it)

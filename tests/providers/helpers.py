@@ -54,18 +54,18 @@ CASES = {
         "/recraft/v1/images/generations",
     ),
     "google": Case(
-        ModelSpec("google", "gemini-2.5-flash-image"),
+        ModelSpec("google", "gemini-3.1-flash-image"),
         "Google Gemini",
         "image/png",
         "MODERATED",
-        "/gemini/v1beta/models/gemini-2.5-flash-image:generateContent",
+        "/gemini/v1beta/models/gemini-3.1-flash-image:generateContent",
     ),
     "bedrock": Case(
-        ModelSpec("bedrock", "amazon.nova-canvas-v1:0"),
+        ModelSpec("bedrock", "stability.sd3-5-large-v1:0"),
         "Amazon Bedrock",
         "image/png",
         "MODERATED",
-        "/model/amazon.nova-canvas-v1:0/invoke",
+        "/model/stability.sd3-5-large-v1:0/invoke",
     ),
 }
 PROVIDER_IDS = list(CASES)

@@ -13,11 +13,11 @@ from tests.providers.helpers import SECRET
 CHAT = {
     "openai": (ModelSpec("openai", "gpt-image-2"), "/openai/v1/chat/completions"),
     "google": (
-        ModelSpec("google", "gemini-2.5-flash-image"),
-        "/gemini/v1beta/models/gemini-2.5-flash:generateContent",
+        ModelSpec("google", "gemini-3.1-flash-image"),
+        "/gemini/v1beta/models/gemini-3.6-flash:generateContent",
     ),
     "bedrock": (
-        ModelSpec("bedrock", "amazon.nova-canvas-v1:0"),
+        ModelSpec("bedrock", "stability.stable-image-core-v1:1"),
         "/model/amazon.nova-lite-v1:0/converse",
     ),
 }

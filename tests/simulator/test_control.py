@@ -32,6 +32,7 @@ def test_env_points_every_adapter_at_the_simulator(sim: ProviderSimulator) -> No
         "RECRAFT_BASE_URL": f"{sim.url}/recraft/v1",
         "GEMINI_BASE_URL": f"{sim.url}/gemini/v1beta",
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": sim.url,
+        "AWS_ENDPOINT_URL_BEDROCK": sim.url,  # the preflight's GetFoundationModel
     }
 
 
@@ -72,7 +73,7 @@ def test_the_star_fault_applies_to_every_provider_unless_one_has_its_own(
     sim.set_fault("*", "500")
     sim.set_fault("openai", "429", retry_after=2)
     gemini = http.post(
-        f"{sim.url}/gemini/v1beta/models/gemini-2.5-flash:generateContent",
+        f"{sim.url}/gemini/v1beta/models/gemini-3.6-flash:generateContent",
         headers={"x-goog-api-key": "k"},
         json={"contents": [{"parts": [{"text": "hi"}]}]},
         timeout=5,

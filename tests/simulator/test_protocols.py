@@ -218,7 +218,7 @@ def _gemini(sim: ProviderSimulator, http: requests.Session, model: str, key: str
 def test_gemini_image_answer_has_text_then_inline_data(
     sim: ProviderSimulator, http: requests.Session
 ) -> None:
-    candidate = _gemini(sim, http, "gemini-2.5-flash-image").json()["candidates"][0]
+    candidate = _gemini(sim, http, "gemini-3.1-flash-image").json()["candidates"][0]
     text, image = candidate["content"]["parts"]
     assert candidate["finishReason"] == "STOP" and "text" in text
     assert image["inlineData"]["mimeType"] == "image/png"
@@ -227,7 +227,7 @@ def test_gemini_image_answer_has_text_then_inline_data(
 
 def test_gemini_text_model_answers_text(sim: ProviderSimulator, http: requests.Session) -> None:
     body = {"contents": [{"parts": [{"text": "a fox"}]}]}
-    url = f"{sim.url}/gemini/v1beta/models/gemini-2.5-flash:generateContent"
+    url = f"{sim.url}/gemini/v1beta/models/gemini-3.6-flash:generateContent"
     answer = http.post(url, headers={"x-goog-api-key": "k"}, json=body, timeout=5).json()
     assert answer["candidates"][0]["content"]["parts"][0]["text"].startswith("a fox, ")
 
@@ -236,7 +236,7 @@ def test_gemini_429_carries_retry_info_not_retry_after(
     sim: ProviderSimulator, http: requests.Session
 ) -> None:
     sim.set_fault("google", "429", retry_after=7)
-    response = _gemini(sim, http, "gemini-2.5-flash-image")
+    response = _gemini(sim, http, "gemini-3.1-flash-image")
     error = response.json()["error"]
     assert (response.status_code, error["status"]) == (429, "RESOURCE_EXHAUSTED")
     assert error["details"][0]["retryDelay"] == "7s"
@@ -246,7 +246,7 @@ def test_gemini_429_carries_retry_info_not_retry_after(
 def test_gemini_invalid_key_is_400_api_key_invalid(
     sim: ProviderSimulator, http: requests.Session
 ) -> None:
-    response = _gemini(sim, http, "gemini-2.5-flash-image", key="invalid")
+    response = _gemini(sim, http, "gemini-3.1-flash-image", key="invalid")
     assert response.status_code == 400
     assert response.json()["error"]["details"][0]["reason"] == "API_KEY_INVALID"
 
@@ -262,7 +262,7 @@ def test_gemini_blocks_arrive_as_200(
     sim: ProviderSimulator, http: requests.Session, mode: str, path: tuple, value: str
 ) -> None:
     sim.set_fault("google", mode)
-    response = _gemini(sim, http, "gemini-2.5-flash-image")
+    response = _gemini(sim, http, "gemini-3.1-flash-image")
     found = response.json()
     for step in path:
         found = found[step]
@@ -295,9 +295,18 @@ def _invoke(client: object, model: str, body: dict) -> dict:
 NOVA = {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "a fox"}}
 
 
-def test_bedrock_nova_canvas_answers_images(bedrock: object) -> None:
-    answer = _invoke(bedrock, "amazon.nova-canvas-v1:0", NOVA)
-    _picture(base64.b64decode(answer["images"][0]), "PNG")
+def test_bedrock_answers_a_model_at_end_of_life_as_bedrock_does(bedrock: object) -> None:
+    # Nova Canvas reached end of life on 2026-09-30 (the registry's lifecycle table).
+    with pytest.raises(ClientError) as caught:
+        _invoke(bedrock, "amazon.nova-canvas-v1:0", NOVA)
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert "end of its life" in caught.value.response["Error"]["Message"]
+
+
+def test_bedrock_answers_an_unknown_model_with_a_validation_error(bedrock: object) -> None:
+    with pytest.raises(ClientError) as caught:
+        _invoke(bedrock, "acme.painter-v9:0", {"prompt": "a fox"})
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
 
 
 def test_bedrock_stability_answers_seeds_finish_reasons_images(bedrock: object) -> None:
@@ -338,7 +347,7 @@ def test_bedrock_errors_are_what_botocore_expects(
 ) -> None:
     sim.set_fault("bedrock", mode)
     with pytest.raises(ClientError) as caught:
-        _invoke(bedrock, "amazon.nova-canvas-v1:0", NOVA)
+        _invoke(bedrock, "stability.sd3-5-large-v1:0", {"prompt": "a fox"})
     assert caught.value.response["Error"]["Code"] == code
     assert words in caught.value.response["Error"]["Message"]
 

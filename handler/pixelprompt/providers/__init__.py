@@ -10,8 +10,10 @@ import importlib
 import time
 from types import ModuleType
 
+from . import registry
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .catalog import CHAT_MODELS, chat_model, display_name, needs_key, resolve_model
+from .missing import explain_missing
 
 __all__ = [
     "CHAT_MODELS",
@@ -25,14 +27,7 @@ __all__ = [
     "resolve_model",
 ]
 
-_MODULES = {
-    "openai": "openai_api",
-    "bfl": "bfl",
-    "stability": "stability",
-    "recraft": "recraft",
-    "google": "gemini",
-    "bedrock": "bedrock",
-}
+_MODULES = {provider.id: provider.adapter for provider in registry.REGISTRY}
 DEFAULT_KEY_LABEL = "this model's key (its ModelNKey parameter)"
 
 
@@ -49,7 +44,10 @@ def generate(
     `key_label` names the key in error messages, e.g. "Model3Key".
     """
     _check_call(spec, api_key, deadline, key_label)
-    return _adapter(spec.provider).generate(spec, api_key, request, deadline, key_label)
+    try:
+        return _adapter(spec.provider).generate(spec, api_key, request, deadline, key_label)
+    except ProviderError as exc:
+        raise explain_missing(spec, exc) from None  # "no such model": say what to name instead
 
 
 def enhance(
@@ -63,7 +61,10 @@ def enhance(
     """A richer version of `prompt` from the provider's chat model (see CHAT_MODELS)."""
     model = chat_model(spec.provider)  # NO_CHAT for providers without a chat API
     _check_call(spec, api_key, deadline, key_label)
-    text = _adapter(spec.provider).enhance(model, api_key, prompt, deadline, key_label)
+    try:
+        text = _adapter(spec.provider).enhance(model, api_key, prompt, deadline, key_label)
+    except ProviderError as exc:
+        raise explain_missing(ModelSpec(spec.provider, model), exc) from None
     return _clean(text, spec.provider)
 
 

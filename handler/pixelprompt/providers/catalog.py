@@ -1,175 +1,134 @@
-"""The one table of model names: configured name -> provider and current model id.
+"""Configured model name -> provider and model id, derived from the provider registry.
 
 Pure Python on purpose: deploy.py imports it to validate parameters, and the Lambda imports it
 on every cold start, so it must not pull in requests or boto3.
+
+A name whose model the vendor has shut down never resolves silently: it is refused with the
+vendor, the date and the replacement, so the parameter check (and, at run time, the model's
+card) says what to change.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
+from . import registry
 from .base import ModelSpec, ProviderError
+from .registry import REGISTRY, SHUT_DOWN, Lifecycle, Provider
 
-PROVIDERS = ("openai", "bfl", "stability", "recraft", "google", "bedrock")
-
-# Spellings people use for the provider part of "provider/model-id".
+PROVIDERS = tuple(provider.id for provider in REGISTRY)
 PROVIDER_ALIASES = {
-    "openai": "openai",
-    "bfl": "bfl",
-    "black-forest-labs": "bfl",
-    "blackforestlabs": "bfl",
-    "stability": "stability",
-    "stabilityai": "stability",
-    "stability-ai": "stability",
-    "recraft": "recraft",
-    "google": "google",
-    "gemini": "google",
-    "bedrock": "bedrock",
-    "amazon-bedrock": "bedrock",
-    "aws": "bedrock",
+    alias: provider.id for provider in REGISTRY for alias in (provider.id, *provider.aliases)
 }
-
-DISPLAY_NAMES = {
-    "openai": "OpenAI",
-    "bfl": "BFL",
-    "stability": "Stability AI",
-    "recraft": "Recraft",
-    "google": "Google Gemini",
-    "bedrock": "Amazon Bedrock",
-}
+DISPLAY_NAMES = {provider.id: provider.display_name for provider in REGISTRY}
+CHAT_MODELS = {provider.id: provider.chat_model for provider in REGISTRY if provider.chat_model}
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A friendly name matches when every keyword is one of its words (or a run of them)."""
+    """One friendly-name rule with the provider it belongs to."""
 
     keywords: tuple[str, ...]
     provider: str
     model_id: str
 
 
-# Ordered most specific first: the first rule whose keywords all match wins. Model ids change
-# often; this table is the one place to update them.
-FRIENDLY_RULES: tuple[Rule, ...] = (
-    # Bedrock first, so "... (Bedrock)" never falls through to the direct provider API.
-    Rule(("nova", "canvas"), "bedrock", "amazon.nova-canvas-v1:0"),
-    Rule(("stable", "image", "ultra", "bedrock"), "bedrock", "stability.stable-image-ultra-v1:1"),
-    Rule(("stable", "image", "core", "bedrock"), "bedrock", "stability.stable-image-core-v1:1"),
-    Rule(("3.5", "bedrock"), "bedrock", "stability.sd3-5-large-v1:0"),
-    Rule(("sd3", "bedrock"), "bedrock", "stability.sd3-5-large-v1:0"),
-    Rule(("titan", "image"), "bedrock", "amazon.nova-canvas-v1:0"),  # Titan Image is retired.
-    Rule(("bedrock",), "bedrock", "amazon.nova-canvas-v1:0"),
-    # OpenAI. dall-e-2/3 were shut down in 2026; GPT Image is their replacement.
-    Rule(("gpt", "image", "mini"), "openai", "gpt-image-1-mini"),
-    Rule(("gpt", "image", "1.5"), "openai", "gpt-image-1.5"),
-    Rule(("gpt", "image", "1"), "openai", "gpt-image-1"),
-    Rule(("gpt", "image"), "openai", "gpt-image-2"),
-    Rule(("dall", "e"), "openai", "gpt-image-2"),
-    Rule(("dalle",), "openai", "gpt-image-2"),
-    Rule(("openai",), "openai", "gpt-image-2"),
-    # Black Forest Labs.
-    Rule(("flux", "ultra"), "bfl", "flux-pro-1.1-ultra"),
-    Rule(("flux", "kontext", "max"), "bfl", "flux-kontext-max"),
-    Rule(("flux", "kontext"), "bfl", "flux-kontext-pro"),
-    Rule(("flux", "2"), "bfl", "flux-2-pro"),
-    Rule(("flux", "dev"), "bfl", "flux-dev"),
-    Rule(("flux", "pro", "1.1"), "bfl", "flux-pro-1.1"),
-    Rule(("flux",), "bfl", "flux-pro-1.1"),
-    Rule(("black", "forest"), "bfl", "flux-pro-1.1"),
-    # Stability AI (direct API).
-    Rule(("stable", "image", "ultra"), "stability", "ultra"),
-    Rule(("stable", "image", "core"), "stability", "core"),
-    Rule(("stability", "ultra"), "stability", "ultra"),
-    Rule(("stability", "core"), "stability", "core"),
-    Rule(("3.5", "large", "turbo"), "stability", "sd3.5-large-turbo"),
-    Rule(("3.5", "medium"), "stability", "sd3.5-medium"),
-    Rule(("stable", "diffusion"), "stability", "sd3.5-large"),
-    Rule(("sd3",), "stability", "sd3.5-large"),
-    Rule(("sd3.5",), "stability", "sd3.5-large"),
-    Rule(("stability",), "stability", "sd3.5-large"),
-    # Recraft.
-    Rule(("recraft", "v4"), "recraft", "recraftv4"),
-    Rule(("recraft",), "recraft", "recraftv3"),
-    # Google. Imagen was shut down on the Gemini API; Gemini image models replace it.
-    Rule(("gemini", "3", "pro"), "google", "gemini-3-pro-image-preview"),
-    Rule(("nano", "banana", "pro"), "google", "gemini-3-pro-image-preview"),
-    Rule(("gemini", "3.1", "flash"), "google", "gemini-3.1-flash-image-preview"),
-    Rule(("gemini",), "google", "gemini-2.5-flash-image"),
-    Rule(("nano", "banana"), "google", "gemini-2.5-flash-image"),
-    Rule(("imagen",), "google", "gemini-2.5-flash-image"),
+# Tried in order, the first rule whose keywords all match wins: providers whose rules name
+# other vendors' models ("... (Bedrock)") first, then each provider's rules as it lists them.
+FRIENDLY_RULES: tuple[Rule, ...] = tuple(
+    Rule(rule.keywords, provider.id, rule.model_id)
+    for provider in sorted(REGISTRY, key=lambda p: not p.rules_first)
+    for rule in provider.rules
 )
 
-# Ids that used to work as "provider/model-id" and no longer do: the replacement to use.
-RETIRED_IDS = {
-    ("openai", "dall-e-3"): "openai/gpt-image-2",
-    ("openai", "dall-e-2"): "openai/gpt-image-1-mini",
-    ("google", "imagen-3.0-generate-002"): "google/gemini-2.5-flash-image",
-    ("google", "imagen-4.0-generate-001"): "google/gemini-2.5-flash-image",
-    ("google", "imagen-4.0-ultra-generate-001"): "google/gemini-3-pro-image-preview",
-    ("google", "imagen-4.0-fast-generate-001"): "google/gemini-2.5-flash-image",
-    ("bedrock", "amazon.titan-image-generator-v1"): "bedrock/amazon.nova-canvas-v1:0",
-    ("bedrock", "amazon.titan-image-generator-v2:0"): "bedrock/amazon.nova-canvas-v1:0",
-}
 
-# Chat models used by /enhance, per provider. Providers without a chat API are absent.
-CHAT_MODELS = {
-    "openai": "gpt-4.1-mini",
-    "google": "gemini-2.5-flash",
-    "bedrock": "amazon.nova-lite-v1:0",
-}
+def _accepted_forms() -> str:
+    ids = ", ".join(f"{p.id}/{p.default_model}" for p in REGISTRY[:3])
+    names = ", ".join(f"'{name}'" for p in REGISTRY for name in p.known_names[:1])
+    return (
+        f"use 'provider/model-id' (providers: {', '.join(PROVIDERS)}; e.g. {ids}) or a known "
+        f"name such as {names} or '... (Bedrock)'"
+    )
 
-ACCEPTED_FORMS = (
-    "use 'provider/model-id' (providers: openai, bfl, stability, recraft, google, bedrock; "
-    "e.g. openai/gpt-image-2, bfl/flux-pro-1.1, bedrock/amazon.nova-canvas-v1:0) or a known "
-    "name such as 'GPT Image', 'Flux Pro 1.1 Ultra', 'Stable Diffusion 3.5 Large', "
-    "'Recraft v3', 'Gemini 2.5 Flash Image', 'Nova Canvas' or '... (Bedrock)'"
-)
+
+ACCEPTED_FORMS = _accepted_forms()
 
 _PROVIDER_FORM = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)/(\S.*)$")
 # Model ids end up in URL paths: letters, digits and . _ : - only (no "..", no "/").
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:-]*(?:\.[A-Za-z0-9_:-]+)*$")
 
 
-def resolve_model(name: str) -> ModelSpec:
-    """Resolve a configured ModelNName to the provider and model id that serve it."""
+def resolve_model(name: str, on: date | None = None) -> ModelSpec:
+    """Resolve a configured ModelNName to the provider and model id that serve it.
+
+    Raises ProviderError(UNKNOWN_MODEL) for names that are not recognised and for models the
+    vendor has shut down (naming the replacement)."""
     text = (name or "").strip()
     if not text:
         raise ProviderError(f"No model name is configured: {ACCEPTED_FORMS}.", code="UNKNOWN_MODEL")
     explicit = _resolve_explicit(text)
     if explicit is not None:
+        _refuse_if_shut_down(explicit, on, None)
         return explicit
     words = _words(text)
     for rule in FRIENDLY_RULES:
         if all(_has_keyword(words, keyword) for keyword in rule.keywords):
-            return ModelSpec(provider=rule.provider, model_id=rule.model_id)
+            spec = ModelSpec(provider=rule.provider, model_id=rule.model_id)
+            _refuse_if_shut_down(spec, on, text)
+            return spec
     raise ProviderError(
         f"The model name {text!r} is not recognised: {ACCEPTED_FORMS}.", code="UNKNOWN_MODEL"
     )
+
+
+def lifecycle(spec: ModelSpec, on: date | None = None) -> Lifecycle:
+    """What the registry's table says about this model today ("unknown" for ids it lacks)."""
+    provider = registry.get(spec.provider)
+    if provider is None:
+        return Lifecycle(spec.model_id, "unknown")
+    return provider.lifecycle(spec.model_id, on)
+
+
+def shut_down_sentence(provider: Provider, state: Lifecycle) -> str:
+    """E.g. "Google Gemini shut gemini-2.5-flash-image down on 2026-10-02; use google/…"."""
+    when = f" on {state.since}" if state.since else ""
+    sentence = f"{provider.display_name} shut {state.model_id} down{when}"
+    if state.replacement:
+        sentence += f"; use {state.replacement}"
+    return sentence
+
+
+def _refuse_if_shut_down(spec: ModelSpec, on: date | None, friendly: str | None) -> None:
+    provider = registry.get(spec.provider)
+    if provider is None:
+        return
+    state = provider.lifecycle(spec.model_id, on)
+    if state.status != SHUT_DOWN:
+        return
+    sentence = shut_down_sentence(provider, state)
+    if friendly is not None:
+        sentence = f"{friendly!r} means {spec.provider}/{spec.model_id}: {sentence}"
+    raise ProviderError(sentence, code=ProviderError.UNKNOWN_MODEL)
 
 
 def _resolve_explicit(text: str) -> ModelSpec | None:
     match = _PROVIDER_FORM.match(text)
     if not match:
         return None
-    provider = PROVIDER_ALIASES.get(match.group(1).lower())
+    provider = registry.by_alias(match.group(1))
     if provider is None:
         return None  # e.g. "Stable Diffusion 3.5/XL": let the friendly rules try it
     model_id = match.group(2).strip()
     if not _MODEL_ID.match(model_id):
         raise ProviderError(
-            f"{model_id!r} is not a valid {DISPLAY_NAMES[provider]} model id: "
+            f"{model_id!r} is not a valid {provider.display_name} model id: "
             "use letters, digits and . _ : - only.",
             code="UNKNOWN_MODEL",
         )
-    replacement = RETIRED_IDS.get((provider, model_id.lower()))
-    if replacement:
-        raise ProviderError(
-            f"{provider}/{model_id} has been retired by {DISPLAY_NAMES[provider]}: "
-            f"use {replacement} instead.",
-            code="UNKNOWN_MODEL",
-        )
-    return ModelSpec(provider=provider, model_id=model_id)
+    known = provider.model(model_id)
+    return ModelSpec(provider=provider.id, model_id=known.id if known else model_id)
 
 
 def _words(text: str) -> list[str]:
@@ -193,17 +152,18 @@ def _has_keyword(words: list[str], keyword: str) -> bool:
 
 def needs_key(provider: str) -> bool:
     """Bedrock uses the function's IAM role; every other provider needs the model's key."""
-    return provider != "bedrock"
+    found = registry.get(provider)
+    return found.needs_key if found is not None else True
 
 
 def chat_model(provider: str) -> str:
     """The chat model that /enhance uses for this provider, or a NO_CHAT error."""
     model = CHAT_MODELS.get(provider)
     if model is None:
-        name = DISPLAY_NAMES.get(provider, provider)
+        with_chat = [p.display_name for p in REGISTRY if p.chat_model]
         raise ProviderError(
-            f"{name} has no chat API to enhance prompts with: point PromptModelIndex at an "
-            "OpenAI, Google Gemini or Amazon Bedrock model.",
+            f"{display_name(provider)} has no chat API to enhance prompts with: point "
+            f"PromptModelIndex at an {', '.join(with_chat[:-1])} or {with_chat[-1]} model.",
             code="NO_CHAT",
         )
     return model

@@ -61,7 +61,7 @@ def enhance(model: str, api_key: str, prompt: str, deadline: float, key_label: s
             {"role": "user", "content": prompt},
         ],
         "max_completion_tokens": ENHANCE_MAX_TOKENS,
-        "temperature": 0.7,
+        **_sampling(model),
     }
     response = send(
         "POST",
@@ -74,6 +74,19 @@ def enhance(model: str, api_key: str, prompt: str, deadline: float, key_label: s
         json=body,
     )
     return chat_text(json_body(response, who), "OpenAI")
+
+
+# Reasoning models (the GPT-5 and GPT-6 families, the current chat models) reason before they
+# answer and count it against max_completion_tokens; their default effort is "medium". A short
+# rewrite asks for none (reasoning_effort, developers.openai.com/api/docs/models/gpt-6-luna) and
+# leaves temperature at its default, which reasoning models are not documented to accept.
+REASONING_PREFIXES = ("gpt-5", "gpt-6", "o1", "o3", "o4")
+
+
+def _sampling(model: str) -> dict[str, object]:
+    if model.startswith(REASONING_PREFIXES):
+        return {"reasoning_effort": "none"}
+    return {"temperature": 0.7}
 
 
 def chat_text(body: dict, name: str) -> str:

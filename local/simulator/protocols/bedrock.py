@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 
+from .. import models
 from ..drawing import draw
 from ..errors import aws_error
 from ..exchange import NOT_AN_IMAGE, TRUNCATED_JSON, Exchange, Reply, b64, json_reply
@@ -16,6 +17,15 @@ FILTER_MESSAGE = (
     "This request has been blocked by our content filters. Please adjust your text prompt to "
     "submit a new request."
 )
+# What Bedrock answers for a model at end of life (quoted in aws-samples/
+# amazon-bedrock-ai-karaoke#21) and for an id it does not know (aws/aws-sdk-js-v3#6424).
+END_OF_LIFE = (
+    "This model version has reached the end of its life. Please refer to the AWS documentation "
+    "for more details."
+)
+INVALID_ID = "The provided model identifier is invalid."
+PROFILE_PREFIXES = ("us.", "eu.", "apac.", "global.")
+PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
 CHAT_PREFIXES = ("amazon.nova-", "us.amazon.nova-", "eu.amazon.nova-", "anthropic.", "meta.")
 
 
@@ -44,8 +54,86 @@ def bad_request(message: str) -> Reply:
     return aws_error(400, "ValidationException", message)
 
 
+def base_model(model: str) -> str:
+    """A cross-Region inference profile id ("us.x") serves the foundation model x."""
+    for prefix in PROFILE_PREFIXES:
+        if model.startswith(prefix):
+            return model[len(prefix) :]
+    return model
+
+
+def unavailable(model: str) -> Reply | None:
+    """Bedrock's error for a shut-down or unknown model; None when the model is live."""
+    state = models.state("bedrock", base_model(model))
+    if state == "shut down":
+        return aws_error(404, "ResourceNotFoundException", END_OF_LIFE)
+    if state == "unknown":
+        return bad_request(INVALID_ID)
+    return None
+
+
+def foundation_model(
+    state: State, exchange: Exchange, params: dict[str, str], mode: str | None
+) -> Reply:
+    """GetFoundationModel (control plane): modelLifecycle and inference types."""
+    model = params["model"]
+    refused = (
+        unavailable(model) if not model.startswith(PROFILE_PREFIXES) else bad_request(INVALID_ID)
+    )
+    if refused is not None:
+        return refused
+    lifecycle = models.state("bedrock", model)
+    return json_reply(
+        200,
+        {
+            "modelDetails": {
+                "modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model}",
+                "modelId": model,
+                "modelName": model,
+                "providerName": "Stability AI" if model.startswith("stability.") else "Amazon",
+                "inputModalities": ["TEXT"],
+                "outputModalities": ["TEXT" if model in _chat_models() else "IMAGE"],
+                "responseStreamingSupported": False,
+                "customizationsSupported": [],
+                "inferenceTypesSupported": ["ON_DEMAND"],
+                "modelLifecycle": {"status": "LEGACY" if lifecycle == "legacy" else "ACTIVE"},
+            }
+        },
+    )
+
+
+def inference_profile(
+    state: State, exchange: Exchange, params: dict[str, str], mode: str | None
+) -> Reply:
+    """GetInferenceProfile: a system-defined cross-Region profile for a live model."""
+    profile = params["profile"]
+    if not profile.startswith(PROFILE_PREFIXES) or not models.alive("bedrock", base_model(profile)):
+        return aws_error(
+            404, "ResourceNotFoundException", f"The inference profile {profile} was not found."
+        )
+    arn = f"arn:aws:bedrock:us-east-1::foundation-model/{base_model(profile)}"
+    return json_reply(
+        200,
+        {
+            "inferenceProfileName": profile,
+            "inferenceProfileArn": f"{PROFILE_ARN}{profile}",
+            "inferenceProfileId": profile,
+            "models": [{"modelArn": arn}],
+            "status": "ACTIVE",
+            "type": "SYSTEM_DEFINED",
+        },
+    )
+
+
+def _chat_models() -> set[str]:
+    return {m.id for m in models.registry().get("bedrock").models if m.kind == "chat"}
+
+
 def invoke(state: State, exchange: Exchange, params: dict[str, str], mode: str | None) -> Reply:
     model = params["model"]
+    refused = unavailable(model)
+    if refused is not None:
+        return refused
     body = exchange.json()
     if mode == "moderation":
         return bad_request(FILTER_MESSAGE)
@@ -58,6 +146,9 @@ def invoke(state: State, exchange: Exchange, params: dict[str, str], mode: str |
 
 def converse(state: State, exchange: Exchange, params: dict[str, str], mode: str | None) -> Reply:
     model = params["model"]
+    refused = unavailable(model)
+    if refused is not None:
+        return refused
     if mode == "malformed":
         return Reply(200, TRUNCATED_JSON)
     body = exchange.json()
@@ -137,6 +228,8 @@ PROTOCOL = Protocol(
     routes=(
         Route("POST", r"^/model/(?P<model>[^/]+)/invoke$", invoke),
         Route("POST", r"^/model/(?P<model>[^/]+)/converse$", converse),
+        Route("GET", r"^/foundation-models/(?P<model>[^/]+)$", foundation_model),
+        Route("GET", r"^/inference-profiles/(?P<profile>[^/]+)$", inference_profile),
     ),
     check_auth=check_auth,
     fault_reply=fault_reply,

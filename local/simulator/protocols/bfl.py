@@ -6,25 +6,13 @@ import random
 import time
 import uuid
 
+from .. import models
 from ..drawing import draw
 from ..errors import bfl_error, retry_after_value
 from ..exchange import NOT_AN_IMAGE, Exchange, Reply, json_reply
 from ..faults import Fault
 from ..state import BflTask, Protocol, Route, State
 
-MODELS = frozenset(
-    {
-        "flux-pro-1.1",
-        "flux-pro-1.1-ultra",
-        "flux-pro",
-        "flux-dev",
-        "flux-kontext-pro",
-        "flux-kontext-max",
-        "flux-2-pro",
-        "flux-2-flex",
-        "flux-2-max",
-    }
-)
 STEPS_MODELS = frozenset({"flux-pro", "flux-dev", "flux-2-flex"})
 MODERATED_STATUS = {"moderation": "Request Moderated", "block200": "Content Moderated"}
 
@@ -63,7 +51,7 @@ def bad_request(message: str) -> Reply:
 
 def submit(state: State, exchange: Exchange, params: dict[str, str], mode: str | None) -> Reply:
     model = params["model"]
-    if model not in MODELS:
+    if not models.alive("bfl", model):  # BFL's API answers an unknown path with 404
         return bfl_error(404, "Not Found")
     body = exchange.json()
     problem = _invalid(model, body)
@@ -84,6 +72,11 @@ def submit(state: State, exchange: Exchange, params: dict[str, str], mode: str |
             "output_mp": 1.05,
         },
     )
+
+
+def credits(state: State, exchange: Exchange, params: dict[str, str], mode: str | None) -> Reply:
+    """GET /v1/credits: the key's balance, the preflight's key check (BFL has no model lookup)."""
+    return json_reply(200, {"credits": 1000.0})
 
 
 def get_result(state: State, exchange: Exchange, params: dict[str, str], mode: str | None) -> Reply:
@@ -146,9 +139,11 @@ PROTOCOL = Protocol(
     provider="bfl",
     routes=(
         Route("GET", r"^/bfl/v1/get_result$", get_result),
+        Route("GET", r"^/bfl/v1/credits$", credits),
         Route("POST", r"^/bfl/v1/(?P<model>[A-Za-z0-9._-]+)$", submit),
     ),
     check_auth=check_auth,
     fault_reply=fault_reply,
     bad_request=bad_request,
+    prefix="bfl",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import models
 from ..drawing import draw
 from ..errors import google_error, google_retry_info
 from ..exchange import NOT_AN_IMAGE, TRUNCATED_JSON, Exchange, Reply, b64, json_reply
@@ -55,9 +56,39 @@ def bad_request(message: str) -> Reply:
     return google_error(400, f"Invalid JSON payload received. {message}")
 
 
+def not_found(model: str) -> Reply:
+    """Google's 404 for a model id it does not serve (unknown or shut down)."""
+    return google_error(
+        404,
+        f"models/{model} is not found for API version v1beta, or is not supported for "
+        "generateContent. Call ListModels to see the list of available models and their "
+        "supported methods.",
+    )
+
+
+def get_model(state: State, exchange: Exchange, params: dict[str, str], mode: str | None) -> Reply:
+    """GET /v1beta/models/{id}: the preflight's model lookup."""
+    model = params["model"]
+    if not models.alive("google", model):
+        return not_found(model)
+    return json_reply(
+        200,
+        {
+            "name": f"models/{model}",
+            "version": "001",
+            "displayName": model,
+            "inputTokenLimit": 65536,
+            "outputTokenLimit": 32768,
+            "supportedGenerationMethods": ["generateContent", "countTokens"],
+        },
+    )
+
+
 def generate_content(
     state: State, exchange: Exchange, params: dict[str, str], mode: str | None
 ) -> Reply:
+    if not models.alive("google", params["model"]):
+        return not_found(params["model"])
     if mode == "malformed" and "image" not in params["model"]:
         return Reply(200, TRUNCATED_JSON)
     body = exchange.json()
@@ -141,8 +172,10 @@ PROTOCOL = Protocol(
             r"^/gemini/v1beta/models/(?P<model>[A-Za-z0-9._-]+):generateContent$",
             generate_content,
         ),
+        Route("GET", r"^/gemini/v1beta/models/(?P<model>[A-Za-z0-9._-]+)$", get_model),
     ),
     check_auth=check_auth,
     fault_reply=fault_reply,
     bad_request=bad_request,
+    prefix="gemini",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
+from .. import models
 from ..drawing import draw
 from ..errors import openai_error, retry_after_value
 from ..exchange import NOT_AN_IMAGE, TRUNCATED_JSON, BadRequest, Exchange, Reply, b64, json_reply
@@ -60,9 +61,40 @@ def fault_reply(fault: Fault) -> Reply:
     )
 
 
+def model_not_found(model: str) -> Reply:
+    """OpenAI's answer for an id that does not exist (or was shut down) for this key."""
+    return openai_error(
+        404,
+        f"The model `{model}` does not exist or you do not have access to it.",
+        "model_not_found",
+        "invalid_request_error",
+    )
+
+
+def retrieve_model(
+    state: State, exchange: Exchange, params: dict[str, str], mode: str | None
+) -> Reply:
+    """GET /v1/models/{id}: the preflight's model lookup, with OpenAI's shutdown_date."""
+    model = params["model"]
+    if not models.alive("openai", model):
+        return model_not_found(model)
+    return json_reply(
+        200,
+        {
+            "id": model,
+            "object": "model",
+            "created": 1745000000,
+            "owned_by": "system",
+            "shutdown_date": models.shutdown_date("openai", model),
+        },
+    )
+
+
 def images(state: State, exchange: Exchange, params: dict[str, str], mode: str | None) -> Reply:
     body = _request(exchange)
     model, prompt = body.get("model") or "dall-e-2", body.get("prompt")
+    if not models.alive("openai", str(model)):
+        return model_not_found(str(model))
     if not isinstance(prompt, str) or not prompt.strip():
         return openai_error(
             400,
@@ -113,6 +145,8 @@ def chat(state: State, exchange: Exchange, params: dict[str, str], mode: str | N
             None,
             "invalid_request_error",
         )
+    if not models.alive("openai", model):
+        return model_not_found(model)
     if mode == "moderation":
         return openai_error(
             400,
@@ -177,8 +211,10 @@ PROTOCOL = Protocol(
     routes=(
         Route("POST", r"^/openai/v1/images/generations$", images),
         Route("POST", r"^/openai/v1/chat/completions$", chat),
+        Route("GET", r"^/openai/v1/models/(?P<model>[^/]+)$", retrieve_model),
     ),
     check_auth=check_auth,
     fault_reply=fault_reply,
     bad_request=bad_request,
+    prefix="openai",
 )

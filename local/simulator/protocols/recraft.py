@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
+from .. import models
 from ..drawing import draw
 from ..errors import recraft_error, retry_after_value
 from ..exchange import NOT_AN_IMAGE, Exchange, Reply, b64, json_reply
@@ -44,9 +45,19 @@ def bad_request(message: str) -> Reply:
     return recraft_error(400, "invalid_request", message)
 
 
+def me(state: State, exchange: Exchange, params: dict[str, str], mode: str | None) -> Reply:
+    """GET /v1/users/me: the key's account and credits, the preflight's key check."""
+    return json_reply(
+        200, {"id": str(uuid.uuid4()), "credits": 1000, "email": "sim@example.com", "name": "sim"}
+    )
+
+
 def generate(state: State, exchange: Exchange, params: dict[str, str], mode: str | None) -> Reply:
     body = exchange.json()
-    model = str(body.get("model") or "recraftv3")
+    model = str(body.get("model") or "recraftv4_1")  # the API's default model
+    if not models.alive("recraft", model):
+        # Recraft does not document this error's body; its usual envelope is assumed.
+        return recraft_error(400, "invalid_model", f"Unknown model: {model}")
     prompt = body.get("prompt")
     limit = MAX_PROMPT.get(model, 10000)
     if not isinstance(prompt, str) or not prompt.strip() or len(prompt) > limit:
@@ -85,8 +96,12 @@ def _item(state: State, prompt: str, model: str, response_format: str, mode: str
 
 PROTOCOL = Protocol(
     provider="recraft",
-    routes=(Route("POST", r"^/recraft/v1/images/generations$", generate),),
+    routes=(
+        Route("POST", r"^/recraft/v1/images/generations$", generate),
+        Route("GET", r"^/recraft/v1/users/me$", me),
+    ),
     check_auth=check_auth,
     fault_reply=fault_reply,
     bad_request=bad_request,
+    prefix="recraft",
 )

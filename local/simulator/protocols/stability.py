@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from .. import models
 from ..drawing import FORMATS, content_type, draw
 from ..errors import retry_after_value, stability_error
 from ..exchange import NOT_AN_IMAGE, Exchange, Reply, b64, json_reply
@@ -11,7 +12,6 @@ from ..faults import Fault
 from ..state import Protocol, Route, State
 from .openai import bearer
 
-SD3_MODELS = frozenset({"sd3.5-large", "sd3.5-large-turbo", "sd3.5-medium", "sd3.5-flash"})
 ASPECT_RATIOS = frozenset({"16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21"})
 MODERATION_MESSAGE = (
     "Your request was flagged by our content moderation system, as a result your request was "
@@ -67,6 +67,16 @@ def generate(state: State, exchange: Exchange, params: dict[str, str], mode: str
     return Reply(200, image, content_type(fmt), {"finish-reason": finish, "seed": str(seed)})
 
 
+def _sd3_models() -> list[str]:
+    live = models.registry().get("stability").live_models()
+    return [model for model in live if model.startswith("sd3")]
+
+
+def balance(state: State, exchange: Exchange, params: dict[str, str], mode: str | None) -> Reply:
+    """GET /v1/user/balance: the key's credits, the preflight's key check."""
+    return json_reply(200, {"credits": 250.5})
+
+
 def _invalid(endpoint: str, fields: dict[str, str]) -> str | None:
     prompt = fields.get("prompt", "")
     if not prompt.strip() or len(prompt) > 10000:
@@ -75,8 +85,8 @@ def _invalid(endpoint: str, fields: dict[str, str]) -> str | None:
         return "aspect_ratio: must be one of " + ", ".join(sorted(ASPECT_RATIOS))
     if fields.get("output_format", "png") not in FORMATS or fields.get("output_format") == "jpg":
         return "output_format: must be one of jpeg, png, webp"
-    if endpoint == "sd3" and fields.get("model", "sd3.5-large") not in SD3_MODELS:
-        return "model: must be one of " + ", ".join(sorted(SD3_MODELS))
+    if endpoint == "sd3" and not models.alive("stability", fields.get("model", "sd3.5-large")):
+        return "model: must be one of " + ", ".join(sorted(_sd3_models()))
     if endpoint != "sd3" and ("model" in fields or "cfg_scale" in fields):
         return f"model and cfg_scale are not accepted by the {endpoint} endpoint"
     if "steps" in fields:
@@ -92,8 +102,10 @@ PROTOCOL = Protocol(
             r"^/stability/v2beta/stable-image/generate/(?P<endpoint>sd3|ultra|core)$",
             generate,
         ),
+        Route("GET", r"^/stability/v1/user/balance$", balance),
     ),
     check_auth=check_auth,
     fault_reply=fault_reply,
     bad_request=bad_request,
+    prefix="stability",
 )
