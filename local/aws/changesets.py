@@ -93,6 +93,7 @@ def _validate(
     )
 
 
+# Private moto API, written against moto 5.2.5 (local.aws.patches.MOTO_VERSION).
 def _create_change_set(
     self: CloudFormationBackend,
     stack_name: str,

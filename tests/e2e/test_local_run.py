@@ -1,4 +1,4 @@
-"""Issue 5's proof: `deploy.py --params parameters.example.json --local` as a person runs it.
+"""The local run's proof: `deploy.py --params parameters.example.json --local` as a person runs it.
 
 The real command runs as a subprocess; after its outputs file appears everything goes over HTTP
 (plus one redeploy through `deploy.py --endpoint-url`, as the development loop does it).
