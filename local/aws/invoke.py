@@ -3,8 +3,8 @@
 Stock moto runs an invoked function inside a Docker container (or returns a canned answer without
 Docker). The local run (local.run) executes the deployed code itself, so when a handler is
 registered the HTTP ``Invoke`` and legacy ``InvokeAsync`` operations are answered by that handler.
-The function is still looked up in moto's Lambda backend first, so an unknown name or qualifier gets Lambda's own
-``ResourceNotFoundException``.
+The function is still looked up in moto's Lambda backend first, so an unknown name or qualifier
+gets Lambda's own ``ResourceNotFoundException``.
 """
 
 from __future__ import annotations
