@@ -363,3 +363,17 @@ def test_list_change_sets_names_only_the_stacks_own(cfn: Any) -> None:
     assert [c["ChangeSetName"] for c in listed] == ["cs-a"]
     for stack in ("own-a", "own-b"):
         cfn.delete_stack(StackName=stack)
+
+
+def test_describe_stacks_has_last_updated_time_after_an_update(cfn: Any) -> None:
+    template = {
+        "Parameters": {"Name": {"Type": "String", "Default": "a"}},
+        "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "Name"}}}
+        },
+    }
+    created = deploy(cfn, "last-updated", template, {"Name": "first"})
+    assert "LastUpdatedTime" not in created  # as AWS: only once the stack has been updated
+    updated = deploy(cfn, "last-updated", template, {"Name": "second"})
+    assert updated["LastUpdatedTime"] >= updated["CreationTime"]
+    delete(cfn, "last-updated")
