@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.hardening._localstack import FAKE_AWS, ROOT, LocalStack, local_stack
+from local.driver import FAKE_AWS, ROOT, LocalStack, local_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening._localstack import ROOT, LocalStack, local_stack, parameters
+from local.driver import ROOT, LocalStack, local_stack, parameters
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.hardening._localstack import LocalStack, local_stack, parameters
+from local.driver import LocalStack, local_stack, parameters
 
 pytestmark = pytest.mark.e2e
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.hardening._localstack import LocalStack, Reply, local_stack, parameters
-from tests.hardening._s3proxy import ThrottlingS3
+from local.driver import LocalStack, Reply, local_stack, parameters
+from local.s3proxy import ThrottlingS3
 
 pytestmark = pytest.mark.e2e
 
