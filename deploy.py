@@ -19,8 +19,16 @@ INTERRUPTED = 130
 
 
 def run_local(args: argparse.Namespace, ui: UI) -> int:
-    from local.deploy import run_local as local_run
+    try:
+        from local.deploy import run_local as local_run
+    except ImportError as exc:
+        from deployer.errors import USAGE, DeployError
 
+        raise DeployError(
+            f"--local needs the local run (the local/ folder): {exc}.",
+            fix="Run deploy.py from the project's folder, with requirements.txt installed.",
+            exit_code=USAGE,
+        ) from exc
     return local_run(args, ui)
 
 

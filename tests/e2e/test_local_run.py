@@ -26,7 +26,7 @@ MODEL_NAMES = [
     EXAMPLE["Parameters"][f"Model{n}Name"]
     for n in range(1, int(EXAMPLE["Parameters"]["ModelCount"]) + 1)
 ]
-PROJECT_PARTS = ("deployer", "infra", "handler", "frontend", "deploy.py")
+PROJECT_PARTS = ("deployer", "infra", "handler", "local", "frontend", "deploy.py")
 OLD_SENTENCE = "The job id is not a valid UUID."
 NEW_SENTENCE = "That job id is not a UUID (redeployed code)."
 
@@ -35,6 +35,11 @@ NEW_SENTENCE = "That job id is not a UUID (redeployed code)."
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with local_stack(EXAMPLE, tmp_path_factory.mktemp("e2e")) as running:
         yield running
+        # SIGINT stops it within seconds leaving no child, checked after every test of the
+        # module whatever their order.
+        running.call("GET", "/gallery/list")  # at least one environment to stop
+        running.stop_and_check()
+        assert "Traceback" not in running.tail(400)
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +106,7 @@ def test_redeployed_handler_code_serves_the_next_request(stack: LocalStack, tmp_
     params = tmp_path / "params.json"
     params.write_text(json.dumps(EXAMPLE))
     redeploy = subprocess.run(
-        [sys.executable, "deploy.py", "--params", str(params), "--yes",
+        [sys.executable, "deploy.py", "--params", str(params), "--local",
          "--endpoint-url", stack.outputs["LocalAwsEndpoint"]],
         cwd=project, env=_env(), stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=180,
@@ -114,11 +119,6 @@ def test_redeployed_handler_code_serves_the_next_request(stack: LocalStack, tmp_
     # The web page keeps talking to the local API the run serves.
     config = stack.request("GET", stack.outputs["LocalCloudFrontUrl"].rstrip("/") + "/config.json")
     assert config.json()["apiEndpoint"].rstrip("/") == stack.api
-
-
-def test_zz_sigint_stops_it_within_seconds_leaving_no_child(stack: LocalStack) -> None:
-    stack.stop_and_check()
-    assert "Traceback" not in stack.tail(400)
 
 
 def _copy_project(tmp_path: Path) -> Path:
