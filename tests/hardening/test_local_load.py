@@ -97,7 +97,18 @@ def test_200_concurrent_generates_admit_exactly_the_limits(stack: LocalStack) ->
         assert image.status == 200 and image.headers["content-type"].startswith("image/")
 
 
-def test_s3_throttling_is_retried_and_nothing_is_lost(stack: LocalStack) -> None:
+@pytest.fixture
+def own_function_environment(stack: LocalStack) -> Iterator[None]:
+    """The function's environment as it was before the test, put back after it."""
+    lam, name = stack.client("lambda"), stack.outputs["FunctionName"]
+    before = lam.get_function_configuration(FunctionName=name)["Environment"]
+    yield
+    lam.update_function_configuration(FunctionName=name, Environment=before)
+
+
+def test_s3_throttling_is_retried_and_nothing_is_lost(
+    stack: LocalStack, own_function_environment: None
+) -> None:
     with ThrottlingS3(stack.outputs["LocalAwsEndpoint"], every=2) as front:
         stack.configure_function(env={"AWS_ENDPOINT_URL_S3": front.url})
         replies = [
