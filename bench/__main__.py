@@ -15,7 +15,16 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-MODULES = ["template", "coldstart", "fanout", "package", "deploy", "load", "preflight"]
+MODULES = [
+    "template",
+    "coldstart",
+    "fanout",
+    "package",
+    "deploy",
+    "load",
+    "preflight",
+    "leaderboard",
+]
 README = Path(__file__).resolve().parent.parent / "README.md"
 MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
 

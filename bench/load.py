@@ -5,7 +5,9 @@ whitelisted so no limit interferes), then:
   - POST /generate: CONCURRENCY clients, GENERATES requests in all -> throughput, p50/p99;
   - GET /status of those jobs: CONCURRENCY clients, STATUSES requests -> throughput, p50/p99;
   - S3 requests per call: the function's S3 traffic is sent through a counting front
-    (AWS_ENDPOINT_URL_S3) and one /status and one /generate are counted by operation.
+    (AWS_ENDPOINT_URL_S3) and one /status and one /generate are counted by operation; so are
+    the two reconcile paths of /status: a stale record with nothing new (a slow model), and a
+    record that missed every result (healed from the stored result objects, then written back).
 Figures are what this machine does with the local emulators, not AWS; the ratios travel better.
 
 `python -m bench.load` prints the rows; `python -m bench` puts them in the shared table.
@@ -13,14 +15,16 @@ Figures are what this machine does with the local emulators, not AWS; the ratios
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from local.driver import Reply
@@ -79,6 +83,29 @@ def _s3_ops(calls: list[tuple[str, str]]) -> str:
     return ", ".join(f"{name} {n}" for name, n in sorted(counted.items())) or "none"
 
 
+def _reconcile_costs(stack: Any, front: Any, job_id: str) -> tuple[list[Any], ...]:
+    """Count /status on a record made stale: first with no stored results, then with all."""
+    s3, bucket = stack.client("s3"), stack.outputs["S3BucketName"]
+    key = f"jobs/{job_id}/status.json"
+    done = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    # The record as the worker's start left it, 30 s ago, deadline still ahead.
+    stale = {**done, "status": "in_progress", "updatedAt": "2000-01-01T00:00:00.000Z"}
+    stale["deadline"] = time.time() + 300
+    stale["results"] = [
+        {**r, "status": "in_progress", "imageKey": None, "duration": None} for r in done["results"]
+    ]
+    ghost = {**stale, "jobId": str(uuid.uuid4())}  # the same, with no result objects stored
+    s3.put_object(Bucket=bucket, Key=f"jobs/{ghost['jobId']}/status.json", Body=json.dumps(ghost))
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(stale))
+    measured = []
+    for target in (ghost["jobId"], job_id, job_id):
+        front.stats.calls.clear()
+        assert stack.call("GET", f"/status/{target}").status == 200
+        measured.append(list(front.stats.calls))
+    assert json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())["status"] == "completed"
+    return tuple(measured)
+
+
 def run() -> list[tuple[str, str]]:
     if str(ROOT) not in sys.path:  # also runnable as `python bench/load.py`
         sys.path.insert(0, str(ROOT))
@@ -121,7 +148,20 @@ def run() -> list[tuple[str, str]]:
             reply = stack.call("POST", "/generate", {"prompt": "counted"}, source=LIMITED)
             assert reply.status == 202
             generate_calls = list(front.stats.calls)
+            # Its worker's S3 traffic goes through the same front: let it finish first.
+            stack.wait_terminal(reply.json()["jobId"], within_s=60)
+            stale_calls, heal_calls, after_calls = _reconcile_costs(stack, front, jobs[1])
         rows.append(("S3 requests per GET /status (target: one read)", _s3_ops(status_calls)))
+        rows.append(
+            ("S3 requests per GET /status, stale record, nothing new", _s3_ops(stale_calls))
+        )
+        rows.append(
+            (
+                f"S3 requests per GET /status, record healed from {len(MODELS)} stored results",
+                _s3_ops(heal_calls),
+            )
+        )
+        rows.append(("S3 requests per GET /status, the poll after healing", _s3_ops(after_calls)))
         rows.append(
             (
                 "S3 requests per POST /generate (2 limit counters, job record)",

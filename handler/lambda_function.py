@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pixelprompt import backends, config, log, worker
+from pixelprompt import backends, config, deadletter, log, worker
 from pixelprompt.api import app
 from pixelprompt.apigw import is_http_event
 
@@ -29,6 +29,8 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         )
     if is_http_event(event):
         return app.resolve(event)
+    if deadletter.is_sqs_event(event):  # the DLQ's event source mapping: workers Lambda gave up on
+        return deadletter.handle(event)
     log.event(
         _log,
         logging.ERROR,

@@ -83,6 +83,14 @@ def function_policy(bucket: Bucket, log_group: LogGroup, dlq: Queue) -> PolicyDo
                 Action=[sqs.SendMessage],
                 Resource=[GetAtt(dlq, "Arn")],
             ),
+            Statement(
+                # The event source mapping polls with the function's role; Lambda checks these
+                # three when the mapping is created.
+                Sid="ConsumeOwnDeadLetterQueue",
+                Effect=Allow,
+                Action=[sqs.ReceiveMessage, sqs.DeleteMessage, sqs.GetQueueAttributes],
+                Resource=[GetAtt(dlq, "Arn")],
+            ),
         ],
     )
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-# Prefix -> days until S3 expires the objects. The web page at the bucket root
+# Prefix -> days until S3 expires the objects (None: kept). The web page at the bucket root
 # (index.html, assets/, config.json) is deliberately absent: it must never expire.
 FUNCTION_PREFIXES = MappingProxyType(
     {
         "jobs/": 30,
         "images/": 30,
         "ratelimit/": 2,  # counters only matter for a day; keep the bucket small
+        # Blind votes are the owner's arena history: kept, and never under images/ (which the
+        # CDN serves). Each is a small write-once object.
+        "votes/": None,
     }
 )

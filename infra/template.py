@@ -52,6 +52,18 @@ THROTTLE_RATE_PER_SECOND = 20.0
 THROTTLE_BURST = 40
 LOG_RETENTION_DAYS = 7
 DLQ_RETENTION_SECONDS = 14 * ONE_DAY_SECONDS
+FUNCTION_TIMEOUT_SECONDS = 900
+# Lambda refuses an SQS event source whose visibility timeout is below the function's timeout: a
+# message must stay hidden while the invocation handling it may still run ("Lambda validates
+# this requirement when you create or update an event source mapping", AWS Lambda Developer
+# Guide, services-sqs-configure.html, read 2026-12-01). AWS suggests six times the timeout, so
+# that throttled batches are retried; here the minimum keeps a dead letter the consumer could
+# not apply coming back after 15 minutes rather than 90.
+DLQ_VISIBILITY_SECONDS = FUNCTION_TIMEOUT_SECONDS
+# How long Lambda keeps a worker event it could not start yet (throttled) before it
+# dead-letters it. The handler's jobs.QUEUE_SECONDS is the same figure: a dispatched job that
+# no worker started reads "failed" at the same moment Lambda gives up on its event.
+WORKER_EVENT_MAX_AGE_SECONDS = 360
 # Said explicitly for stateful resources whose data is disposable: a retained log group
 # named after the function would make re-creating a stack of the same name fail.
 DISPOSABLE = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
@@ -76,6 +88,7 @@ def _lifecycle_rules() -> list[s3.LifecycleRule]:
             AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=1),
         )
         for prefix, days in FUNCTION_PREFIXES.items()
+        if days is not None
     ]
 
 
@@ -186,6 +199,7 @@ def add_dead_letter_queue(t: Template, params: Params) -> sqs.Queue:
             **DISPOSABLE,
             SqsManagedSseEnabled=True,
             MessageRetentionPeriod=DLQ_RETENTION_SECONDS,
+            VisibilityTimeout=DLQ_VISIBILITY_SECONDS,
             Tags=_tags(params),
         )
     )
@@ -260,7 +274,7 @@ def add_function(
             Runtime="python3.12",
             Handler="lambda_function.lambda_handler",
             MemorySize=3008,
-            Timeout=900,
+            Timeout=FUNCTION_TIMEOUT_SECONDS,
             Code=lam.Code(S3Bucket=Ref(params.code_bucket), S3Key=Ref(params.code_key)),
             Role=GetAtt(role, "Arn"),
             ReservedConcurrentExecutions=If(
@@ -282,10 +296,13 @@ def add_async_invoke_config(t: Template, function: lam.Function) -> None:
     still reaches the dead-letter queue."""
     t.add_resource(
         lam.EventInvokeConfig(
-            "GeneratorAsyncInvokeConfig",
+            "WorkerEventInvokeConfig",
             FunctionName=Ref(function),
             Qualifier="$LATEST",
             MaximumRetryAttempts=0,
+            # A queued event Lambda could not start within this is dead-lettered; the handler's
+            # jobs.QUEUE_SECONDS is the same figure, the deadline of a dispatched, unstarted job.
+            MaximumEventAgeInSeconds=WORKER_EVENT_MAX_AGE_SECONDS,
         )
     )
 
@@ -316,6 +333,33 @@ def add_function_policies(
             Roles=[Ref(role)],
         )
     )
+
+
+def add_dead_letter_consumer(
+    t: Template, params: Params, function: lam.Function, dlq: sqs.Queue
+) -> lam.EventSourceMapping:
+    """Worker events Lambda gave up on go back to the function, which ends their jobs at once.
+
+    The DLQ stays the durable record (a message the function cannot apply comes back after the
+    visibility timeout, for 14 days); the mapping only makes "dead" visible in seconds.
+    """
+    mapping = t.add_resource(
+        lam.EventSourceMapping(
+            "DeadLetterConsumer",
+            EventSourceArn=GetAtt(dlq, "Arn"),
+            FunctionName=Ref(function),
+            Enabled=True,
+            BatchSize=10,
+            MaximumBatchingWindowInSeconds=0,  # deliver each dead letter as it arrives
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+            Tags=_tags(params),
+        )
+    )
+    # Two (the minimum) at most: dead letters are rare and must not take the concurrency that
+    # runs jobs. Set as a plain property: troposphere's ScalingConfig class is the function's
+    # (MaxEnvironments), not the event source mapping's (MaximumConcurrency).
+    mapping.properties["ScalingConfig"] = {"MaximumConcurrency": 2}
+    return mapping
 
 
 def add_http_api(
@@ -439,7 +483,9 @@ def add_alarms(t: Template, params: Params, function: lam.Function, dlq: sqs.Que
         t, params, "FunctionThrottlesAlarm", Metric("AWS/Lambda", "Throttles", by_function, "Sum")
     )
     # A failed worker run means a job that never finished: worth a look every time.
-    dead_letters = Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", by_queue, "Maximum")
+    # Counted on arrival: the consumer deletes a dead letter within seconds, so the number of
+    # visible messages would rarely show one.
+    dead_letters = Metric("AWS/SQS", "NumberOfMessagesSent", by_queue, "Sum")
     _alarm(t, params, "DeadLetterQueueAlarm", dead_letters)
 
 
@@ -501,6 +547,7 @@ def build_template() -> Template:
     )
     self_invoke = add_function_policies(t, params, role, function)
     add_async_invoke_config(t, function)
+    add_dead_letter_consumer(t, params, function, dlq)
     api = add_http_api(t, params, function, self_invoke)
     add_alarms(t, params, function, dlq)
     add_outputs(t, api=api, distribution=distribution, bucket=bucket, function=function, dlq=dlq)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import re
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -24,6 +25,28 @@ FAULTS = (
     (500, "InternalError", "We encountered an internal error. Please try again."),
     (503, "ServiceUnavailable", "Service is unable to handle request."),
 )
+
+
+@dataclass
+class Hold:
+    """Stop the first request matching `method` and `pattern` (a regex on path?query) `when`
+    ("before" it reaches S3, or "after" S3 has done it, before the answer goes back) until the
+    test sets `release`. `reached` is set when it is held: the moment to kill the caller.
+    A request held "before" is then dropped, never forwarded: its caller is gone."""
+
+    method: str
+    pattern: str
+    when: str = "after"
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    limit_s: float = 60.0  # bounded: a forgotten hold lets go on its own
+
+    def matches(self, method: str, target: str) -> bool:
+        return method == self.method and re.search(self.pattern, target) is not None
+
+    def wait(self) -> None:
+        self.reached.set()
+        self.release.wait(self.limit_s)
 
 
 @dataclass
@@ -47,6 +70,7 @@ class ThrottlingS3:
         self.upstream = (target.hostname or "127.0.0.1", target.port or 80)
         self.every = every
         self.stats = Stats()
+        self.holds: list[Hold] = []  # taken one at a time, first match wins
         self._counter = itertools.count(1)
         self._kinds = itertools.cycle(FAULTS)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -65,6 +89,14 @@ class ThrottlingS3:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+    def _take_hold(self, method: str, target: str) -> Hold | None:
+        with self.stats.lock:
+            for hold in self.holds:
+                if hold.matches(method, target):
+                    self.holds.remove(hold)
+                    return hold
+        return None
 
     def _fault_for(self, attempt_header: str) -> tuple[int, str, str] | None:
         attempt = 1
@@ -115,6 +147,11 @@ class ThrottlingS3:
                 body = self._body()
                 with proxy.stats.lock:
                     proxy.stats.calls.append((self.command, self.path))
+                hold = proxy._take_hold(self.command, self.path)
+                if hold is not None and hold.when == "before":
+                    hold.wait()
+                    self.close_connection = True
+                    return
                 fault = proxy._fault_for(self.headers.get("amz-sdk-request", ""))
                 if fault is not None:
                     status, code, message = fault
@@ -133,6 +170,8 @@ class ThrottlingS3:
                     conn.request(self.command, self.path, body=body, headers=headers)
                     resp = conn.getresponse()
                     data = resp.read()
+                    if hold is not None and hold.when == "after":
+                        hold.wait()
                     self._reply(resp.status, resp.getheaders(), data)
                 finally:
                     conn.close()

@@ -10,6 +10,33 @@ const LABELS = {
   error: "Failed",
 };
 
+// The API's per-model error codes (docs/ARCHITECTURE.md, openapi.json ErrorCode): the sentence
+// shown when a result carries a code but no sentence of its own.
+export const ERROR_SENTENCES = {
+  UNKNOWN_MODEL: "The provider does not know this model, or has retired it.",
+  MISSING_KEY: "No API key is configured for this model.",
+  AUTH: "The provider refused the API key, or the key may not use this model.",
+  MODERATED: "The provider's content filter refused the prompt or the image.",
+  RATE_LIMITED: "The provider's rate limit or quota was reached; try again later.",
+  TIMEOUT: "The provider did not answer in time.",
+  UPSTREAM: "The provider failed or refused the request.",
+  BAD_RESPONSE: "The provider's answer could not be read.",
+  BAD_IMAGE: "The provider's image is not a picture this service can use.",
+  STORAGE_FAILED: "The image was made but could not be stored.",
+  INTERNAL: "An internal error stopped this model.",
+  MISCONFIGURED: "The service is misconfigured, so the model was not run.",
+  NOT_STARTED: "The job could not be started.",
+  DEADLINE: "The model did not answer before the job's deadline.",
+  WORKER_STOPPED: "The worker stopped before this model finished.",
+  CANCELLED: "The job was cancelled before this model finished.",
+};
+
+/** The sentence a failed model's card shows. */
+export function errorSentence(result) {
+  if (typeof result.error === "string" && result.error.trim()) return result.error;
+  return ERROR_SENTENCES[result.errorCode] || "This model failed.";
+}
+
 export function formatDuration(seconds) {
   const n = Number(seconds);
   if (!Number.isFinite(n) || n < 0) return "";
@@ -87,7 +114,7 @@ export function createGrid(list, { onOpen }) {
     } else if (status === "completed") {
       frame.append(el("p", "card-error", "Finished, but the API gave no image address."));
     } else if (status === "error") {
-      frame.append(el("p", "card-error", result.error || "This model failed."));
+      frame.append(el("p", "card-error", errorSentence(result)));
     } else if (status === "in_progress") {
       frame.append(el("span", "spinner"));
     } else {
@@ -99,6 +126,8 @@ export function createGrid(list, { onOpen }) {
     const status = LABELS[result.status] ? result.status : "pending";
     const li = card(key);
     li.dataset.status = status;
+    if (status === "error" && result.errorCode) li.dataset.errorCode = String(result.errorCode);
+    else delete li.dataset.errorCode;
     li.setAttribute("aria-busy", String(status === "pending" || status === "in_progress"));
     li.querySelector(".model").textContent = result.model || `Model ${key}`;
     li.querySelector(".provider").textContent = result.provider || "";

@@ -9,17 +9,25 @@ import logging
 import time
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from pixelprompt import (
     aws,
     backends,
     config,
+    control,
     dispatch,
     gallery,
     jobs,
+    leaderboard,
     log,
+    orphans,
+    query,
     ratelimit,
+    reconcile,
     s3json,
     validation,
+    votes,
     worker,
 )
 from pixelprompt.apigw import Request
@@ -30,6 +38,7 @@ from pixelprompt.errors import (
     PayloadTooLarge,
     ServiceUnavailable,
 )
+from pixelprompt.providers import shapes
 from pixelprompt.providers.base import ProviderError
 from pixelprompt.router import Result, Router
 
@@ -41,12 +50,14 @@ GALLERY_LIMIT = 50
 CONFIG_CODES = {ProviderError.NO_CHAT, ProviderError.MISSING_KEY, ProviderError.UNKNOWN_MODEL}
 
 
-def _provider_of(providers: backends.Providers, name: str) -> str | None:
-    """The provider a configured name maps to; None when unknown (a per-model error later)."""
+def _resolved(providers: backends.Providers, name: str) -> tuple[str | None, str | None]:
+    """(provider, model id) a configured name maps to; Nones when unknown (a per-model error
+    later). The pair is the model's identity on the leaderboard."""
     try:
-        return providers.resolve_model(name).provider
+        spec = providers.resolve_model(name)
     except ProviderError:
-        return None
+        return None, None
+    return spec.provider, spec.model_id
 
 
 @app.post("/generate")
@@ -54,21 +65,35 @@ def generate(request: Request) -> Result:
     cfg = config.get()
     cfg.require_bucket()
     cfg.require_models()
-    wanted = validation.generate_input(request.json_object())
+    wanted = validation.generate_input(request.json_object(), {m.index for m in cfg.models})
+    chosen = [m for m in cfg.models if wanted.models is None or m.index in wanted.models]
     providers = backends.current()
     s3 = aws.s3()
-    ticket = ratelimit.admit(s3, cfg, request.source_ip)
-    job_id = jobs.new_job_id()
+    job_id, now = jobs.new_job_id(), time.time()
+    # The slot is provisional until the job is dispatched: a request that dies before that
+    # leaves no slot behind (a later admission settles it, see ratelimit.py).
+    ticket = ratelimit.admit(
+        s3,
+        cfg,
+        request.source_ip,
+        now,
+        token=job_id,
+        dispatch_by=now + jobs.DISPATCH_SECONDS,
+        settle=orphans.settler(s3, cfg.bucket),
+    )
     record = jobs.new_record(
         job_id=job_id,
         prompt=wanted.prompt,
         parameters=wanted.parameters(),
-        models=[(m.index, m.name, _provider_of(providers, m.name)) for m in cfg.models],
-        now=time.time(),
+        models=[(m.index, m.name, *_resolved(providers, m.name)) for m in chosen],
+        now=now,
         correlation_id=request.correlation_id,
     )
+    record["rateLimit"] = ticket.recorded()
     try:
         jobs.create(s3, cfg.bucket, record)
+        if time.time() >= record["dispatchBy"]:  # too late: it would already count as orphaned
+            raise dispatch.DispatchError("the job record took too long to write")
         dispatch.send(worker.job_event(job_id, request.correlation_id))
     except dispatch.DispatchError as exc:
         _abandon(s3, cfg.bucket, job_id, ticket, str(exc))
@@ -79,7 +104,8 @@ def generate(request: Request) -> Result:
     except BaseException:
         ratelimit.release(s3, cfg.bucket, ticket)
         raise
-    log.event(_log, logging.INFO, "job created", jobId=job_id, models=len(cfg.models))
+    _mark_dispatched(s3, cfg.bucket, job_id)
+    log.event(_log, logging.INFO, "job created", jobId=job_id, models=len(chosen))
     body = {
         "jobId": job_id,
         "status": "pending",
@@ -91,28 +117,271 @@ def generate(request: Request) -> Result:
     return Result(body, status=202)
 
 
+def _mark_dispatched(s3: Any, bucket: str, job_id: str) -> None:
+    """The event is queued: give the job the queue's deadline instead of the dispatch one.
+
+    Not fatal when it fails: the worker is on its way. If it starts within the dispatch
+    deadline the job runs; if not, it is failed as never dispatched (its slot given back) and
+    the late worker finds it over and spends nothing.
+    """
+    try:
+        done = jobs.update(s3, bucket, job_id, lambda d: jobs.mark_dispatched(d, time.time()))
+    except Exception:
+        _log.exception("could not mark the job dispatched", extra={"fields": {"jobId": job_id}})
+        return
+    if done is not None and done.get("status") in jobs.TERMINAL and not done.get("startedAt"):
+        log.event(_log, logging.WARNING, "job was ended before it was marked", jobId=job_id)
+
+
 def _abandon(s3: Any, bucket: str, job_id: str, ticket: ratelimit.Ticket, why: str) -> None:
     """The worker never started: mark the job failed (no orphan pending job), free the slots."""
     log.event(_log, logging.ERROR, "could not start the worker", jobId=job_id, reason=why)
     reason = "the job could not be started"
     try:
-        jobs.update(s3, bucket, job_id, lambda d: jobs.fail_unfinished(d, reason, time.time()))
+        jobs.update(
+            s3,
+            bucket,
+            job_id,
+            lambda d: jobs.fail_unfinished(d, reason, time.time(), "NOT_STARTED"),
+        )
     finally:
         ratelimit.release(s3, bucket, ticket)
 
 
-@app.get("/status/{jobId}")
-def status(request: Request) -> Result:
+def _job_id(request: Request) -> str:
     job_id = request.path_params["jobId"].lower()
     if not jobs.is_job_id(job_id):
         raise BadRequest("The job id is not a valid UUID.", code="INVALID_JOB_ID")
+    return job_id
+
+
+def _no_job(job_id: str) -> NotFound:
+    return NotFound(f"There is no job {job_id}.", code="JOB_NOT_FOUND")
+
+
+@app.get("/models")
+def list_models(request: Request) -> Result:
+    """The configured models (slot, name, identity) and, per aspect ratio, what each would be
+    sent and what it cannot honour: the page's model picker and its notes before a run."""
+    cfg = config.get()
+    cfg.require_models()
+    providers = backends.current()
+    return Result(
+        {
+            "aspectRatios": list(shapes.ASPECT_RATIOS),
+            "maxSeed": shapes.MAX_SEED,
+            "models": [_model_entry(providers, slot) for slot in cfg.models],
+        }
+    )
+
+
+def _model_entry(providers: backends.Providers, slot: config.ModelSlot) -> dict[str, Any]:
+    provider, model_id = _resolved(providers, slot.name)
+    entry: dict[str, Any] = {
+        "index": slot.index,
+        "name": slot.name,
+        "provider": provider,
+        "modelId": model_id,
+        "identity": f"{provider}/{model_id}" if provider else None,
+    }
+    if provider and model_id:
+        entry["shapes"] = {
+            ratio: {
+                "sent": shapes.shape(provider, model_id, ratio, None).sent,
+                "notes": list(shapes.shape(provider, model_id, ratio, None).notes),
+            }
+            for ratio in shapes.ASPECT_RATIOS
+        }
+        entry["takesSeed"] = shapes.shape(provider, model_id, None, 1).sent.get("seed") == 1
+    return entry
+
+
+@app.get("/status/{jobId}")
+def status(request: Request) -> Result:
+    job_id = _job_id(request)
     cfg = config.get()
     cfg.require_bucket()
+    s3 = aws.s3()
     try:
-        record = jobs.read(aws.s3(), cfg.bucket, job_id)
+        record = jobs.read(s3, cfg.bucket, job_id)
     except s3json.NotFound:
-        raise NotFound(f"There is no job {job_id}.", code="JOB_NOT_FOUND") from None
-    return Result(jobs.view(record, time.time(), cfg.image_base_url))
+        raise _no_job(job_id) from None
+    now = time.time()
+    if reconcile.needs_healing(record, now):  # never for a healthy job: one GET is the rule
+        record = _healed(s3, cfg.bucket, record, now)
+    return Result(jobs.view(record, now, cfg.image_base_url))
+
+
+def _healed(s3: Any, bucket: str, record: dict[str, Any], now: float) -> dict[str, Any]:
+    """The record merged with its stored results; as read if S3 will not take the write."""
+    try:
+        return reconcile.heal(s3, bucket, record, now)
+    except (ClientError, BotoCoreError, s3json.TooMuchContention):
+        fields = {"jobId": record["jobId"]}
+        _log.exception("could not heal the job record", extra={"fields": fields})
+        return record
+
+
+def _update_job(s3: Any, bucket: str, job_id: str, change: Any) -> dict[str, Any]:
+    """Compare-and-swap `change` on the job record; 404 when there is no such job."""
+
+    def guarded(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+        if doc is None:
+            raise _no_job(job_id)
+        return change(doc)
+
+    try:
+        found = s3json.update(s3, bucket, jobs.status_key(job_id), guarded)
+    except s3json.TooMuchContention:
+        raise ServiceUnavailable(
+            "The job is being updated by many writers at once; please try again.",
+            code="BUSY",
+            headers={"Retry-After": "2"},
+        ) from None
+    if found is None:
+        raise _no_job(job_id)
+    return found
+
+
+@app.post("/jobs/{jobId}/retry")
+def retry_model(request: Request) -> Result:
+    """Run one failed model of a job again, into the same job (a paid request)."""
+    job_id = _job_id(request)
+    body = request.json_object()
+    index = body.get("model")
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise BadRequest(
+            '"model" must be the slot number of the model to retry.', code="INVALID_MODELS"
+        )
+    cfg = config.get()
+    cfg.require_bucket()
+    cfg.require_models()
+    if index not in {m.index for m in cfg.models}:
+        raise BadRequest(f"There is no model in slot {index}.", code="INVALID_MODELS")
+    s3 = aws.s3()
+    jobs.read_or(s3, cfg.bucket, job_id, _no_job)  # 404 before taking a rate-limit slot
+    ticket = ratelimit.admit(s3, cfg, request.source_ip)
+    try:
+        doc = _update_job(s3, cfg.bucket, job_id, lambda d: control.retry(d, index, time.time()))
+        attempt = next(r["attempt"] for r in doc["results"] if r["index"] == index)
+    except BaseException:
+        ratelimit.release(s3, cfg.bucket, ticket)
+        raise
+    try:
+        dispatch.send(worker.job_event(job_id, request.correlation_id))
+    except dispatch.DispatchError as exc:
+        log.event(_log, logging.ERROR, "could not start the retry", jobId=job_id, reason=str(exc))
+        reason = "the retry could not be started"
+        now = time.time()
+        try:
+            give_up = lambda d: control.give_up_retry(d, index, attempt, reason, now)  # noqa: E731
+            jobs.update(s3, cfg.bucket, job_id, give_up)
+        finally:
+            ratelimit.release(s3, cfg.bucket, ticket)
+        raise ServiceUnavailable(
+            "The retry could not be started; please try again shortly.", code="DISPATCH_FAILED"
+        ) from exc
+    log.event(_log, logging.INFO, "model retried", jobId=job_id, index=index, attempt=attempt)
+    body = {
+        "jobId": job_id,
+        "model": index,
+        "attempt": attempt,
+        "status": doc["status"],
+        "statusUrl": f"/status/{job_id}",
+    }
+    return Result(body, status=202)
+
+
+@app.post("/jobs/{jobId}/cancel")
+def cancel_job(request: Request) -> Result:
+    """Stop a running job: models not yet submitted never are; the job ends now."""
+    job_id = _job_id(request)
+    cfg = config.get()
+    cfg.require_bucket()
+    s3 = aws.s3()
+    ratelimit.admit_arena(s3, cfg, request.source_ip)
+    doc = _update_job(s3, cfg.bucket, job_id, lambda d: control.cancel(d, time.time()))
+    log.event(_log, logging.INFO, "job cancelled", jobId=job_id, status=doc.get("status"))
+    return Result(jobs.view(doc, time.time(), cfg.image_base_url))
+
+
+@app.post("/jobs/{jobId}/vote")
+def vote_on_job(request: Request) -> Result:
+    """One blind vote per finished job: the best image, or the top few in order."""
+    job_id = _job_id(request)
+    body = request.json_object()
+    cfg = config.get()
+    cfg.require_bucket()
+    s3 = aws.s3()
+    ratelimit.admit_arena(s3, cfg, request.source_ip)
+    record = jobs.read_or(s3, cfg.bucket, job_id, _no_job)
+    record = jobs.view(record, time.time(), cfg.image_base_url)  # a dead worker's job is over
+    vote = votes.build(record, body, time.time())
+    votes.store(s3, cfg.bucket, vote)
+    log.event(_log, logging.INFO, "vote stored", jobId=job_id, ranked=len(vote["ranking"]))
+    return Result(_revealed(vote, record), status=201)
+
+
+def _revealed(vote: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """The stored vote, plus what blind mode hid: each ranked slot's model name."""
+    names = {r["index"]: r["model"] for r in record["results"]}
+    return {
+        **votes.public(vote),
+        "revealed": [{"index": i, "model": names.get(i)} for i in vote["ranking"]],
+    }
+
+
+@app.get("/jobs/{jobId}/vote")
+def get_vote(request: Request) -> Result:
+    job_id = _job_id(request)
+    cfg = config.get()
+    cfg.require_bucket()
+    s3 = aws.s3()
+    ratelimit.admit_arena(s3, cfg, request.source_ip)
+    found = votes.read(s3, cfg.bucket, job_id)
+    if found is None:
+        raise NotFound(f"Job {job_id} has no vote.", code="VOTE_NOT_FOUND")
+    return Result(votes.public(found))
+
+
+@app.get("/leaderboard")
+def get_leaderboard(request: Request) -> Result:
+    since = query.period_start(request.query)
+    cfg = config.get()
+    cfg.require_bucket()
+    s3 = aws.s3()
+    ratelimit.admit_arena(s3, cfg, request.source_ip)
+    found, truncated = votes.read_all(s3, cfg.bucket, since)
+    body = {
+        "method": "bradley-terry",
+        "scale": "1000 + 400*log10(strength); geometric-mean strength = 1000",
+        "interval": f"95% percentile bootstrap, {leaderboard.BOOTSTRAP_ROUNDS} rounds, fixed seed",
+        "since": None if since is None else jobs.iso(since),
+        "totalVotes": len(found),
+        "truncated": truncated,
+        "models": leaderboard.table(found),
+    }
+    return Result(body)
+
+
+@app.get("/votes")
+def export_votes(request: Request) -> Result:
+    """Every vote (or a period's), as JSON or CSV, for the owner's own analysis."""
+    fmt = query.choice(request.query, "format", ("json", "csv"), "json")
+    since = query.period_start(request.query)
+    cfg = config.get()
+    cfg.require_bucket()
+    s3 = aws.s3()
+    ratelimit.admit_arena(s3, cfg, request.source_ip)
+    found, truncated = votes.read_all(s3, cfg.bucket, since)
+    headers = {"X-Votes-Truncated": "true"} if truncated else {}
+    if fmt == "csv":
+        headers["Content-Disposition"] = 'attachment; filename="votes.csv"'
+        return Result(votes.to_csv(found), headers=headers, content_type="text/csv; charset=utf-8")
+    headers["Content-Disposition"] = 'attachment; filename="votes.json"'
+    return Result(
+        {"votes": [votes.public(v) for v in found], "truncated": truncated}, headers=headers
+    )
 
 
 @app.post("/enhance")
@@ -143,7 +412,11 @@ def enhance(request: Request) -> Result:
         ) from None
     if not isinstance(enhanced, str) or not enhanced.strip():
         raise BadGateway(f"{slot.name} returned an empty prompt.", code="ENHANCE_FAILED")
-    return Result({"original": prompt, "enhanced": _fit(enhanced.strip())})
+    text = _fit(enhanced.strip())
+    # short_prompt/long_prompt: compatibility aliases read by the original Pixel Prompt client.
+    return Result(
+        {"original": prompt, "enhanced": text, "short_prompt": prompt, "long_prompt": text}
+    )
 
 
 def _fit(text: str) -> str:
@@ -157,19 +430,17 @@ def _fit(text: str) -> str:
 
 @app.get("/gallery/list")
 def gallery_list(request: Request) -> Result:
+    limit = query.integer(request.query, "limit", 1, 200, GALLERY_LIMIT)
+    after = query.token(request.query, "cursor", gallery.GALLERY_ID)
     cfg = config.get()
     cfg.require_bucket()
-    raw = request.query.get("limit", str(GALLERY_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
-        raise BadRequest("limit must be a whole number from 1 to 200.", code="INVALID_PARAMETER")
-    items = gallery.list_galleries(aws.s3(), cfg.bucket, cfg.image_base_url, int(raw))
-    return Result({"galleries": items})
+    return Result(gallery.list_page(aws.s3(), cfg.bucket, cfg.image_base_url, limit, after))
 
 
 @app.get("/gallery/{galleryId}")
 def gallery_get(request: Request) -> Result:
     gid = request.path_params["galleryId"]
-    if not gallery.GALLERY_ID.match(gid):
+    if not gallery.GALLERY_ID.fullmatch(gid):
         raise BadRequest("The gallery id is not valid.", code="INVALID_GALLERY_ID")
     cfg = config.get()
     cfg.require_bucket()

@@ -120,9 +120,18 @@ def parse_request(event: dict[str, Any], correlation_id: str) -> Request:
 
 
 def response(
-    status: int, body: Any | None, correlation_id: str, headers: dict[str, str] | None = None
+    status: int,
+    body: Any | None,
+    correlation_id: str,
+    headers: dict[str, str] | None = None,
+    *,
+    content_type: str | None = None,
 ) -> dict[str, Any]:
     out_headers = {**BASE_HEADERS, "X-Correlation-ID": correlation_id, **(headers or {})}
+    if content_type is not None:  # a text body written by the route (CSV export)
+        out_headers["Content-Type"] = content_type
+        return {"statusCode": status, "headers": out_headers, "body": str(body or ""),
+                "isBase64Encoded": False}  # fmt: skip
     # json.dumps escapes non-ASCII (its default), so even a lone surrogate echoed from the
     # request (e.g. in a path) cannot make the answer unencodable. Same in logs and S3 records.
     return {

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pixelprompt import scrub
 from pixelprompt.contract import MAX_MODELS, Env
 from pixelprompt.errors import ServiceUnavailable
 from pixelprompt.log import event, get_logger
@@ -141,6 +142,8 @@ def get() -> Config:
     with _lock:
         if _cached is None:
             _cached = load(os.environ)
+            # Every log line is scrubbed of the configured keys, whoever writes it.
+            scrub.register(m.key for m in _cached.models)
             _report(_cached)
         return _cached
 

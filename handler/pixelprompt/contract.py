@@ -52,6 +52,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/gallery/list", "gallery_list", "listGalleries", deployed_id="Route4"),
     Route("GET", "/gallery/{galleryId}", "gallery_get", "getGallery", deployed_id="Route5"),
     Route("POST", "/log", "client_log", "clientLog", deployed_id="Route6"),
+    Route("GET", "/models", "list_models", "listModels"),
+    # The arena: run control (retry is paid, like a /generate of one model) and blind votes.
+    Route("POST", "/jobs/{jobId}/retry", "retry_model", "retryModel", rate_limited=True),
+    Route("POST", "/jobs/{jobId}/cancel", "cancel_job", "cancelJob"),
+    Route("POST", "/jobs/{jobId}/vote", "vote_on_job", "voteOnJob"),
+    Route("GET", "/jobs/{jobId}/vote", "get_vote", "getVote"),
+    Route("GET", "/leaderboard", "get_leaderboard", "getLeaderboard"),
+    Route("GET", "/votes", "export_votes", "exportVotes"),
 )
 
 

@@ -41,6 +41,13 @@ class MethodNotAllowed(ApiError):
     code = "METHOD_NOT_ALLOWED"
 
 
+class Conflict(ApiError):
+    """The request is well formed but the resource's state does not allow it (e.g. finished)."""
+
+    status = 409
+    code = "CONFLICT"
+
+
 class PayloadTooLarge(ApiError):
     status = 413
     code = "PAYLOAD_TOO_LARGE"

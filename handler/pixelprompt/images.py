@@ -63,8 +63,18 @@ def slugs(names: list[tuple[int, str]]) -> dict[int, str]:
     return out
 
 
-def image_key(gallery: str, model_slug: str, job_id: str, ext: str) -> str:
-    return f"images/{gallery}/{model_slug}-{job_id}.{ext}"
+def image_key(gallery: str, model_slug: str, job_id: str, ext: str, attempt: int = 1) -> str:
+    """A retry's image gets its own key: images are immutable (cached for a year)."""
+    suffix = "" if attempt <= 1 else f"-attempt{attempt}"
+    return f"images/{gallery}/{model_slug}-{job_id}{suffix}.{ext}"
+
+
+def dimensions(data: bytes) -> tuple[int, int]:
+    """(width, height) in pixels, read from the image header by Pillow."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        return img.size
 
 
 def store(s3: Any, bucket: str, key: str, data: bytes, content_type: str) -> None:

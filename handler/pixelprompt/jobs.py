@@ -17,27 +17,44 @@ Lost updates -- the design, argued:
   /status therefore costs exactly one S3 GET, and the record's status is always derived from its
   results by the pure functions below, never set independently.
 
-A job whose deadline has passed while models are unfinished is *reported* failed by `view`
-(finished results kept, the rest "error"): a worker that dies cannot leave a job in progress.
+Deadlines -- every non-terminal record has one, and it is always a real one:
+  - `dispatchBy` (DISPATCH_SECONDS after admission): /generate must have handed the job to a
+    worker by then. It marks the record `dispatchedAt` once Lambda has queued the event; a record
+    still undispatched after `dispatchBy` is an orphan of a crashed request (reconcile.py fails
+    it and gives its rate-limit slot back).
+  - once dispatched, the deadline is QUEUE_SECONDS later: how long Lambda keeps the event
+    (the template's MaximumEventAgeInSeconds) before it dead-letters it;
+  - once a worker starts, the deadline is that invocation's own budget (worker.py).
+A job whose deadline has passed while models are unfinished is *reported* over by `view`
+(finished results kept, the rest "error"), and /status writes that back (reconcile.py).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from pixelprompt import s3json
+from pixelprompt import resultcodes, s3json
 from pixelprompt.aws import error_code
 
 Doc = dict[str, Any]
 FINAL = {"completed", "error"}
 TERMINAL = {"completed", "partial", "failed"}
 STOPPED = "the worker stopped before this model finished"
-# Before the worker starts, allow a full Lambda lifetime (900 s) plus a minute of queueing.
+NEVER_DISPATCHED = "the job was never handed to a worker (the request that made it failed)"
+NEVER_STARTED = "no worker started the job before its deadline"
+# /generate writes the record, invokes the worker and marks the record: milliseconds normally.
+DISPATCH_SECONDS = 10
+# How long Lambda keeps a queued worker event (MaximumEventAgeInSeconds in the template).
+QUEUE_SECONDS = 360
+CANCELLED = "CANCELLED"
+CANCELLED_ERROR = "cancelled"
+# A retried model (control.py) is given this long before its worker must have reported.
 PENDING_DEADLINE_SECONDS = 960
 _REVERSE_MS = 10**13 - 1
 
@@ -50,8 +67,10 @@ def status_key(job_id: str) -> str:
     return f"jobs/{job_id}/status.json"
 
 
-def result_key(job_id: str, index: int) -> str:
-    return f"jobs/{job_id}/results/{index:02d}.json"
+def result_key(job_id: str, index: int, attempt: int = 1) -> str:
+    """The write-once audit object of one model's attempt (a retry is attempt 2, 3, ...)."""
+    suffix = "" if attempt <= 1 else f"-attempt{attempt}"
+    return f"jobs/{job_id}/results/{index:02d}{suffix}.json"
 
 
 _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -59,7 +78,7 @@ _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 def is_job_id(value: str) -> bool:
     """A canonical lower-case UUID, the only form /generate hands out."""
-    return bool(_JOB_ID.match(value))
+    return bool(_JOB_ID.fullmatch(value))  # fullmatch: "$" would let a trailing newline in
 
 
 def new_job_id() -> str:
@@ -80,7 +99,8 @@ def new_record(
     job_id: str,
     prompt: str,
     parameters: dict[str, Any],
-    models: list[tuple[int, str, str | None]],  # (slot index, configured name, provider)
+    # (slot index, configured name, provider, provider's model id); None when unresolved
+    models: list[tuple[int, str, str | None, str | None]],
     now: float,
     correlation_id: str,
 ) -> Doc:
@@ -89,12 +109,13 @@ def new_record(
             "index": i,
             "model": name,
             "provider": provider,
+            "modelId": model_id,
             "status": "pending",
             "imageKey": None,
             "duration": None,
             "error": None,
         }
-        for i, name, provider in models
+        for i, name, provider, model_id in models
     ]
     doc = {
         "schema": 1,
@@ -108,8 +129,29 @@ def new_record(
         "totalModels": len(results),
         "correlationId": correlation_id,
         "results": results,
+        "dispatchBy": round(now + DISPATCH_SECONDS, 3),
     }
-    return with_deadline(summarise(doc), now + PENDING_DEADLINE_SECONDS)
+    return with_deadline(summarise(doc), now + DISPATCH_SECONDS)
+
+
+def mark_dispatched(doc: Doc, now: float) -> Doc | None:
+    """Lambda queued the worker event: the deadline becomes the queue's. None if already over."""
+    if doc.get("status") in TERMINAL or doc.get("dispatchedAt"):
+        return None
+    doc["dispatchedAt"] = iso(now)
+    if doc.get("status") == "pending":  # a worker that already started set its own deadline
+        with_deadline(doc, now + QUEUE_SECONDS)
+    return doc
+
+
+def is_orphan(doc: Doc, now: float) -> bool:
+    """Made by a /generate that never dispatched it, and past the time it had to."""
+    return (
+        doc.get("status") == "pending"
+        and not doc.get("dispatchedAt")
+        and "dispatchBy" in doc
+        and now > float(doc["dispatchBy"])
+    )
 
 
 def with_deadline(doc: Doc, deadline: float) -> Doc:
@@ -137,15 +179,17 @@ def summarise(doc: Doc) -> Doc:
 
 
 def start(doc: Doc, deadline: float, now: float) -> Doc | None:
-    """Claim every pending model for this worker run; None when none is pending.
+    """Claim every pending model for this worker run; None when none is pending, or when the
+    job is already over (then the worker must not run).
 
     A model leaves "pending" exactly once, in this compare-and-swap write, before its request is
     sent. A re-delivered worker event therefore finds the models already claimed and sends
     nothing: each is a paid request, and a model the first run sent may have been billed even if
-    that run died before its answer came. Those models end as errors at the record's deadline.
+    that run died before its answer came. Those models end as errors at the record's deadline
+    (or sooner: see deadletter.py).
     """
     pending = claimable(doc)
-    if not pending:
+    if doc.get("status") in TERMINAL or is_expired(doc, now) or not pending:
         return None
     for r in doc["results"]:
         if r["index"] in pending:
@@ -166,12 +210,19 @@ def merge(doc: Doc, result: Doc, now: float) -> Doc | None:
     for i, r in enumerate(doc["results"]):
         if r["index"] != result["index"]:
             continue
-        if r.get("status") in FINAL:  # first final answer wins; replays change nothing
-            return None
+        if r.get("status") in FINAL and not _supersedes(r, result):
+            return None  # first final answer wins; replays change nothing
+        if r.get("attempt", 1) != result.get("attempt", 1):
+            return None  # a late answer of an earlier attempt
         doc["results"][i] = {**r, **result}
         doc["updatedAt"] = iso(now)
         return summarise(doc)
     return None
+
+
+def _supersedes(current: Doc, result: Doc) -> bool:
+    """An image that arrives after its model was cancelled was already paid for: keep it."""
+    return current.get("errorCode") == CANCELLED and result.get("status") == "completed"
 
 
 def merge_all(doc: Doc, results: list[Doc], now: float) -> Doc | None:
@@ -182,12 +233,24 @@ def merge_all(doc: Doc, results: list[Doc], now: float) -> Doc | None:
     return doc if changed else None
 
 
-def fail_unfinished(doc: Doc, reason: str, now: float, only: list[int] | None = None) -> Doc | None:
-    """Unfinished results (of the slots in `only`, when given) become errors."""
+def fail_unfinished(
+    doc: Doc,
+    reason: str,
+    now: float,
+    code: str = "WORKER_STOPPED",
+    only: Iterable[int] | None = None,
+    *,
+    attempts: Mapping[int, int] | None = None,
+) -> Doc | None:
+    """Unfinished results (of the slots in `only`, when given) become errors with `code`
+    (resultcodes); finished ones stay. With `attempts` (slot -> attempt) only those attempts: a
+    retry that another run has started is its own."""
     changed = False
     for r in doc["results"]:
+        if attempts is not None and int(r.get("attempt", 1)) != attempts.get(r["index"], 1):
+            continue
         if r.get("status") not in FINAL and (only is None or r["index"] in only):
-            r.update(status="error", error=reason)
+            r.update(resultcodes.error(code, reason))
             changed = True
     if not changed:
         return None
@@ -199,19 +262,35 @@ def is_expired(doc: Doc, now: float) -> bool:
     return doc.get("status") not in TERMINAL and now > float(doc.get("deadline", 0) or 0)
 
 
+def expire(doc: Doc, now: float) -> Doc | None:
+    """Past its deadline: the job is over. Finished results stay; the rest say why they stopped.
+
+    Status follows the results (partial when some finished). None when not expired.
+    """
+    if not is_expired(doc, now):
+        return None
+    if is_orphan(doc, now):
+        reason, code = NEVER_DISPATCHED, "NOT_STARTED"
+    elif doc.get("status") == "pending":
+        reason, code = NEVER_STARTED, "NOT_STARTED"
+    else:
+        reason, code = STOPPED, "WORKER_STOPPED"
+    fail_unfinished(doc, reason, now, code)
+    doc["error"] = "The job ran out of time before every model finished."
+    return doc
+
+
 def view(doc: Doc, now: float, image_base_url: str) -> Doc:
     """The /status answer: internal fields dropped, deadline applied, image URLs added."""
-    out = {k: v for k, v in doc.items() if k not in {"schema", "correlationId"}}
+    hidden = {"schema", "correlationId", "rateLimit"}
+    out = {k: v for k, v in doc.items() if k not in hidden}
     out["results"] = [dict(r) for r in doc["results"]]
-    if is_expired(out, now):
-        # The worker died or never ran: the job is over. Finished results stay as they are.
-        fail_unfinished(out, STOPPED, now)
-        out["status"] = "failed"
-        out["error"] = "The job ran out of time before every model finished."
+    if expire(out, now) is not None:
         out["updatedAt"] = doc.get("updatedAt")
     for r in out["results"]:
         key = r.get("imageKey")
         r["imageUrl"] = f"{image_base_url}/{key}" if key and image_base_url else None
+        r["url"] = r["imageUrl"]  # compatibility alias read by the original Pixel Prompt client
     return out
 
 
@@ -227,6 +306,14 @@ def read(s3: Any, bucket: str, job_id: str) -> Doc:
     return s3json.read(s3, bucket, status_key(job_id))[0]
 
 
+def read_or(s3: Any, bucket: str, job_id: str, missing: Any) -> Doc:
+    """The stored record, or raise `missing(job_id)`."""
+    try:
+        return read(s3, bucket, job_id)
+    except s3json.NotFound:
+        raise missing(job_id) from None
+
+
 def update(s3: Any, bucket: str, job_id: str, change: Any) -> Doc | None:
     def guarded(doc: Doc | None) -> Doc | None:
         return None if doc is None else change(doc)
@@ -234,10 +321,40 @@ def update(s3: Any, bucket: str, job_id: str, change: Any) -> Doc | None:
     return s3json.update(s3, bucket, status_key(job_id), guarded)
 
 
+def results_prefix(job_id: str) -> str:
+    return f"jobs/{job_id}/results/"
+
+
+def stored_results(s3: Any, bucket: str, job_id: str, skip: set[int]) -> list[Doc]:
+    """The write-once result objects of `job_id`, except those for slot indices in `skip`.
+
+    One LIST (a job has at most 20 objects there), then one GET per result not skipped.
+    """
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=results_prefix(job_id), MaxKeys=100)
+    found: list[Doc] = []
+    for item in listed.get("Contents", []):
+        # "NN.json", or "NN-attemptK.json" for a retry (merge keeps only the current attempt)
+        name = item["Key"].rsplit("/", 1)[-1].removesuffix(".json").split("-", 1)[0]
+        if not name.isdigit() or int(name) in skip:
+            continue
+        try:
+            result = s3json.read(s3, bucket, item["Key"])[0]
+        except s3json.NotFound:
+            continue
+        if result.get("status") in FINAL and isinstance(result.get("index"), int):
+            found.append(result)
+    return found
+
+
+def final_indices(doc: Doc) -> set[int]:
+    return {r["index"] for r in doc["results"] if r.get("status") in FINAL}
+
+
 def save_result(s3: Any, bucket: str, job_id: str, result: Doc) -> None:
     """Write the model's own write-once object (step 1 above); a replay finds it taken."""
+    key = result_key(job_id, result["index"], int(result.get("attempt", 1)))
     try:
-        s3json.write(s3, bucket, result_key(job_id, result["index"]), result)
+        s3json.write(s3, bucket, key, result)
     except ClientError as exc:
         if error_code(exc) not in s3json.RETRY_CODES:
             raise

@@ -13,6 +13,8 @@ import time
 from contextvars import ContextVar
 from typing import Any
 
+from pixelprompt import scrub
+
 _correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")
 _LOGGER_NAME = "pixelprompt"
 
@@ -41,7 +43,8 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             # Tracebacks go to the log (one JSON string), never to a client.
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        # Last step, after every field is in: no provider key reaches a log in any form.
+        return scrub.scrub_registered(json.dumps(line, default=str))
 
 
 class _StdoutHandler(logging.StreamHandler):

@@ -8,6 +8,14 @@ honest Retry-After: the moment the oldest admission leaves the window.
 
 We chose S3 over DynamoDB because the stack has no table and the limits are low-rate; the cost is
 one GET and one PUT per counter per admitted request.
+
+Crashes: a /generate killed after its admission but before its job was dispatched must not keep
+its slot, or the counter would count a request that was never admitted. So a hit is taken as
+*provisional*, `[time, jobId, dispatchBy]`, and the first admission after `dispatchBy` settles
+it (`Settle`, see api.py): a job that was dispatched keeps its slot (the hit becomes
+`[time, jobId]`), an orphan is failed and its hit dropped. Settling folds into the admission's
+own conditional write; it costs one GET of the job record per hit, at most MAX_SETTLE per
+admission.
 """
 
 from __future__ import annotations
@@ -28,7 +36,19 @@ from pixelprompt.errors import ServiceUnavailable, TooManyRequests
 HOUR = 3600
 DAY = 86400
 PREFIX = "ratelimit/"
+MAX_SETTLE = 2  # per admission and counter: one new hit per admission, so this keeps up
 Doc = dict[str, Any]
+# settle(job id, now) -> True when the job was admitted (dispatched or running), False when its
+# request died before dispatching it (the job is failed by then).
+Settle = Callable[[str, float], bool]
+
+
+class _Due(Exception):
+    """Provisional hits past their dispatch deadline: settle them, then take the slot."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        super().__init__(tokens)
+        self.tokens = tokens
 
 
 class _Full(Exception):
@@ -50,6 +70,18 @@ class Ticket:
 
     token: str
     taken: list[Counter] = field(default_factory=list)
+    dispatch_by: float | None = None  # provisional until then (see the module's doc)
+
+    def recorded(self) -> dict[str, Any]:
+        """What the job record keeps so that whoever fails an orphan can give the slots back."""
+        return {"token": self.token, "counters": [c.key for c in self.taken]}
+
+
+def _safe(settle: Settle, token: str, now: float) -> bool:
+    try:
+        return settle(token, now)
+    except Exception:  # an unreadable job keeps its slot: over-counting beats over-admitting
+        return True
 
 
 def global_counter(cfg: Config) -> Counter:
@@ -62,21 +94,56 @@ def ip_counter(cfg: Config, ip: str) -> Counter:
     return Counter(f"{PREFIX}ip/{digest}.json", cfg.ip_rate_limit, DAY)
 
 
-def _take(counter: Counter, token: str, now: float) -> Callable[[Doc | None], Doc]:
+def _settled(
+    hits: list[list[Any]], verdicts: dict[str, bool], now: float, budget: int
+) -> list[list[Any]]:
+    """Apply known verdicts; raise _Due for up to `budget` provisional hits past their deadline
+    without one (the rest stay provisional, and counted, for a later admission to settle)."""
+    due = [h[1] for h in hits if len(h) > 2 and now > h[2] and h[1] not in verdicts]
+    if due and budget > 0:
+        raise _Due(due[:budget])
+    kept = []
+    for hit in hits:
+        if len(hit) > 2 and hit[1] in verdicts:
+            if not verdicts[hit[1]]:
+                continue  # an orphan: never admitted
+            hit = hit[:2]
+        kept.append(hit)
+    return kept
+
+
+def _take(
+    counter: Counter, ticket: Ticket, now: float, verdicts: dict[str, bool]
+) -> Callable[[Doc | None], Doc]:
     def change(doc: Doc | None) -> Doc:
         hits = [h for h in (doc or {}).get("hits", []) if h[0] > now - counter.window]
+        hits = _settled(hits, verdicts, now, MAX_SETTLE - len(verdicts))
         if len(hits) >= counter.limit:
             oldest = min(h[0] for h in hits)
             raise _Full(oldest + counter.window - now)
-        hits.append([now, token])
+        hit: list[Any] = [now, ticket.token]
+        if ticket.dispatch_by is not None:
+            hit.append(ticket.dispatch_by)
+        hits.append(hit)
         return {"window": counter.window, "limit": counter.limit, "hits": hits}
 
     return change
 
 
-def _take_one(s3: Any, bucket: str, counter: Counter, token: str, now: float) -> None:
+def _take_one(
+    s3: Any, bucket: str, counter: Counter, ticket: Ticket, now: float, settle: Settle | None
+) -> None:
+    verdicts: dict[str, bool] = {}
     try:
-        s3json.update(s3, bucket, counter.key, _take(counter, token, now))
+        for _ in range(2 + MAX_SETTLE):  # bounded: at most MAX_SETTLE verdicts are asked for
+            try:
+                s3json.update(s3, bucket, counter.key, _take(counter, ticket, now, verdicts))
+                return
+            except _Due as due:
+                for token in due.tokens:
+                    # Without a settler (or on its failure) the hit simply stays counted.
+                    verdicts[token] = True if settle is None else _safe(settle, token, now)
+        raise s3json.TooMuchContention(counter.key)
     except s3json.TooMuchContention as exc:
         raise ServiceUnavailable(
             "Too many requests are arriving at once; please try again in a moment.",
@@ -85,10 +152,23 @@ def _take_one(s3: Any, bucket: str, counter: Counter, token: str, now: float) ->
         ) from exc
 
 
-def admit(s3: Any, cfg: Config, ip: str, now: float | None = None) -> Ticket:
-    """Take a slot in the per-IP and the global counter, or raise TooManyRequests."""
+def admit(
+    s3: Any,
+    cfg: Config,
+    ip: str,
+    now: float | None = None,
+    *,
+    token: str | None = None,
+    dispatch_by: float | None = None,
+    settle: Settle | None = None,
+) -> Ticket:
+    """Take a slot in the per-IP and the global counter, or raise TooManyRequests.
+
+    With `dispatch_by`, the slot is provisional until then and `token` must be the job id, so
+    that a later admission can `settle` it.
+    """
     now = time.time() if now is None else now
-    ticket = Ticket(token=uuid.uuid4().hex)
+    ticket = Ticket(token=token or uuid.uuid4().hex, dispatch_by=dispatch_by)
     if ip and ip in cfg.ip_whitelist:
         return ticket
     counters = [ip_counter(cfg, ip or "unknown")] if cfg.ip_rate_limit > 0 else []
@@ -96,7 +176,7 @@ def admit(s3: Any, cfg: Config, ip: str, now: float | None = None) -> Ticket:
         counters.append(global_counter(cfg))
     for counter in counters:
         try:
-            _take_one(s3, cfg.bucket, counter, ticket.token, now)
+            _take_one(s3, cfg.bucket, counter, ticket, now, settle)
         except _Full as full:
             release(s3, cfg.bucket, ticket)  # a refused request must not keep its IP slot
             scope = "from your address per day" if counter.window == DAY else "per hour in total"
@@ -127,6 +207,15 @@ def release(s3: Any, bucket: str, ticket: Ticket) -> None:
     ticket.taken.clear()
 
 
+def release_recorded(s3: Any, bucket: str, record: dict[str, Any]) -> None:
+    """Give back the slots a job record says its request took (an orphan being failed)."""
+    kept = record.get("rateLimit")
+    if not isinstance(kept, dict) or not kept.get("token"):
+        return
+    counters = [Counter(str(key), 0, 0) for key in kept.get("counters") or []]
+    release(s3, bucket, Ticket(token=str(kept["token"]), taken=counters))
+
+
 def _human(seconds: float) -> str:
     seconds = max(1, math.ceil(seconds))
     if seconds < 120:
@@ -134,3 +223,29 @@ def _human(seconds: float) -> str:
     if seconds < 7200:
         return f"{math.ceil(seconds / 60)} minutes"
     return f"{math.ceil(seconds / 3600)} hours"
+
+
+# Arena routes (vote, leaderboard, export, cancel) cost S3 requests, not provider money: one
+# generous per-IP counter keeps a script from running up the bucket's bill.
+ARENA_PER_IP_PER_HOUR = 300
+
+
+def arena_counter(ip: str) -> Counter:
+    digest = hashlib.sha256(ip.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return Counter(f"{PREFIX}arena/{digest}.json", ARENA_PER_IP_PER_HOUR, HOUR)
+
+
+def admit_arena(s3: Any, cfg: Config, ip: str, now: float | None = None) -> None:
+    """Take one slot of the per-IP arena counter, or raise TooManyRequests."""
+    now = time.time() if now is None else now
+    if ip and ip in cfg.ip_whitelist:
+        return
+    counter = arena_counter(ip or "unknown")
+    try:
+        _take_one(s3, cfg.bucket, counter, Ticket(token=uuid.uuid4().hex), now, None)
+    except _Full as full:
+        raise TooManyRequests(
+            f"The limit of {counter.limit} arena requests per hour from your address has been "
+            f"reached; try again in {_human(full.retry_after)}.",
+            retry_after=math.ceil(full.retry_after),
+        ) from None

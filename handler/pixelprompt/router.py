@@ -31,6 +31,7 @@ class Result:
     body: Any = None
     status: int = 200
     headers: dict[str, str] | None = None
+    content_type: str | None = None  # set for a body that is already text (e.g. CSV)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,9 @@ class Router:
                 route, params = self.match(method, path)
                 request.path_params = params
                 result = route.handler(request)
-            out = response(result.status, result.body, cid, result.headers)
+            out = response(
+                result.status, result.body, cid, result.headers, content_type=result.content_type
+            )
         except ApiError as exc:
             out = response(exc.status, {"error": exc.message, "code": exc.code}, cid, exc.headers)
         except (ClientError, BotoCoreError):

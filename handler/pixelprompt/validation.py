@@ -8,6 +8,7 @@ from typing import Any
 
 from pixelprompt import blocklist
 from pixelprompt.errors import BadRequest
+from pixelprompt.providers.shapes import ASPECT_RATIOS, MAX_SEED
 
 MAX_PROMPT_CHARS = 1000
 
@@ -18,9 +19,18 @@ class GenerateInput:
     steps: int | None
     guidance: float | None
     control: float | None
+    aspect_ratio: str | None = None
+    seed: int | None = None
+    models: tuple[int, ...] | None = None  # slot indices; None = every configured model
 
     def parameters(self) -> dict[str, Any]:
-        values = {"steps": self.steps, "guidance": self.guidance, "control": self.control}
+        values = {
+            "steps": self.steps,
+            "guidance": self.guidance,
+            "control": self.control,
+            "aspectRatio": self.aspect_ratio,
+            "seed": self.seed,
+        }
         return {k: v for k, v in values.items() if v is not None}
 
 
@@ -81,10 +91,48 @@ def _integer(body: dict[str, Any], name: str, low: int, high: int) -> int | None
     return value
 
 
-def generate_input(body: dict[str, Any]) -> GenerateInput:
+def aspect_ratio(body: dict[str, Any]) -> str | None:
+    value = body.get("aspectRatio")
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in ASPECT_RATIOS:
+        raise BadRequest(
+            f"aspectRatio must be one of {', '.join(ASPECT_RATIOS)}.", code="INVALID_PARAMETER"
+        )
+    return value
+
+
+def slot_indices(value: Any, configured: set[int], name: str = "models") -> tuple[int, ...]:
+    """A non-empty list of distinct configured slot indices, in the order given."""
+    if not isinstance(value, list) or not value:
+        raise BadRequest(
+            f"{name} must be a non-empty list of model slot numbers.", code="INVALID_MODELS"
+        )
+    seen: list[int] = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int):
+            raise BadRequest(f"{name} must hold whole slot numbers.", code="INVALID_MODELS")
+        if item not in configured:
+            slots = ", ".join(str(i) for i in sorted(configured))
+            raise BadRequest(
+                f"There is no model in slot {item}; the configured slots are {slots}.",
+                code="INVALID_MODELS",
+            )
+        if item in seen:
+            raise BadRequest(f"Slot {item} is listed twice in {name}.", code="INVALID_MODELS")
+        seen.append(item)
+    return tuple(seen)
+
+
+def generate_input(body: dict[str, Any], configured: set[int] | None = None) -> GenerateInput:
+    """The /generate body; `configured` are the slot indices `models` may name."""
+    models = body.get("models")
     return GenerateInput(
         prompt=prompt(body),
         steps=_integer(body, "steps", 1, 150),
         guidance=_number(body, "guidance", 0, 30),
         control=_number(body, "control", 0, 10),
+        aspect_ratio=aspect_ratio(body),
+        seed=_integer(body, "seed", 0, MAX_SEED),
+        models=None if models is None else slot_indices(models, configured or set()),
     )

@@ -15,10 +15,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pixelprompt import aws, images, jobs, log, s3json
+from pixelprompt import aws, images, jobs, log, resultcodes, s3json, scrub
 from pixelprompt.backends import Providers
 from pixelprompt.config import Config, ModelSlot
-from pixelprompt.providers.base import GenerationRequest, ProviderError
+from pixelprompt.providers import shapes
+from pixelprompt.providers.base import GeneratedImage, GenerationRequest, ProviderError
 from pixelprompt.recorder import Recorder
 
 EVENT_KEY = "pixelprompt"
@@ -64,11 +65,19 @@ class JobRun:
             steps=params.get("steps"),
             guidance=params.get("guidance"),
             control=params.get("control"),
+            aspect_ratio=params.get("aspectRatio"),
+            seed=params.get("seed"),
         )
         slots = {s.index: s for s in cfg.models}
         # Only the models this run claimed: others were sent by an earlier delivery.
         self.claimed = list(claimed)
         self.slots = [slots[i] for i in self.claimed if i in slots]
+        # Which attempt of each claimed model this run makes (a retry is attempt 2, 3, ...).
+        self.attempts = {
+            r["index"]: int(r.get("attempt", 1))
+            for r in record["results"]
+            if r["index"] in self.claimed
+        }
         self.slugs = images.slugs([(s.index, s.name) for s in cfg.models])
 
     def run(self, budget: float) -> None:
@@ -95,9 +104,14 @@ class JobRun:
             result = self._generate(slot, deadline)
         except Exception as exc:  # one model's bug must not sink the others
             _log.exception("model crashed", extra={"fields": {"model": slot.name}})
-            result = {"status": "error", "error": f"internal error ({type(exc).__name__})"}
+            result = resultcodes.error("INTERNAL", f"internal error ({type(exc).__name__})")
+        if result.get("error"):  # whatever the adapter did, no form of a key is recorded
+            result["error"] = scrub.scrub(str(result["error"]), [slot.key, *scrub.registered()])
         result.update(
-            index=slot.index, model=slot.name, duration=round(time.monotonic() - started, 2)
+            index=slot.index,
+            model=slot.name,
+            attempt=self.attempts.get(slot.index, 1),
+            duration=round(time.monotonic() - started, 2),
         )
         with self.lock:
             self.results[slot.index] = result
@@ -118,23 +132,51 @@ class JobRun:
     def _generate(self, slot: ModelSlot, deadline: float) -> dict[str, Any]:
         try:
             spec = self.providers.resolve_model(slot.name)
+        except ProviderError as exc:
+            return resultcodes.error(exc.code, _card_error(exc, slot))
+        shape = shapes.shape(
+            spec.provider, spec.model_id, self.request.aspect_ratio, self.request.seed
+        )
+        notes = list(shape.notes)
+        asked: dict[str, Any] = {"sent": shape.sent, "notes": notes}
+        try:
             label = f"Model{slot.index}Key"  # error messages name the parameter to fix
             image = self.providers.generate(spec, slot.key, self.request, deadline, key_label=label)
             ext, content_type = images.inspect(image.data)
         except ProviderError as exc:
-            return {"status": "error", "error": _card_error(exc, slot), "errorCode": exc.code}
+            error = _card_error(exc, slot)
+            return {**resultcodes.error(exc.code, error), **asked}
         except images.NotAnImage as exc:
-            return {"status": "error", "error": f"{exc}", "errorCode": "BAD_IMAGE"}
-        key = images.image_key(self.record["galleryId"], self.slugs[slot.index], self.job_id, ext)
+            return {**resultcodes.error("BAD_IMAGE", f"{exc}"), **asked}
+        received = _received(image)
+        notes += _shape_notes(shape.sent, received)
+        key = images.image_key(
+            self.record["galleryId"], self.slugs[slot.index], self.job_id, ext, self._attempt(slot)
+        )
         try:
             images.store(self.s3, self.cfg.bucket, key, image.data, content_type)
         except (ClientError, BotoCoreError):
             _log.exception("could not store image", extra={"fields": {"model": slot.name}})
-            return {"status": "error", "error": "the image could not be stored"}
-        return {"status": "completed", "provider": spec.provider, "imageKey": key, "error": None}
+            return {**resultcodes.error("STORAGE_FAILED", "the image could not be stored"), **asked}
+        return {
+            "status": "completed",
+            "provider": spec.provider,
+            "modelId": spec.model_id,
+            "imageKey": key,
+            "error": None,
+            "received": received,
+            **asked,
+        }
+
+    def _attempt(self, slot: ModelSlot) -> int:
+        return self.attempts.get(slot.index, 1)
 
     def _finalise(self) -> None:
-        """One last merge of everything held in memory; unfinished models are marked as errors."""
+        """One last merge of everything held in memory; this run's unfinished models are errors.
+
+        Only the (model, attempt) pairs this run made are failed: a retry of another model that
+        started meanwhile belongs to another run.
+        """
         self.recorder.close(timeout=JOIN_GRACE_S)
         with self.lock:
             held = list(self.results.values())
@@ -143,11 +185,35 @@ class JobRun:
 
         def change(doc: dict[str, Any]) -> dict[str, Any] | None:
             merged = jobs.merge_all(doc, held, now) is not None
-            failed = jobs.fail_unfinished(doc, reason, now, only=self.claimed) is not None
-            return doc if failed or merged else None
+            ended = jobs.fail_unfinished(
+                doc, reason, now, "DEADLINE", only=self.claimed, attempts=self.attempts
+            )
+            return doc if ended is not None or merged else None
 
         doc = jobs.update(self.s3, self.cfg.bucket, self.job_id, change)
         log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))
+
+
+def _received(image: GeneratedImage) -> dict[str, Any]:
+    """What came back: pixel size as Pillow reads it, and the seed if the provider said."""
+    width, height = images.dimensions(image.data)
+    return {"width": width, "height": height, "seed": image.seed}
+
+
+def _shape_notes(sent: dict[str, Any], received: dict[str, Any]) -> list[str]:
+    """Say so when the picture's shape is not the one the provider was sent."""
+    asked = str(sent.get("size") or sent.get("aspectRatio") or "")
+    separator = "x" if "x" in asked else ":"
+    try:
+        width, height = (int(n) for n in asked.split(separator))
+    except ValueError:
+        return []
+    if (
+        not received["height"]
+        or abs(received["width"] / received["height"] - width / height) < 0.02
+    ):
+        return []
+    return [f"the image came back {received['width']}x{received['height']}, not {asked}"]
 
 
 def _card_error(exc: ProviderError, slot: ModelSlot) -> str:
@@ -182,30 +248,56 @@ def run_job(
     except s3json.NotFound:
         log.event(_log, logging.ERROR, "job record not found", jobId=job_id)
         return {"jobId": job_id, "status": "missing"}
-    now = time.time()
-    if record.get("status") in jobs.TERMINAL or jobs.is_expired(record, now):
+    if record.get("status") in jobs.TERMINAL:
         log.event(_log, logging.WARNING, "job already over; not running", jobId=job_id)
         return {"jobId": job_id, "status": record.get("status")}
+    # A re-delivered event: what an earlier run stored is done, whether or not the record
+    # learned of it (merged below, before anything is claimed).
+    stored = jobs.stored_results(s3, cfg.bucket, job_id, skip=jobs.final_indices(record))
+    now = time.time()
     budget = model_budget(remaining_ms())
     if budget < MIN_MODEL_S or cfg.problems:
-        reason = "the service is misconfigured" if cfg.problems else "no time was left to run it"
+        reason, code = (
+            ("the service is misconfigured", "MISCONFIGURED")
+            if cfg.problems
+            else ("no time was left to run it", "DEADLINE")
+        )
 
         # Only models nobody sent: an earlier run's models end at the record's deadline.
-        def fail(doc: dict[str, Any]) -> dict[str, Any] | None:
-            return jobs.fail_unfinished(doc, reason, time.time(), only=jobs.claimable(doc))
+        def refuse(d: dict[str, Any]) -> dict[str, Any] | None:
+            merged = jobs.merge_all(d, stored, now) is not None
+            only = jobs.claimable(d)
+            failed = jobs.fail_unfinished(d, reason, now, code, only=only) is not None
+            return d if failed or merged else None
 
-        jobs.update(s3, cfg.bucket, job_id, fail)
+        jobs.update(s3, cfg.bucket, job_id, refuse)
         return {"jobId": job_id, "status": "failed"}
     # The record's deadline becomes this invocation's own end, so /status can tell a dead worker.
     end = now + budget + SAFETY_MARGIN_S / 2
     claimed: list[int] = []
 
-    def claim(doc: dict[str, Any]) -> dict[str, Any] | None:
-        claimed[:] = jobs.claimable(doc)  # the CAS may run this more than once: last one wins
-        return jobs.start(doc, end, now)
+    def claim(d: dict[str, Any]) -> dict[str, Any] | None:
+        # The CAS may run this more than once: the last run is the one written.
+        claimed.clear()
+        merged = jobs.merge_all(d, stored, now) is not None
+        if d.get("status") in jobs.TERMINAL:
+            return d if merged else None
+        if jobs.is_expired(d, now):  # too late to start: end it, spend nothing
+            return d if jobs.expire(d, now) is not None or merged else None
+        pending = jobs.claimable(d)
+        if jobs.start(d, end, now) is None:
+            return d if merged else None
+        claimed.extend(pending)
+        return d
 
     record = jobs.update(s3, cfg.bucket, job_id, claim) or record
+    if not claimed and record.get("status") in jobs.TERMINAL:
+        log.event(_log, logging.WARNING, "job over (cancelled) before it started", jobId=job_id)
+        return {"jobId": job_id, "status": record.get("status")}
     if not claimed:
+        if record.get("status") in jobs.TERMINAL:
+            log.event(_log, logging.WARNING, "job already over; not running", jobId=job_id)
+            return {"jobId": job_id, "status": record.get("status")}
         # A re-delivered event (Lambda delivers async events at least once): every model was
         # already sent by an earlier run, and sending it again would pay for it twice.
         log.event(

@@ -28,6 +28,9 @@ REPLACEMENT_PROPERTIES: dict[str, frozenset[str] | str] = {
     "AWS::IAM::Policy": frozenset(),
     "AWS::IAM::Role": frozenset({"RoleName", "Path"}),
     "AWS::Lambda::EventInvokeConfig": frozenset({"FunctionName", "Qualifier"}),
+    "AWS::Lambda::EventSourceMapping": frozenset(
+        {"EventSourceArn", "StartingPosition", "StartingPositionTimestamp"}
+    ),
     "AWS::Lambda::Function": frozenset({"FunctionName"}),
     "AWS::Lambda::Permission": ALL,
     "AWS::Logs::LogGroup": frozenset({"LogGroupName"}),

@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -35,6 +35,7 @@ class AsyncEvent:
     request_id: str
     attempt: int = 0  # attempts made so far
     last_result: InvokeResult | None = None
+    queued_at: float = field(default_factory=time.monotonic)
 
 
 class Invoker:
@@ -130,7 +131,24 @@ class Invoker:
             self._in_flight -= 1
             self._cond.notify_all()
 
+    def _too_old(self, event: AsyncEvent, after_s: float = 0.0) -> bool:
+        """Past the function's MaximumEventAgeInSeconds (Lambda then dead-letters the event)."""
+        max_age = self._invoke_config(event.function_name).get("MaximumEventAgeInSeconds")
+        age = time.monotonic() - event.queued_at + after_s
+        return max_age is not None and age > float(max_age)
+
     def _attempt(self, event: AsyncEvent) -> None:
+        if self._too_old(event):
+            expired = InvokeResult(
+                event.request_id,
+                False,
+                b"",
+                "EventAgeExceeded",
+                error={"errorMessage": "the event was older than MaximumEventAgeInSeconds"},
+            )
+            self._dead_letter(event, event.last_result or expired)
+            self._done()
+            return
         try:
             runner = self._registry.get(event.function_name)
             result = runner.invoke(event.payload, request_id=event.request_id)
@@ -160,12 +178,12 @@ class Invoker:
             self._done()
             return
         retries = self._max_retries(event.function_name)
-        if event.attempt <= retries and not self._stopping:
-            delay = (
-                self._retry_delays[min(event.attempt - 1, len(self._retry_delays) - 1)]
-                if (self._retry_delays)
-                else 0.0
-            )
+        delay = (
+            self._retry_delays[min(event.attempt - 1, len(self._retry_delays) - 1)]
+            if (self._retry_delays)
+            else 0.0
+        )
+        if event.attempt <= retries and not self._stopping and not self._too_old(event, delay):
             self._sink.info(
                 "invoke",
                 f"async {event.function_name} {event.request_id[:8]} failed "
@@ -189,13 +207,20 @@ class Invoker:
             self._timers.add(timer)
         timer.start()
 
+    def _invoke_config(self, function_name: str) -> dict[str, Any]:
+        try:
+            return dict(
+                self._aws.client("lambda").get_function_event_invoke_config(
+                    FunctionName=function_name
+                )
+            )
+        except (ClientError, KeyError, ValueError):
+            return {}  # Lambda's defaults: 2 retries, 6 hours
+
     def _max_retries(self, function_name: str) -> int:
         try:
-            config = self._aws.client("lambda").get_function_event_invoke_config(
-                FunctionName=function_name
-            )
-            return int(config.get("MaximumRetryAttempts", 2))
-        except (ClientError, KeyError, ValueError):
+            return int(self._invoke_config(function_name).get("MaximumRetryAttempts", 2))
+        except (TypeError, ValueError):
             return 2  # Lambda's default
 
     def _dead_letter(self, event: AsyncEvent, result: InvokeResult) -> None:

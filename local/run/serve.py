@@ -11,6 +11,7 @@ from .aws import LocalAwsClients, guess_region
 from .cdn import CdnApp
 from .cloudwatch import LogShipper
 from .discovery import ApiSource, StackNotServable, discover
+from .event_sources import EventSourcePoller
 from .function_runner import FunctionRegistry
 from .httpserve import BackgroundServer
 from .invoker import DEFAULT_RETRY_DELAYS, Invoker
@@ -154,6 +155,9 @@ def serve(
         run._on_stop("the function workers", registry.stop)
         run._on_stop("the async queue", lambda: invoker.stop(join=False))
         _install_invoke_handler(run, invoker.handle_invoke)
+        # The DLQ's event source mapping (and any other SQS one): stopped before the workers.
+        poller = EventSourcePoller(aws, registry, sink, stack.function_name).start()
+        run._on_stop("the SQS event sources", poller.stop)
 
         # Load the code now, so that a broken artifact shows at start rather than on a request.
         registry.get(stack.function_name).deployment()

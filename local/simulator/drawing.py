@@ -15,9 +15,28 @@ FORMATS = {"png": "PNG", "jpeg": "JPEG", "jpg": "JPEG", "webp": "WEBP"}
 CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 
+def shape_size(shape: object) -> tuple[int, int]:
+    """The drawn size for a requested shape ("1536x1024", "16:9", a (w, h) pair): the same
+    ratio with the long side SIZE, so the adapter's own size mapping shows in the result.
+    Anything else (absent, "auto", nonsense) is a SIZE square, as before."""
+    try:
+        if isinstance(shape, tuple | list):
+            width, height = (int(n) for n in shape)
+        else:
+            separator = "x" if "x" in str(shape) else ":"
+            width, height = (int(n) for n in str(shape).split(separator))
+    except (TypeError, ValueError):
+        return SIZE, SIZE
+    if width <= 0 or height <= 0:
+        return SIZE, SIZE
+    scale = SIZE / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 @lru_cache(maxsize=64)
-def draw(prompt: str, model: str, fmt: str = "png") -> bytes:
-    """A SIZE x SIZE image: a gradient seeded by prompt+model, the prompt, the model id."""
+def draw(prompt: str, model: str, fmt: str = "png", shape: str | None = None) -> bytes:
+    """An image in `shape` (see shape_size): a gradient seeded by prompt+model, the prompt,
+    the model id, drawn on a SIZE square and then scaled to the shape."""
     pil_format = FORMATS.get(fmt.lower(), "PNG")
     digest = hashlib.sha256(f"{model}\n{prompt}".encode()).digest()
     image = _gradient(digest)
@@ -27,6 +46,8 @@ def draw(prompt: str, model: str, fmt: str = "png") -> bytes:
     _prompt_text(pen, prompt)
     _footer(pen, model)
     image = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
+    if shape is not None and shape_size(shape) != (SIZE, SIZE):
+        image = image.resize(shape_size(shape))
     out = io.BytesIO()
     image.save(out, format=pil_format, **({"quality": 85} if pil_format != "PNG" else {}))
     return out.getvalue()

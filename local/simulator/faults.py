@@ -18,6 +18,7 @@ MODES = (
     "latency",
     "revoked",
     DROP_AFTER_ACCEPT,
+    "echo_key",  # a 400 whose message echoes the request's credentials in several encodings
 )
 ANY = "*"
 HANG_BOUND = 60.0  # a hang never lasts longer than this, so no test can wedge forever

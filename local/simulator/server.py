@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import logging
 import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from . import control, models
 from .exchange import BadRequest, Exchange, Reply
@@ -229,6 +231,8 @@ def answer(
     if refused is not None:
         return refused
     fault = state.faults.take(protocol.provider)
+    if fault is not None and fault.mode == "echo_key":
+        return echo_credentials(exchange)
     early = fault_effect(state, protocol, fault)
     if early is not None:
         return early
@@ -261,6 +265,31 @@ def fault_effect(state: State, protocol: Protocol, fault: Fault | None) -> Reply
     if fault.mode == "revoked":  # the key was revoked: every call, key checks too, is refused
         return protocol.fault_reply(Fault("401"))
     return None
+
+
+CREDENTIAL_HEADERS = ("Authorization", "x-key", "x-api-key", "x-goog-api-key")
+
+
+def echo_credentials(exchange: Exchange) -> Reply:
+    """A careless provider's 400: the request's key, as sent, URL-encoded, base64, JSON-escaped.
+
+    Real APIs have echoed request headers and query strings in error bodies; this is how the
+    tests prove that no form of a key gets past the function's scrubbing.
+    """
+    sent = [exchange.header(h) for h in CREDENTIAL_HEADERS if exchange.header(h)]
+    sent += [v for values in exchange.query.values() for v in values]
+    secrets = [v.split(" ", 1)[-1] for v in sent]  # "Bearer <key>" -> the key
+    forms = []
+    for key in secrets:
+        forms += [
+            key,
+            quote(key, safe=""),
+            base64.b64encode(key.encode()).decode(),
+            json.dumps(key)[1:-1],
+        ]
+    message = "invalid request; you sent " + " | ".join(forms)
+    body = {"error": {"message": message, "code": "invalid_request"}, "echo": json.dumps(forms)}
+    return Reply(400, json.dumps(body).encode(), "application/json")
 
 
 def _is_poll(exchange: Exchange) -> bool:

@@ -32,6 +32,8 @@ class BflTask:
     mode: str | None  # moderation / block200 / malformed, decided at submit time
     polls: int = 0
     sample: str | None = None
+    shape: str | None = None  # "WxH" or "w:h" as submitted
+    seed: int | None = None
 
 
 class Bounded(OrderedDict):

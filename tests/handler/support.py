@@ -11,6 +11,7 @@ from typing import Any
 
 from PIL import Image
 from pixelprompt.backends import Providers
+from pixelprompt.providers import shapes
 from pixelprompt.providers.base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
@@ -18,10 +19,19 @@ BUCKET = "pixelprompt-test-bucket"
 FUNCTION = "pixelprompt-test"
 
 
-def png_bytes(color: str = "red") -> bytes:
+def png_bytes(color: str = "red", size: tuple[int, int] = (8, 8)) -> bytes:
     buf = io.BytesIO()
-    Image.new("RGB", (8, 8), color).save(buf, "PNG")
+    Image.new("RGB", size, color).save(buf, "PNG")
     return buf.getvalue()
+
+
+def _asked_size(spec: ModelSpec, request: GenerationRequest) -> tuple[int, int]:
+    """A small image in the shape the provider was sent (as a real provider would honour it)."""
+    sent = shapes.shape(spec.provider, spec.model_id, request.aspect_ratio, request.seed).sent
+    asked = str(sent.get("size") or sent.get("aspectRatio") or "1:1")
+    width, height = (int(n) for n in asked.replace(":", "x").split("x"))
+    scale = 64 / max(width, height)  # keep test images tiny
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 class FakeProviders:
@@ -34,11 +44,17 @@ class FakeProviders:
         self.enhanced = "a cat, photorealistic, soft morning light"
         self.enhance_error: ProviderError | None = None
         self.enhance_calls: list[tuple[str, str, str, str]] = []
+        self.fail_once: set[str] = set()  # model ids whose first call fails
+        self.hold: threading.Event | None = None  # "held…" models wait for it
 
     def resolve_model(self, name: str) -> ModelSpec:
         if not name.startswith("fake/"):
             raise ProviderError(f'No provider serves "{name}".', code=ProviderError.UNKNOWN_MODEL)
-        return ModelSpec(provider="fake", model_id=name.split("/", 1)[1])
+        model = name.split("/", 1)[1]
+        if ":" in model:  # "fake/openai:gpt-image-2" plays a real provider's shapes
+            provider, model_id = model.split(":", 1)
+            return ModelSpec(provider=provider, model_id=model_id)
+        return ModelSpec(provider="fake", model_id=model)
 
     def generate(
         self,
@@ -61,7 +77,13 @@ class FakeProviders:
             time.sleep(max(0.0, deadline - time.monotonic()) + 0.5)
         if spec.model_id.startswith("crash"):
             raise RuntimeError("adapter bug")
-        return GeneratedImage(png_bytes(), "image/png")
+        if self.fail_once and spec.model_id in self.fail_once:
+            self.fail_once.discard(spec.model_id)
+            raise ProviderError("The provider had a hiccup (HTTP 503).", code="UPSTREAM")
+        if self.hold is not None and spec.model_id.startswith("held"):
+            self.hold.wait(timeout=10)  # in flight until the test lets it answer
+        width, height = _asked_size(spec, request)
+        return GeneratedImage(png_bytes(size=(width, height)), "image/png", seed=request.seed)
 
     def enhance(
         self, spec: ModelSpec, api_key: str, prompt: str, deadline: float, *, key_label: str = ""

@@ -10,7 +10,14 @@ from tests.handler.support import model_env
 def test_enhance_returns_original_and_enhanced(s3, event, call, fake_providers):
     status, body, _ = call(event("httpApiV2_enhance.json"))
     assert status == 200
-    assert body == {"original": "cat", "enhanced": "a cat, photorealistic, soft morning light"}
+    enhanced = "a cat, photorealistic, soft morning light"
+    # short_prompt/long_prompt are the original client's names for the same two prompts.
+    assert body == {
+        "original": "cat",
+        "enhanced": enhanced,
+        "short_prompt": "cat",
+        "long_prompt": enhanced,
+    }
 
 
 def test_enhance_uses_the_prompt_model_slot(s3, set_env, event, call, fake_providers):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pixelprompt import jobs
 
-from tests.handler.support import BUCKET, png_bytes
+from tests.handler.support import BUCKET, model_env, png_bytes
 
 
 def _gallery_with(s3, job_id: str, when: float, models: list[str]) -> str:
@@ -54,7 +54,7 @@ def test_gallery_list_bad_limit_is_400(s3, event, call, limit):
 def test_gallery_list_skips_foreign_keys(s3, event, call):
     s3.put_object(Bucket=BUCKET, Key="images/not-a-gallery/x.png", Body=b"x")
     _, body, _ = call(event("httpApiV2_galleryList.json"))
-    assert body == {"galleries": []}
+    assert body == {"galleries": [], "next": None}
 
 
 def test_gallery_of_a_finished_job_names_models_and_prompt(
@@ -95,3 +95,69 @@ def test_absent_gallery_is_404(s3, call):
 def test_malformed_gallery_id_is_400(s3, event, call, gid):
     status, body, _ = call(event("httpApiV2_galleryGet.json", path=f"/gallery/{gid}"))
     assert (status, body["code"]) == (400, "INVALID_GALLERY_ID")
+
+
+def _gallery_list(call, event, query):
+    ev = event("httpApiV2_galleryList.json")
+    ev["queryStringParameters"] = query
+    status, body, _ = call(ev)
+    return status, body
+
+
+def test_gallery_pages_past_the_limit_with_a_cursor(s3, generate_job, run_worker, event, call):
+    # GIVEN five finished jobs
+    made = []
+    for n in range(5):
+        job_id, payload = generate_job(prompt=f"prompt number {n}")
+        run_worker(payload)
+        made.append(job_id)
+    # WHEN listed two at a time, following `next`
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        status, body = _gallery_list(call, event, query)
+        assert status == 200 and len(body["galleries"]) <= 2
+        seen.extend(body["galleries"])
+        pages += 1
+        cursor = body["next"]
+        if cursor is None:
+            break
+        assert pages < 10
+    # THEN every gallery comes once, newest first, with its prompt and thumbnails
+    assert pages == 3
+    assert [g["jobId"] for g in seen] == list(reversed(made))
+    assert [g["prompt"] for g in seen] == [f"prompt number {n}" for n in reversed(range(5))]
+    assert all(len(g["thumbnails"]) == 3 and g["thumbnails"][0] == g["preview"] for g in seen)
+
+
+def test_gallery_detail_lists_failed_models_with_their_error(
+    s3, set_env, generate_job, run_worker, event, call
+):
+    set_env(**model_env(["fake/ok-one", "fake/moderated"]))
+    _job_id, payload = generate_job()
+    run_worker(payload)
+    _status, listing = _gallery_list(call, event, None)
+    gid = listing["galleries"][0]["id"]
+    assert listing["galleries"][0]["failedCount"] == 1
+    _, body, _ = call(event("httpApiV2_galleryGet.json", path=f"/gallery/{gid}"))
+    assert [i["model"] for i in body["images"]] == ["fake/ok-one"]
+    assert body["failed"] == [
+        {
+            "index": 2,
+            "model": "fake/moderated",
+            "status": "error",
+            "error": "The provider refused the prompt (moderated).",
+            "errorCode": "MODERATED",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"limit": "²"}, {"limit": "٣"}, {"limit": "\uff11\uff10"}, {"limit": "0"}, {"limit": "201"},
+     {"limit": "-1"}, {"limit": " 5"}, {"cursor": "x"}, {"cursor": "²" * 13}],
+)  # fmt: skip
+def test_every_gallery_list_parameter_parses_strictly(s3, event, call, query):
+    status, body = _gallery_list(call, event, query)
+    assert (status, body["code"]) == (400, "INVALID_PARAMETER"), query
+    assert body["error"].endswith(".")

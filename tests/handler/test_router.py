@@ -136,7 +136,7 @@ def test_named_stage_prefix_is_stripped(s3, event, call):
     # WHEN requested
     status, body, _ = call(ev)
     # THEN the route still matches
-    assert (status, body) == (200, {"galleries": []})
+    assert (status, body) == (200, {"galleries": [], "next": None})
 
 
 def test_trailing_slash_matches_the_route(s3, event, call):
@@ -179,7 +179,7 @@ def test_unexpected_bug_is_a_generic_500_logged_with_its_traceback(
     def broken(*args, **kwargs):
         raise KeyError("secret internals")
 
-    monkeypatch.setattr("pixelprompt.gallery.list_galleries", broken)
+    monkeypatch.setattr("pixelprompt.gallery.list_page", broken)
     # WHEN it is called
     status, body, _ = call(event("httpApiV2_galleryList.json"))
     # THEN the client gets a plain sentence; the traceback goes only to the log

@@ -38,6 +38,17 @@ HANDLER = textwrap.dedent(
     def lambda_handler(event, context):
         global COUNT
         COUNT += 1
+        if isinstance(event.get("Records"), list):  # an SQS batch: keep each, fail "fail*"
+            failed = []
+            for record in event["Records"]:
+                boto3.client("s3").put_object(
+                    Bucket=os.environ["RECORD_BUCKET"],
+                    Key=f"sqs/{{record['messageId']}}/{{uuid.uuid4()}}",
+                    Body=json.dumps(record).encode(),
+                )
+                if record["body"].startswith("fail"):
+                    failed.append({{"itemIdentifier": record["messageId"]}})
+            return {{"batchItemFailures": failed}}
         query = event.get("queryStringParameters") or {{}}
         action = query.get("do") or event.get("do")
         if event.get("record"):

@@ -14,7 +14,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from pixelprompt.providers import ProviderError, bfl, gemini, openai_api, recraft, transport
+from pixelprompt.providers import (
+    ProviderError,
+    bedrock,
+    bfl,
+    gemini,
+    openai_api,
+    recraft,
+    transport,
+)
 from pixelprompt.providers.transport import IDEMPOTENT, PAID, Caller, RetryPolicy
 
 from local.simulator import ProviderSimulator
@@ -199,3 +207,17 @@ def test_a_paid_request_does_not_ride_a_connection_left_idle(
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.mark.parametrize(("stale_after", "closed"), [(60.0, 0), (0.0, 1)])
+def test_bedrock_does_not_invoke_on_a_connection_left_idle(
+    sim: ProviderSimulator, monkeypatch: pytest.MonkeyPatch, stale_after: float, closed: int
+) -> None:
+    run(CASES["bedrock"])  # the client exists and has used its pool
+    client = bedrock.fitted_client(time.monotonic() + 10)
+    closes: list[bool] = []
+    original = client.close
+    monkeypatch.setattr(client, "close", lambda: closes.append(True) or original())
+    monkeypatch.setattr(transport, "STALE_AFTER", stale_after)
+    assert run(CASES["bedrock"]).content_type == "image/png"
+    assert len(closes) == closed

@@ -24,6 +24,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
 from pixelprompt.providers import GenerationRequest, ModelSpec, gemini, generate, openai_api
+from pixelprompt.providers.catalog import CHAT_MODELS
 from pixelprompt.providers.common import ENHANCE_INSTRUCTION
 
 from local.simulator import ProviderSimulator
@@ -68,6 +69,13 @@ def _soon() -> float:
     return time.monotonic() + 10
 
 
+def _thinking(model: str) -> dict[str, Any]:
+    """What google-genai's ThinkingConfig takes for this model family (types.py, 3.3.0)."""
+    if model.startswith("gemini-2."):
+        return {"thinking_budget": 128 if "pro" in model else 0}
+    return {"thinking_level": "LOW"}
+
+
 def _camel(name: str) -> str:
     return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
 
@@ -106,16 +114,25 @@ def test_openai_image_request_equals_the_sdks(relay: CaptureRelay) -> None:
     same_call(adapter, sdk)
 
 
-def test_openai_chat_request_equals_the_sdks(relay: CaptureRelay) -> None:
-    openai_api.enhance("gpt-4.1-mini", SECRET, PROMPT, _soon(), "Model1Key")
+@pytest.mark.parametrize(
+    ("model", "sampling"),
+    [
+        ("gpt-4.1-mini", {"temperature": 0.7}),
+        (CHAT_MODELS["openai"], {"reasoning_effort": "none"}),  # a reasoning model today
+    ],
+)
+def test_openai_chat_request_equals_the_sdks(
+    relay: CaptureRelay, model: str, sampling: dict[str, Any]
+) -> None:
+    openai_api.enhance(model, SECRET, PROMPT, _soon(), "Model1Key")
     openai_client(relay.url).chat.completions.create(
-        model="gpt-4.1-mini",
+        model=model,
         messages=[
             {"role": "system", "content": ENHANCE_INSTRUCTION},
             {"role": "user", "content": PROMPT},
         ],
         max_completion_tokens=300,
-        temperature=0.7,
+        **sampling,
     )
     adapter, sdk = relay.take()
     same_call(adapter, sdk)
@@ -151,15 +168,16 @@ def test_gemini_image_request_equals_the_sdks(relay: CaptureRelay) -> None:
 
 
 def test_gemini_enhance_request_equals_the_sdks(relay: CaptureRelay) -> None:
-    gemini.enhance("gemini-3.6-flash", SECRET, PROMPT, _soon(), "Model1Key")
+    model = CHAT_MODELS["google"]  # the model /enhance uses
+    gemini.enhance(model, SECRET, PROMPT, _soon(), "Model1Key")
     client = google_client(relay.url)
     client.models.generate_content(
-        model="gemini-3.6-flash",
+        model=model,
         contents=PROMPT,
         config=genai_types.GenerateContentConfig(
             system_instruction=ENHANCE_INSTRUCTION,
             max_output_tokens=gemini.ENHANCE_OUTPUT_TOKENS,
-            thinking_config=genai_types.ThinkingConfig(thinking_level="LOW"),
+            thinking_config=genai_types.ThinkingConfig(**_thinking(model)),
         ),
     )
     adapter, sdk = relay.take()
@@ -181,6 +199,9 @@ def test_openai_answers_parse_into_the_sdks_types(sim: ProviderSimulator) -> Non
     )
     assert isinstance(chat, openai.types.chat.ChatCompletion)
     assert chat.choices[0].finish_reason == "stop" and chat.choices[0].message.content
+    # ... and holds no field the SDK's types do not define
+    parsed = [images, images.data[0], images.usage, chat, chat.choices[0], chat.choices[0].message]
+    assert [item.model_extra for item in parsed] == [{}] * len(parsed)
 
 
 def test_recraft_answers_parse_into_the_openai_sdks_types(sim: ProviderSimulator) -> None:
@@ -193,6 +214,9 @@ def test_recraft_answers_parse_into_the_openai_sdks_types(sim: ProviderSimulator
         )
         assert isinstance(images, openai.types.ImagesResponse)
         assert images.data and (images.data[0].b64_json or images.data[0].url)
+        # Beyond OpenAI's fields, only those Recraft's own response schema adds
+        assert set(images.model_extra or {}) <= {"credits", "style_id"}
+        assert set(images.data[0].model_extra or {}) <= {"image_id", "revised_prompt"}
 
 
 @pytest.mark.parametrize(
@@ -332,3 +356,46 @@ def test_bedrock_errors_are_the_service_models_exceptions(
         client.invoke_model(modelId="stability.sd3-5-large-v1:0", body=b'{"prompt": "fox"}')
     assert caught.value.response["Error"]["Code"] == code
     assert isinstance(caught.value, getattr(client.exceptions, code))  # a modeled exception
+
+
+# ---- a shut-down model and the model lookups -------------------------------------------------
+
+
+def test_a_shut_down_openai_model_is_the_sdks_not_found(sim: ProviderSimulator) -> None:
+    client = openai_client(sim.url)
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.images.generate(model="gpt-image-1", prompt=PROMPT)  # shut down 2026-10-23
+    assert caught.value.code == "model_not_found"
+    model = client.models.retrieve("gpt-image-2")
+    assert isinstance(model, openai.types.Model) and model.id == "gpt-image-2"
+    assert model.model_extra == {}
+
+
+def test_a_shut_down_gemini_model_is_the_sdks_not_found(sim: ProviderSimulator) -> None:
+    client = google_client(sim.url)
+    with pytest.raises(genai_errors.ClientError) as caught:
+        client.models.generate_content(model="gemini-2.5-flash-image", contents=PROMPT)
+    assert (caught.value.code, caught.value.status) == (404, "NOT_FOUND")
+    model = client.models.get(model=CHAT_MODELS["google"])
+    assert isinstance(model, genai_types.Model)
+    assert model.name == f"models/{CHAT_MODELS['google']}"
+
+
+def test_a_shut_down_bedrock_model_is_the_service_models_not_found(
+    sim: ProviderSimulator,
+) -> None:
+    client = bedrock_client()
+    with pytest.raises(ClientError) as caught:
+        client.invoke_model(modelId="amazon.nova-canvas-v1:0", body=b"{}")  # EOL 2026-09-30
+    assert isinstance(caught.value, client.exceptions.ResourceNotFoundException)
+
+
+def test_bedrock_model_lookup_is_what_the_control_planes_model_defines(
+    sim: ProviderSimulator,
+) -> None:
+    control = boto3.client("bedrock", config=Config(retries={"total_max_attempts": 1}))
+    answer = dict(control.get_foundation_model(modelIdentifier="amazon.nova-lite-v1:0"))
+    answer.pop("ResponseMetadata")
+    output = control.meta.service_model.operation_model("GetFoundationModel").output_shape
+    assert shape_problems(output, answer) == []
+    assert answer["modelDetails"]["modelLifecycle"]["status"] in ("ACTIVE", "LEGACY")

@@ -87,4 +87,5 @@ def test_the_worker_event_is_never_retried_by_lambda(resources) -> None:
         "FunctionName": {"Ref": fn_id},
         "Qualifier": "$LATEST",
         "MaximumRetryAttempts": 0,
+        "MaximumEventAgeInSeconds": 360,  # see test_dead_letters.py
     }

@@ -101,20 +101,25 @@ def test_every_resource_is_this_stacks_own_and_fits_the_action(resources) -> Non
             assert targets(resource, known) == {wanted}, f"{where}: {resource}"
 
 
-def test_function_reads_and_writes_only_its_three_prefixes(resources) -> None:
+def test_function_reads_and_writes_only_its_four_prefixes(resources) -> None:
     statements = [
         s for _, s in allow_statements(resources) if s.get("Sid") == "ReadWriteOwnPrefixes"
     ]
     (rw,) = statements
     assert rw["Action"] == ["s3:GetObject", "s3:PutObject"]
     keys = [r["Fn::Sub"][0] for r in rw["Resource"]]
-    assert keys == ["${BucketArn}/jobs/*", "${BucketArn}/images/*", "${BucketArn}/ratelimit/*"]
+    assert keys == [
+        "${BucketArn}/jobs/*",
+        "${BucketArn}/images/*",
+        "${BucketArn}/ratelimit/*",
+        "${BucketArn}/votes/*",
+    ]
 
 
-def test_listing_is_limited_to_the_three_prefixes(resources) -> None:
+def test_listing_is_limited_to_the_four_prefixes(resources) -> None:
     (listing,) = [s for _, s in allow_statements(resources) if "s3:ListBucket" in s["Action"]]
     assert listing["Condition"] == {
-        "StringLike": {"s3:prefix": ["jobs/*", "images/*", "ratelimit/*"]}
+        "StringLike": {"s3:prefix": ["jobs/*", "images/*", "ratelimit/*", "votes/*"]}
     }
 
 

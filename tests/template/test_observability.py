@@ -35,8 +35,10 @@ def test_alarms_on_function_errors_and_throttles(resources) -> None:
 
 def test_alarm_on_messages_in_the_dead_letter_queue(resources) -> None:
     queue, _ = only(resources, "AWS::SQS::Queue")
-    alarm = _alarms_by_metric(resources)["ApproximateNumberOfMessagesVisible"]
+    # Sent, not visible: the consumer deletes each dead letter within seconds of its arrival.
+    alarm = _alarms_by_metric(resources)["NumberOfMessagesSent"]
     assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["Statistic"] == "Sum"
     assert alarm["Dimensions"] == [
         {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}
     ]

@@ -30,6 +30,7 @@ def test_cors_allows_get_and_head_from_any_origin(resources) -> None:
 def test_expiry_is_scoped_to_images_jobs_and_ratelimit(resources) -> None:
     rules = props(resources, "AWS::S3::Bucket")["LifecycleConfiguration"]["Rules"]
     expiry = {r["Prefix"]: r["ExpirationInDays"] for r in rules if r["Status"] == "Enabled"}
+    # votes/ is absent on purpose: the owner's arena history is kept.
     assert expiry == {"images/": 30, "jobs/": 30, "ratelimit/": 2}
 
 

@@ -71,6 +71,8 @@ class Job:
     models: list[FakeModel]
     gallery_ts: float = 0.0
     images: dict[int, bytes] = field(default_factory=dict)
+    cancelled: bool = False
+    retried: dict[int, float] = field(default_factory=dict)  # slot -> when its retry started
 
 
 # Quick enough to be done by the page's first poll (500 ms); the polling test uses slow ones.
@@ -134,6 +136,7 @@ class FakeApi:
         self.enhance_suffix = ", golden hour light, highly detailed, 35 mm photograph"
         self.expose_retry_after = True
         self.lock = threading.Lock()
+        self.votes: dict[str, dict[str, Any]] = {}  # jobId -> the vote, like votes/<jobId>.json
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -165,6 +168,7 @@ class FakeApi:
             self.requests.clear()
             self.rate_limit_seconds = None
             self.expose_retry_after = True
+            self.votes.clear()
 
     def calls(self, method: str, prefix: str) -> list[Recorded]:
         with self.lock:
@@ -180,8 +184,12 @@ class FakeApi:
                 "model": model.name,
                 "provider": model.provider,
             }
-            if elapsed >= model.seconds:
-                if model.error:
+            retried_at = job.retried.get(index)
+            since = elapsed if retried_at is None else time.monotonic() - retried_at
+            if retried_at is not None:
+                result["attempt"] = 2
+            if since >= model.seconds:
+                if model.error and retried_at is None:
                     result |= {"status": "error", "error": model.error}
                 else:
                     key = f"images/{job.gallery_id}/{index}-{job.id}.png"
@@ -191,10 +199,13 @@ class FakeApi:
                         "imageUrl": f"{self.url}/{key}",
                         "duration": round(model.seconds, 1),
                     }
-            elif elapsed >= model.seconds / 3:
+            elif job.cancelled:
+                result |= {"status": "error", "error": "cancelled", "errorCode": "CANCELLED"}
+            elif since >= model.seconds / 3:
                 result["status"] = "in_progress"
             else:
                 result["status"] = "pending"
+            result["url"] = result.get("imageUrl")
             results.append(result)
         done = [r for r in results if r["status"] in ("completed", "error")]
         ok = [r for r in results if r["status"] == "completed"]
@@ -394,6 +405,84 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 payload = {"id": galleryId, "prompt": job.prompt, "images": images}
                 return self._json(200, payload)
         return self._error(404, "No gallery with that id.", "GALLERY_NOT_FOUND")
+
+    def _job(self, job_id: str) -> Job | None:
+        """The job, or None after answering its 400/404."""
+        if not JOB_ID.match(job_id):
+            return self._error(400, "The job id is not a valid UUID.", "INVALID_JOB_ID")
+        job = self.api.jobs.get(job_id)
+        if not job:
+            return self._error(404, f"There is no job {job_id}.", "JOB_NOT_FOUND")
+        return job
+
+    def route_list_models(self) -> None:
+        models = [
+            {"index": i, "name": m.name, "provider": m.provider, "identity": m.name}
+            for i, m in enumerate(self.api.models, start=1)
+        ]
+        self._json(200, {"aspectRatios": ["1:1", "4:3", "3:4", "16:9", "9:16"], "models": models})
+
+    def route_retry_model(self, jobId: str) -> None:
+        body, job = self._body(), self._job(jobId)
+        if job is None:
+            return None
+        index = body.get("model") if isinstance(body, dict) else None
+        status = self.api.status_of(job)
+        result = next((r for r in status["results"] if r["index"] == index), None)
+        if result is None or result["status"] != "error":
+            return self._error(409, "Only a failed model can be retried.", "NOT_RETRYABLE")
+        job.retried[index] = time.monotonic()
+        self._json(202, {"jobId": job.id, "model": index, "attempt": 2, "status": "in_progress"})
+
+    def route_cancel_job(self, jobId: str) -> None:
+        job = self._job(jobId)
+        if job is None:
+            return None
+        finished = self.api.status_of(job)["status"] in ("completed", "partial", "failed")
+        if finished and not job.cancelled:
+            return self._error(409, "The job has already finished.", "JOB_FINISHED")
+        job.cancelled = True
+        self._json(200, {**self.api.status_of(job), "cancelled": True, "error": "cancelled"})
+
+    def route_vote_on_job(self, jobId: str) -> None:
+        body, job = self._body(), self._job(jobId)
+        if job is None:
+            return None
+        done = [r for r in self.api.status_of(job)["results"] if r["status"] == "completed"]
+        picked = body.get("ranking") or [body.get("best")] if isinstance(body, dict) else []
+        if not picked or not set(picked) <= {r["index"] for r in done}:
+            return self._error(400, "Pick this job's finished images.", "INVALID_VOTE")
+        with self.api.lock:
+            if job.id in self.api.votes:
+                return self._error(409, "This job already has a vote.", "ALREADY_VOTED")
+            vote = {
+                "jobId": job.id, "votedAt": datetime.now(UTC).isoformat(), "votedAtTs": time.time(),
+                "kind": "ranking" if "ranking" in body else "best", "ranking": picked,
+                "prompt": job.prompt,
+                "candidates": [{"index": r["index"], "model": r["model"], "duration": r["duration"],
+                                "identity": r["model"], "cost": None} for r in done],
+            }  # fmt: skip
+            self.api.votes[job.id] = vote
+        names = {r["index"]: r["model"] for r in done}
+        self._json(201, {**vote, "revealed": [{"index": i, "model": names[i]} for i in picked]})
+
+    def route_get_vote(self, jobId: str) -> None:
+        if self._job(jobId) is None:
+            return None
+        vote = self.api.votes.get(jobId)
+        if vote is None:
+            return self._error(404, f"Job {jobId} has no vote.", "VOTE_NOT_FOUND")
+        self._json(200, vote)
+
+    def route_get_leaderboard(self) -> None:
+        from pixelprompt import leaderboard  # the real fit, over the fake's votes
+
+        found = list(self.api.votes.values())
+        self._json(200, {"method": "bradley-terry", "totalVotes": len(found),
+                         "truncated": False, "models": leaderboard.table(found)})  # fmt: skip
+
+    def route_export_votes(self) -> None:
+        self._json(200, {"votes": list(self.api.votes.values()), "truncated": False})
 
     def route_client_log(self) -> None:
         self._body()  # read, so the connection stays usable; the report is not kept

@@ -443,3 +443,32 @@ def test_module_helpers_parse_retry_after_and_count_progress(page: Any, site: St
     assert UUID.match(got["uuid"])
     assert got["progress"] == {"total": 3, "done": 2, "succeeded": 1, "failed": 1}
     assert got["minutes"] == "1 min 15 s"
+
+
+def test_a_failed_card_shows_its_sentence_or_the_one_for_its_code(
+    page: Any, site: StaticSite
+) -> None:
+    open_page(page, site)
+    got = page.evaluate(
+        """async () => {
+            const grid = await import('./assets/grid.js');
+            const list = document.createElement('ul');
+            document.body.append(list);
+            const g = grid.createGrid(list, {onOpen: () => {}});
+            g.update({results: [
+                {index: 1, model: 'a', status: 'error', errorCode: 'STORAGE_FAILED', error: null},
+                {index: 2, model: 'b', status: 'error', errorCode: 'AUTH', error: 'Key refused.'},
+            ]});
+            const cards = [...list.querySelectorAll('li')];
+            return {
+                texts: cards.map((c) => c.querySelector('.card-error').textContent),
+                codes: cards.map((c) => c.dataset.errorCode),
+                sentences: grid.ERROR_SENTENCES,
+            };
+        }"""
+    )
+    from pixelprompt import resultcodes
+
+    assert got["texts"] == [resultcodes.SENTENCES["STORAGE_FAILED"], "Key refused."]
+    assert got["codes"] == ["STORAGE_FAILED", "AUTH"]
+    assert got["sentences"] == resultcodes.SENTENCES  # the page and the API share one list

@@ -23,12 +23,15 @@ class GenerationRequest:
     steps: int | None = None
     guidance: float | None = None
     control: float | None = None
+    aspect_ratio: str | None = None  # one of shapes.ASPECT_RATIOS; None means 1:1
+    seed: int | None = None
 
 
 @dataclass(frozen=True)
 class GeneratedImage:
     data: bytes  # raw image bytes as the provider sent them (decoded from base64 if need be)
     content_type: str  # e.g. "image/png"
+    seed: int | None = None  # the seed the provider says it used, when it says
 
 
 class ProviderError(Exception):

@@ -15,11 +15,14 @@ import logging
 import os
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
+from . import transport
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import ENHANCE_INSTRUCTION, ENHANCE_MAX_TOKENS, clamp, mentions_moderation, moderated
 from .images import from_base64
+from .shapes import shape
 from .transport import MAX_ATTEMPTS, NOT_RESENT, Caller, backoff, seconds
 
 log = logging.getLogger("pixelprompt.providers")
@@ -53,6 +56,7 @@ ACCESS_HINT = (
 
 _clients: dict[tuple[Any, ...], Any] = {}
 _clients_lock = threading.Lock()
+_last_used: dict[int, float] = {}  # id(client) -> when a call on it last started or ended
 _session: Any = None
 
 
@@ -99,12 +103,11 @@ def request_body(model_id: str, request: GenerationRequest) -> dict[str, Any]:
         return {
             "prompt": request.prompt,
             "mode": "text-to-image",
-            "aspect_ratio": "1:1",
             "output_format": "png",
+            **shape("bedrock", model_id, request.aspect_ratio, request.seed).fields,
         }
     config: dict[str, Any] = {
-        "width": 1024,
-        "height": 1024,
+        **shape("bedrock", model_id, request.aspect_ratio, request.seed).fields,
         "quality": "standard",
         "numberOfImages": 1,
     }
@@ -130,7 +133,12 @@ def _image(answer: dict[str, Any]) -> GeneratedImage:
             raise moderated(f"Amazon Bedrock's content filters blocked the image ({error})")
         raise ProviderError(f"Amazon Bedrock failed: {error}")
     images = answer.get("images")
-    return from_base64(images[0] if isinstance(images, list) and images else None, WHO)
+    image = from_base64(images[0] if isinstance(images, list) and images else None, WHO)
+    seeds = answer.get("seeds")
+    seed = seeds[0] if isinstance(seeds, list) and seeds else None
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return replace(image, seed=seed)
+    return image
 
 
 def _json(raw: bytes) -> dict[str, Any]:
@@ -156,12 +164,15 @@ def call_with_retries(call: Any, model_id: str, deadline: float) -> dict[str, An
         bedrock = fitted_client(deadline)
         if bedrock is None:
             break
+        drop_idle_connections(bedrock)
         try:
             return call(bedrock)
         except ClientError as exc:
             last = client_error(exc, model_id)
         except BotoCoreError as exc:
             last = botocore_error(exc, started)
+        finally:
+            _touch(bedrock)
         if not last.retryable or attempt + 1 >= MAX_ATTEMPTS:
             break
         delay = backoff(attempt)
@@ -182,6 +193,23 @@ def call_with_retries(call: Any, model_id: str, deadline: float) -> dict[str, An
             code=ProviderError.RATE_LIMITED,
         )
     raise last
+
+
+def drop_idle_connections(bedrock: Any) -> None:
+    """An invocation is not sent again when its connection breaks, so it must not go out on a
+    pooled connection that sat idle long enough to be dead unseen (a frozen Lambda sandbox):
+    past transport.STALE_AFTER the client's pool is closed first (the client stays usable)."""
+    last = _touch(bedrock)
+    if last is not None and time.monotonic() - last > transport.STALE_AFTER:
+        bedrock.close()
+
+
+def _touch(bedrock: Any) -> float | None:
+    """Mark the client used now; the previous mark."""
+    with _clients_lock:
+        last = _last_used.get(id(bedrock))
+        _last_used[id(bedrock)] = time.monotonic()
+    return last
 
 
 def fitted_client(deadline: float) -> Any | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ import requests
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, clamp, mentions_moderation, moderated
 from .images import download
+from .shapes import shape
 from .transport import (
     PAID,
     Caller,
@@ -29,7 +31,10 @@ MAX_POLLS = 2000  # a hard bound besides the deadline
 # Only these models take steps/guidance; BFL's own client rejects them for the others.
 RATE_LIMIT_WAIT = 5.0  # what BFL's own client waits after a 429 that names no time
 STEPS_MODELS = frozenset({"flux-pro", "flux-dev"})
-ASPECT_MODELS_PREFIX = ("flux-pro-1.1-ultra", "flux-kontext")
+# Submission creates a billed task: it is never sent again once it may have arrived, only
+# after a 429 (too many active tasks: nothing was created) or a connection never made. Polls
+# are free GETs and retry every transient failure.
+RETRY = PAID
 
 
 def generate(
@@ -39,15 +44,16 @@ def generate(
     started = time.monotonic()
     task = _submit(spec, api_key, request, deadline, who)
     result = _poll(task, api_key, deadline, who, started)
-    return download(result.get("sample"), who, deadline)
+    image = download(result.get("sample"), who, deadline)
+    seed = result.get("seed")
+    return (
+        replace(image, seed=seed) if isinstance(seed, int) and not isinstance(seed, bool) else image
+    )
 
 
 def request_body(model_id: str, request: GenerationRequest) -> dict[str, Any]:
     body: dict[str, Any] = {"prompt": request.prompt, "output_format": "jpeg"}
-    if model_id.startswith(ASPECT_MODELS_PREFIX):
-        body["aspect_ratio"] = "1:1"
-    else:
-        body.update(width=1024, height=1024)
+    body.update(shape("bfl", model_id, request.aspect_ratio, request.seed).fields)
     if model_id in STEPS_MODELS:
         if request.steps is not None:
             body["steps"] = int(clamp(request.steps, 1, 50))
@@ -60,15 +66,13 @@ def _submit(
     spec: ModelSpec, api_key: str, request: GenerationRequest, deadline: float, who: Caller
 ) -> dict[str, Any]:
     base = base_url("BFL_BASE_URL", DEFAULT_BASE)
-    # Submission creates a billed task: it is never sent again once it may have arrived, only
-    # after a 429 (too many active tasks: nothing was created) or a connection never made.
     response = send(
         "POST",
         f"{base}/{spec.model_id}",
         who=who,
         deadline=deadline,
         classify=classify,
-        retry=PAID,
+        retry=RETRY,
         headers=_headers(api_key),
         json=request_body(spec.model_id, request),
     )

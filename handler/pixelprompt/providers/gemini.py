@@ -9,6 +9,7 @@ import requests
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import ENHANCE_INSTRUCTION, base_url, moderated
 from .images import from_base64
+from .shapes import shape
 from .transport import Caller, RetryPolicy, json_body, parse_json, refusal, send
 
 DEFAULT_BASE = "https://generativelanguage.googleapis.com/v1beta"
@@ -52,7 +53,7 @@ def generate(
         "contents": [{"role": "user", "parts": [{"text": request.prompt}]}],
         "generationConfig": {
             "responseModalities": ["TEXT", "IMAGE"],
-            "imageConfig": {"aspectRatio": "1:1"},
+            **shape("google", spec.model_id, request.aspect_ratio, request.seed).fields,
         },
     }
     answer = _generate_content(spec.model_id, api_key, body, deadline, who)

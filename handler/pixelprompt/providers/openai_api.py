@@ -13,6 +13,7 @@ from .common import (
     moderated,
 )
 from .images import from_base64
+from .shapes import shape
 from .transport import Caller, RetryPolicy, json_body, parse_json, send
 
 DEFAULT_BASE = "https://api.openai.com/v1"
@@ -32,10 +33,11 @@ def generate(
     who = Caller("OpenAI", key_label, api_key)
     # GPT Image models take no steps, guidance or seed, and always answer in base64.
     body: dict[str, object] = {"model": spec.model_id, "prompt": request.prompt, "n": 1}
+    body.update(shape("openai", spec.model_id, request.aspect_ratio, request.seed).fields)
     if spec.model_id.startswith("gpt-image"):
-        body.update(size="1024x1024", quality="medium", output_format="png")
+        body.update(quality="medium", output_format="png")
     else:  # an older or OpenAI-compatible model: ask for base64 explicitly
-        body.update(size="1024x1024", response_format="b64_json")
+        body.update(response_format="b64_json")
     response = send(
         "POST",
         f"{base_url('OPENAI_BASE_URL', DEFAULT_BASE)}/images/generations",

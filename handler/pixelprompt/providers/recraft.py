@@ -7,6 +7,7 @@ import requests
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, mentions_moderation, moderated
 from .images import download, from_base64
+from .shapes import shape
 from .transport import PAID, Caller, error_detail, json_body, send
 
 DEFAULT_BASE = "https://external.api.recraft.ai/v1"
@@ -35,9 +36,9 @@ def request_body(model_id: str, request: GenerationRequest) -> dict[str, object]
     return {
         "model": model_id,
         "prompt": request.prompt[: max_prompt(model_id)],
-        "size": square_size(model_id),
         "n": 1,
         "response_format": "b64_json",
+        **shape("recraft", model_id, request.aspect_ratio, request.seed).fields,
     }
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import requests
 
 from .base import GeneratedImage, GenerationRequest, ModelSpec, ProviderError
 from .common import base_url, clamp, mentions_moderation, moderated, quiet_429
 from .images import checked_image, from_base64
+from .shapes import shape
 from .transport import PAID, Caller, error_detail, json_body, parse_json, send
 
 DEFAULT_BASE = "https://api.stability.ai"
 FILTERED = "CONTENT_FILTERED"
 RATE_LIMIT_WAIT = 60.0  # Stability documents a 60 s timeout after a 429
+RETRY = PAID  # Stability documents no retryable answer besides its 429
 
 
 def endpoint(model_id: str) -> str:
@@ -30,7 +34,8 @@ def endpoint(model_id: str) -> str:
 
 
 def form_fields(model_id: str, request: GenerationRequest) -> dict[str, str]:
-    fields = {"prompt": request.prompt, "aspect_ratio": "1:1", "output_format": "png"}
+    fields = {"prompt": request.prompt, "output_format": "png"}
+    fields.update(shape("stability", model_id, request.aspect_ratio, request.seed).fields)
     if endpoint(model_id) == "sd3":
         fields.update(model=model_id, mode="text-to-image")
         if request.guidance is not None:  # cfg_scale exists on sd3 only; there is no steps field
@@ -54,7 +59,7 @@ def generate(
         who=who,
         deadline=deadline,
         classify=classify,
-        retry=PAID,  # Stability documents no retryable answer besides its 429
+        retry=RETRY,
         headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
         files=files,
     )
@@ -65,10 +70,20 @@ def _image(response: requests.Response, who: Caller) -> GeneratedImage:
     """JSON {image, finish_reason, seed}, or raw bytes with a finish-reason header."""
     if response.headers.get("Content-Type", "").startswith("image/"):
         _check_finish(response.headers.get("finish-reason"))
-        return checked_image(response.content, who)
+        image = checked_image(response.content, who)
+        return replace(image, seed=_seed(response.headers.get("seed")))
     body = json_body(response, who)
     _check_finish(body.get("finish_reason"))
-    return from_base64(body.get("image"), who)
+    return replace(from_base64(body.get("image"), who), seed=_seed(body.get("seed")))
+
+
+def _seed(value: object) -> int | None:
+    """The seed Stability reports (JSON number or header text), None when absent or odd."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 def _check_finish(reason: object) -> None:

@@ -28,6 +28,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, DecodeError, ProtocolError, ReadTimeoutError
 
+from pixelprompt.scrub import scrub as scrub_secrets
+
 from .base import ProviderError
 
 log = logging.getLogger("pixelprompt.providers")
@@ -215,9 +217,10 @@ def connection_error(
 
 
 def never_sent(exc: requests.ConnectionError) -> bool:
-    """True when the request surely did not reach the provider: refused, unresolvable or
-    timed out while connecting (urllib3's NewConnectionError is a ConnectTimeoutError)."""
-    if isinstance(exc, requests.ConnectTimeout):
+    """True when the request surely did not reach the provider: refused, unresolvable, timed
+    out while connecting (urllib3's NewConnectionError is a ConnectTimeoutError) or failed in
+    the TLS handshake, which comes before any byte of the request."""
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
         return True
     cause = exc.args[0] if exc.args else None
     reason = getattr(cause, "reason", cause)  # urllib3's MaxRetryError wraps the cause
@@ -447,9 +450,8 @@ def _message_from(body: Any) -> str:
 
 
 def scrub(text: str, who: Caller) -> str:
-    if who.secret and len(who.secret) >= 4:
-        text = text.replace(who.secret, "***")
-    return text
+    """Every form of the caller's key out of `text` (pixelprompt.scrub knows the forms)."""
+    return scrub_secrets(text, [who.secret])
 
 
 def seconds(value: float) -> str:

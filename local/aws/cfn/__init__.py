@@ -10,7 +10,17 @@ from __future__ import annotations
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
-from local.aws.cfn import apigatewayv2, awslambda, cloudfront, cloudwatch, iam, logs, s3, sqs
+from local.aws.cfn import (
+    apigatewayv2,
+    awslambda,
+    cloudfront,
+    cloudwatch,
+    iam,
+    lambda_events,
+    logs,
+    s3,
+    sqs,
+)
 
 MODELS: tuple[type[CloudFormationModel], ...] = (
     apigatewayv2.ApiResource,
@@ -35,6 +45,7 @@ MODELS: tuple[type[CloudFormationModel], ...] = (
 def register() -> None:
     cloudfront.install()
     awslambda.install()
+    lambda_events.install()
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
     model_map = parsing.get_model_map()

@@ -194,7 +194,11 @@ def _nova(model: str, body: dict, mode: str | None) -> Reply:
                 "error": "All of the generated images have been blocked by our content filters.",
             },
         )
-    image = NOT_AN_IMAGE if mode == "malformed" else draw(text, model, "png")
+    config = body.get("imageGenerationConfig")
+    size = None
+    if isinstance(config, dict) and isinstance(config.get("width"), int):
+        size = f"{config['width']}x{config.get('height')}"
+    image = NOT_AN_IMAGE if mode == "malformed" else draw(text, model, "png", size)
     return json_reply(200, {"images": [b64(image)]})
 
 
@@ -208,7 +212,8 @@ def _stability(model: str, body: dict, mode: str | None) -> Reply:
             200, {"seeds": [seed], "finish_reasons": ["Filter reason: prompt"], "images": []}
         )
     fmt = str(body.get("output_format") or "png").lower()
-    image = NOT_AN_IMAGE if mode == "malformed" else draw(prompt, model, fmt)
+    ratio = body.get("aspect_ratio") if isinstance(body.get("aspect_ratio"), str) else None
+    image = NOT_AN_IMAGE if mode == "malformed" else draw(prompt, model, fmt, ratio)
     return json_reply(200, {"seeds": [seed], "finish_reasons": [None], "images": [b64(image)]})
 
 

@@ -60,7 +60,12 @@ def submit(state: State, exchange: Exchange, params: dict[str, str], mode: str |
     task_id = str(uuid.uuid4())
     with state.lock:
         state.tasks[task_id] = BflTask(
-            prompt=body["prompt"], model=model, ready_at=state.now() + state.latency, mode=mode
+            prompt=body["prompt"],
+            model=model,
+            ready_at=state.now() + state.latency,
+            mode=mode,
+            shape=_shape(body),
+            seed=body["seed"] if isinstance(body.get("seed"), int) else None,
         )
     return json_reply(
         200,
@@ -104,17 +109,28 @@ def get_result(state: State, exchange: Exchange, params: dict[str, str], mode: s
 
 def _result(state: State, task: BflTask) -> dict[str, object]:
     if task.sample is None:
-        data = NOT_AN_IMAGE if task.mode == "malformed" else draw(task.prompt, task.model, "jpeg")
+        data = (
+            NOT_AN_IMAGE
+            if task.mode == "malformed"
+            else draw(task.prompt, task.model, "jpeg", task.shape)
+        )
         task.sample = state.store_file("bfl", data, "image/jpeg", "jpeg")
     now = time.time()
     return {
         "sample": task.sample,
         "prompt": task.prompt,
-        "seed": random.randint(0, 2**31),
+        "seed": task.seed if task.seed is not None else random.randint(0, 2**31),
         "start_time": now - 2,
         "end_time": now,
         "duration": 2.0,
     }
+
+
+def _shape(body: dict) -> str | None:
+    if isinstance(body.get("width"), int) and isinstance(body.get("height"), int):
+        return f"{body['width']}x{body['height']}"
+    ratio = body.get("aspect_ratio")
+    return ratio if isinstance(ratio, str) else None
 
 
 def _invalid(model: str, body: dict) -> str | None:

@@ -105,7 +105,7 @@ def generate_content(
             },
         )
     if _wants_image(model, body):
-        return json_reply(200, _image_answer(prompt, model, mode))
+        return json_reply(200, _image_answer(prompt, model, mode, _aspect(body)))
     if mode == "block200":
         return json_reply(
             200,
@@ -118,10 +118,17 @@ def generate_content(
     return json_reply(200, _answer(parts, "STOP", prompt, model))
 
 
-def _image_answer(prompt: str, model: str, mode: str | None) -> dict:
+def _aspect(body: dict) -> str | None:
+    config = body.get("generationConfig")
+    image = config.get("imageConfig") if isinstance(config, dict) else None
+    ratio = image.get("aspectRatio") if isinstance(image, dict) else None
+    return ratio if isinstance(ratio, str) else None
+
+
+def _image_answer(prompt: str, model: str, mode: str | None, aspect: str | None = None) -> dict:
     if mode == "block200":
         return _answer(None, "IMAGE_SAFETY", prompt, model)
-    data = NOT_AN_IMAGE if mode == "malformed" else draw(prompt, model, "png")
+    data = NOT_AN_IMAGE if mode == "malformed" else draw(prompt, model, "png", aspect)
     parts = [
         {"text": f"Here is an image of {prompt[:60]}."},
         {"inlineData": {"mimeType": "image/png", "data": b64(data)}},

@@ -114,7 +114,8 @@ def images(state: State, exchange: Exchange, params: dict[str, str], mode: str |
             400, MODERATION_MESSAGE, "moderation_blocked", "image_generation_user_error"
         )
     fmt = str(body.get("output_format") or "png")
-    data = [] if mode == "block200" else [{"b64_json": _image(prompt, str(model), fmt, mode)}]
+    size = str(body.get("size") or "1024x1024")
+    data = [] if mode == "block200" else [{"b64_json": _image(prompt, str(model), fmt, mode, size)}]
     return json_reply(
         200,
         {
@@ -186,8 +187,8 @@ def _request(exchange: Exchange) -> dict:
         raise BadRequest(f"We could not parse the JSON body of your request: {exc}") from None
 
 
-def _image(prompt: str, model: str, fmt: str, mode: str | None) -> str:
-    return b64(NOT_AN_IMAGE if mode == "malformed" else draw(prompt, model, fmt))
+def _image(prompt: str, model: str, fmt: str, mode: str | None, size: str = "") -> str:
+    return b64(NOT_AN_IMAGE if mode == "malformed" else draw(prompt, model, fmt, size))
 
 
 def _last_user_text(messages: object) -> str | None:

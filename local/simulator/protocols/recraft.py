@@ -70,7 +70,8 @@ def generate(state: State, exchange: Exchange, params: dict[str, str], mode: str
         return bad_request("response_format must be url or b64_json")
     if mode == "moderation":
         return recraft_error(400, "prompt_moderation", "Prompt was rejected by content moderation")
-    data = [] if mode == "block200" else [_item(state, prompt, model, response_format, mode)]
+    size = body.get("size") if isinstance(body.get("size"), str) else None
+    data = [] if mode == "block200" else [_item(state, prompt, model, response_format, mode, size)]
     return json_reply(200, {"created": int(time.time()), "credits": 40, "data": data})
 
 
@@ -84,8 +85,10 @@ def _size_problem(model: str, size: str) -> str | None:
     return None
 
 
-def _item(state: State, prompt: str, model: str, response_format: str, mode: str | None) -> dict:
-    image = NOT_AN_IMAGE if mode == "malformed" else draw(prompt, model, "png")
+def _item(
+    state: State, prompt: str, model: str, response_format: str, mode: str | None, size: str | None
+) -> dict:
+    image = NOT_AN_IMAGE if mode == "malformed" else draw(prompt, model, "png", size)
     item: dict[str, str] = {"image_id": str(uuid.uuid4())}
     if response_format == "b64_json":
         item["b64_json"] = b64(image)

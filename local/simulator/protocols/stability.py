@@ -56,7 +56,11 @@ def generate(state: State, exchange: Exchange, params: dict[str, str], mode: str
     model = (
         fields.get("model", "sd3.5-large") if params["endpoint"] == "sd3" else params["endpoint"]
     )
-    image = NOT_AN_IMAGE if mode == "malformed" else draw(fields["prompt"], model, fmt)
+    image = (
+        NOT_AN_IMAGE
+        if mode == "malformed"
+        else draw(fields["prompt"], model, fmt, fields.get("aspect_ratio"))
+    )
     finish = "CONTENT_FILTERED" if mode == "block200" else "SUCCESS"
     seed = int(fields.get("seed") or 0) or random.randint(1, 4294967294)
     accept = exchange.header("Accept") or "image/*"
