@@ -68,7 +68,7 @@ def stack(workdir: Path) -> Iterator[LocalStack]:
         yield running
 
 
-def test_the_local_api_keeps_to_its_openapi_document(stack: LocalStack, workdir: Path) -> None:
+def _keeps_to_its_openapi_document(stack: LocalStack, workdir: Path) -> None:
     if importlib.util.find_spec("schemathesis") is None:
         pytest.skip("schemathesis is not installed: pip install schemathesis==4.32.5")
     report = workdir / "report"
@@ -117,7 +117,7 @@ def test_the_local_api_keeps_to_its_openapi_document(stack: LocalStack, workdir:
     assert int(tested.group(1)) >= 200 and tested.group(1) == tested.group(2), tested.group(0)
 
 
-def test_no_key_appears_anywhere_during_a_full_run(stack: LocalStack) -> None:
+def _no_key_appears_anywhere_during_a_full_run(stack: LocalStack) -> None:
     # a job where every provider answers, then one where OpenAI refuses its key
     first = stack.call(
         "POST",
@@ -158,3 +158,13 @@ def test_no_key_appears_anywhere_during_a_full_run(stack: LocalStack) -> None:
     for provider, key in KEYS.items():
         assert key not in captured, f"{provider}'s key leaked"
         assert CORES[provider] not in captured, f"part of {provider}'s key leaked"
+
+
+def test_the_api_keeps_to_its_openapi_document_and_no_key_appears_anywhere(
+    stack: LocalStack, workdir: Path
+) -> None:
+    """One scenario on one local run: schemathesis against openapi.json, then a full run, then
+    the search of everything both produced (schemathesis' record included) for any key. The
+    search needs the stop, and the stop ends the run, so they are one test in this order."""
+    _keeps_to_its_openapi_document(stack, workdir)
+    _no_key_appears_anywhere_during_a_full_run(stack)
