@@ -1,7 +1,8 @@
 """Run every benchmark side by side and print one table: `python -m bench [--readme]`.
 
-With --readme the table also replaces the block between the bench markers in README.md, so the
-published figures are always the ones this command measured.
+With --readme the table also goes into the block between the bench markers in README.md, so the
+published figures are always ones this command measured. Naming benchmarks (`python -m bench
+--readme paint`) replaces only their rows; the others keep the figures of their own last run.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ MODULES = [
     "load",
     "preflight",
     "leaderboard",
+    "paint",
 ]
 README = Path(__file__).resolve().parent.parent / "README.md"
 MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
@@ -47,13 +49,40 @@ def as_markdown(rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-def write_readme(markdown: str) -> None:
+def published_rows(text: str) -> list[tuple[str, str, str]]:
+    """The rows of the table in README.md now."""
+    rows = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] not in ("benchmark", "---"):
+            rows.append((cells[0], cells[1], cells[2]))
+    return rows
+
+
+def merged(old: list[tuple[str, str, str]], new: list[tuple[str, str, str]]):
+    """The published rows with every benchmark that ran now replaced by its new rows, in place;
+    a benchmark that did not run keeps the figures of its own last run."""
+    ran = {group for group, _, _ in new}
+    out: list[tuple[str, str, str]] = []
+    for row in old:
+        if row[0] not in ran:
+            out.append(row)
+        elif not any(r[0] == row[0] for r in out):
+            out.extend(r for r in new if r[0] == row[0])
+    placed = {group for group, _, _ in out}
+    out.extend(r for r in new if r[0] not in placed)
+    return out
+
+
+def write_readme(rows: list[tuple[str, str, str]]) -> None:
     text = README.read_text()
     start, end = MARKERS
-    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
-    if not pattern.search(text):
+    pattern = re.compile(re.escape(start) + "(.*?)" + re.escape(end), re.S)
+    found = pattern.search(text)
+    if not found:
         raise SystemExit(f"README.md has no {start} … {end} block to fill")
-    README.write_text(pattern.sub(f"{start}\n{markdown}\n{end}", text))
+    markdown = as_markdown(merged(published_rows(found.group(1)), rows))
+    README.write_text(pattern.sub(lambda _: f"{start}\n{markdown}\n{end}", text))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(*row)
     Console().print(table)
     if args.readme:
-        write_readme(as_markdown(rows))
+        write_readme(rows)
     return 0
 
 

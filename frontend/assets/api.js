@@ -95,7 +95,7 @@ export function createApi(endpoint, { fetch: fetchImpl = globalThis.fetch.bind(g
   if (!endpoint) throw new ApiError("This page has no API endpoint configured (config.json).");
   const base = String(endpoint).replace(/\/+$/, "");
 
-  async function request(method, path, body, signal) {
+  async function request(method, path, body, signal, { text = false } = {}) {
     let response;
     try {
       response = await fetchImpl(`${base}${path}`, {
@@ -111,6 +111,7 @@ export function createApi(endpoint, { fetch: fetchImpl = globalThis.fetch.bind(g
         code: "NETWORK_ERROR",
       });
     }
+    if (text && response.ok) return response.text(); // an export (CSV), kept as the API wrote it
     const data = await readBody(response);
     if (!response.ok) throw errorFrom(response, data);
     if (data === null || typeof data !== "object") {
@@ -123,11 +124,52 @@ export function createApi(endpoint, { fetch: fetchImpl = globalThis.fetch.bind(g
   }
 
   const seg = (s) => encodeURIComponent(String(s));
-  return {
-    generate: (prompt, { signal } = {}) => request("POST", "/generate", { prompt }, signal),
-    status: (jobId, { signal } = {}) => request("GET", `/status/${seg(jobId)}`, undefined, signal),
-    enhance: (prompt, { signal } = {}) => request("POST", "/enhance", { prompt }, signal),
-    galleryList: ({ signal } = {}) => request("GET", "/gallery/list", undefined, signal),
-    gallery: (id, { signal } = {}) => request("GET", `/gallery/${seg(id)}`, undefined, signal),
+  const query = (params) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v != null && v !== "") q.set(k, String(v));
+    const text = q.toString();
+    return text ? `?${text}` : "";
   };
+  return {
+    /** @param {{aspectRatio?: string, seed?: number, steps?: number, guidance?: number, models?: number[]}} [options] */
+    generate: (prompt, { signal, ...options } = {}) =>
+      request("POST", "/generate", { prompt, ...generateOptions(options) }, signal),
+    /** wait/since: the bounded long-poll (answer once updatedAt differs from since). */
+    status: (jobId, { signal, wait, since } = {}) =>
+      request("GET", `/status/${seg(jobId)}${query({ wait, since })}`, undefined, signal),
+    enhance: (prompt, { signal } = {}) => request("POST", "/enhance", { prompt }, signal),
+    /** The configured models and, per aspect ratio, what each would be sent. */
+    models: ({ signal } = {}) => request("GET", "/models", undefined, signal),
+    galleryList: ({ signal, cursor, limit } = {}) =>
+      request("GET", `/gallery/list${query({ cursor, limit })}`, undefined, signal),
+    gallery: (id, { signal } = {}) => request("GET", `/gallery/${seg(id)}`, undefined, signal),
+    // The arena routes; their paths are kept here, in one place.
+    retry: (jobId, index, { signal } = {}) =>
+      request("POST", `/jobs/${seg(jobId)}/retry`, { model: index }, signal),
+    cancel: (jobId, { signal } = {}) =>
+      request("POST", `/jobs/${seg(jobId)}/cancel`, {}, signal),
+    vote: (jobId, ranking, { signal } = {}) =>
+      request("POST", `/jobs/${seg(jobId)}/vote`, { ranking }, signal),
+    /** days: the last N days only; absent: all time. */
+    leaderboard: ({ signal, days } = {}) =>
+      request("GET", `/leaderboard${query({ days })}`, undefined, signal),
+    /** The owner's votes as the API exports them: format "json" (an object) or "csv" (text). */
+    votes: (format, { signal, days } = {}) =>
+      request("GET", `/votes${query({ format, days })}`, undefined, signal, {
+        text: format === "csv",
+      }),
+  };
+}
+
+/** Only the options the API takes, with empty ones left out (so the API applies its defaults). */
+export function generateOptions({ aspectRatio, seed, steps, guidance, models } = {}) {
+  const out = {};
+  if (aspectRatio) out.aspectRatio = aspectRatio;
+  for (const [name, value] of Object.entries({ seed, steps, guidance })) {
+    if (value !== undefined && value !== null && value !== "" && Number.isFinite(Number(value))) {
+      out[name] = Number(value);
+    }
+  }
+  if (Array.isArray(models)) out.models = models.map(Number);
+  return out;
 }

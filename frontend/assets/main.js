@@ -1,10 +1,14 @@
-// Wires the page together: config, prompt box, enhance/undo, generate + polling, viewer, gallery.
+// Wires the page together: config, prompt box and options, enhance/undo, generate + following
+// the job, retry and cancel, the viewer, download-all, blind voting, the leaderboard, gallery.
 
 import { ApiError, createApi, describeError } from "./api.js";
-import { createViewer } from "./dialog.js";
-import { createGallery } from "./gallery.js";
-import { createGrid, formatDuration, progressOf } from "./grid.js";
+import { createArena } from "./arena.js";
+import { createControls, fillAspectRatios } from "./controls.js";
+import { createViewer, extensionOf, saveBlob, slug } from "./dialog.js";
+import { createGallery, sharedId, shareLink } from "./gallery.js";
+import { createGrid, formatCost, formatDuration, progressOf } from "./grid.js";
 import { pollJob, TERMINAL } from "./poller.js";
+import { makeZip, uniqueNames } from "./zip.js";
 
 export const PROMPT_LIMIT = 1000;
 const TITLE = document.title;
@@ -19,6 +23,11 @@ const generateButton = $("generate");
 const message = $("message");
 const progress = $("progress");
 const resultsEmpty = $("results-empty");
+const cancelButton = $("cancel");
+const downloadAll = $("download-all");
+const runStatus = $("run-status");
+
+const nameOf = (m) => (typeof m === "string" ? m : (m && (m.name || m.model)) || "");
 
 /** Characters as the API counts them (code points, not UTF-16 units). */
 const lengthOf = (text) => [...text].length;
@@ -56,8 +65,32 @@ async function loadConfig() {
 function start(config) {
   const api = createApi(config.apiEndpoint);
   const models = Array.isArray(config.models) ? config.models : [];
-  const viewer = createViewer($("viewer"));
-  const grid = createGrid($("grid"), { onOpen: (item, opener) => viewer.open(item, opener) });
+  let job = null; // {id, galleryId, poller, startedAt, last}
+  fillAspectRatios($("aspect"));
+  const controls = createControls(
+    {
+      aspect: $("aspect"),
+      seed: $("seed"),
+      steps: $("steps"),
+      guidance: $("guidance"),
+      picker: $("model-picker"),
+      pickerSummary: $("model-summary"),
+    },
+    models.map(nameOf),
+  );
+  const currentShare = () =>
+    job && job.galleryId ? shareLink(job.galleryId) : location.href.split("#")[0];
+  const viewer = createViewer($("viewer"), { shareUrl: () => viewerShare() });
+  let viewerShare = currentShare;
+  const grid = createGrid($("grid"), {
+    onOpen(key, opener) {
+      const items = grid.images();
+      viewerShare = currentShare;
+      viewer.open(items, Math.max(0, items.findIndex((i) => i.key === key)), opener);
+    },
+    onRetry: (index, button) => retry(index, button),
+    onRankChange: (ranking) => arena.update(ranking),
+  });
   const gallery = createGallery(
     api,
     {
@@ -67,10 +100,39 @@ function start(config) {
       detailTitle: $("gallery-detail-title"),
       detailPrompt: $("gallery-detail-prompt"),
       images: $("gallery-images"),
+      failed: $("gallery-failed"),
       closeButton: $("gallery-close"),
       refreshButton: $("gallery-refresh"),
+      moreButton: $("gallery-more"),
+      shareButton: $("gallery-share"),
+      shareStatus: $("gallery-share-status"),
     },
-    (item, opener) => viewer.open(item, opener),
+    (items, at, opener, share) => {
+      viewerShare = () => share;
+      viewer.open(items, at, opener);
+    },
+  );
+  const arena = createArena(
+    api,
+    {
+      blindToggle: $("blind"),
+      votePanel: $("vote-panel"),
+      voteButton: $("vote"),
+      voteStatus: $("vote-status"),
+      ranking: $("vote-ranking"),
+      board: $("board"),
+      boardBody: $("board-body"),
+      boardStatus: $("board-status"),
+      period: $("period"),
+      refresh: $("board-refresh"),
+      exportJson: $("export-json"),
+      exportCsv: $("export-csv"),
+    },
+    {
+      grid,
+      currentJob: () => job,
+      onReveal: () => job && job.last && showProgress(job.last),
+    },
   );
 
   if (models.length) {
@@ -81,7 +143,6 @@ function start(config) {
   let undoText = null; // the prompt as it was before Enhance
   let enhancing = false;
   let submitting = false;
-  let job = null; // {id, poller, startedAt, last}
 
   promptBox.addEventListener("input", () => {
     updateCounter();
@@ -105,10 +166,12 @@ function start(config) {
     setBusy(enhanceButton, true, "Enhancing…");
     try {
       const data = await api.enhance(original);
-      if (typeof data.enhanced !== "string" || !data.enhanced) {
-        throw new ApiError("The API did not return an enhanced prompt.");
-      }
-      promptBox.value = data.enhanced;
+      // `long_prompt` / `short_prompt` are the original client's names for the same answer.
+      const enhanced = [data.enhanced, data.long_prompt, data.short_prompt].find(
+        (x) => typeof x === "string" && x.trim(),
+      );
+      if (!enhanced) throw new ApiError("The API did not return an enhanced prompt.");
+      promptBox.value = enhanced;
       updateCounter();
       undoText = original;
       undoButton.hidden = false;
@@ -130,22 +193,33 @@ function start(config) {
   });
 
   function showProgress(status) {
-    const { total, done, failed } = progressOf(status);
+    const { total, done, failed, cost } = progressOf(status);
     let text = `${done} of ${total} done`;
     if (failed) text += ` · ${failed} failed`;
-    if (TERMINAL.has(status.status) && job) {
-      text += ` · ${formatDuration((Date.now() - job.startedAt) / 1000)}`;
+    const over = TERMINAL.has(status.status);
+    if (over && job) {
+      job.finishedAt = job.finishedAt || Date.now(); // redrawn later (a reveal): same figure
+      text += ` · ${formatDuration((job.finishedAt - job.startedAt) / 1000)}`;
     }
+    if (cost && !grid.blind) text += ` · ${formatCost(cost)}`;
     progress.textContent = text;
-    document.title = TERMINAL.has(status.status) ? TITLE : `(${done}/${total}) ${TITLE}`;
+    document.title = over ? TITLE : `(${done}/${total}) ${TITLE}`;
+    cancelButton.hidden = over || !job;
+    // Blind, the file names and the job's JSON would give the models away before the vote.
+    downloadAll.hidden = !grid.images().length || (grid.blind && !grid.revealed);
   }
 
   function follow(current) {
+    // The first look long-polls too: a new job's record is as it was made (createdAt).
+    const since = current.last ? current.last.updatedAt : current.createdAt;
     current.poller = pollJob(api, current.id, {
+      since,
       onUpdate(status) {
         current.last = status;
+        if (status.galleryId) current.galleryId = status.galleryId;
         grid.update(status);
         showProgress(status);
+        arena.update();
       },
       onTrouble(err) {
         showMessage(err ? `${describeError(err)} Still trying…` : "");
@@ -154,7 +228,9 @@ function start(config) {
     current.poller.done.then(
       (final) => {
         if (!final || job !== current) return; // stopped: superseded or the page went away
-        if (final.status === "failed") showMessage("No model could make an image for this prompt.");
+        if (final.status === "failed" && !/cancel/i.test(runStatus.textContent)) {
+          showMessage("No model could make an image for this prompt.");
+        }
         gallery.refresh();
       },
       (err) => {
@@ -162,10 +238,71 @@ function start(config) {
         const reason = describeError(err);
         showMessage(reason, err);
         grid.abandon(reason);
+        cancelButton.hidden = true;
         document.title = TITLE;
       },
     );
   }
+
+  async function retry(index, button) {
+    if (!job) return;
+    setBusy(button, true, "Retrying…");
+    runStatus.textContent = "";
+    try {
+      await api.retry(job.id, index);
+      runStatus.textContent = "Retrying one model; the others keep their images.";
+      // A finished job runs again for this one model: follow it again.
+      if (job.last && TERMINAL.has(job.last.status)) {
+        job.last = { ...job.last, status: "in_progress" };
+        job.finishedAt = null;
+        follow(job);
+      } else if (job.poller) job.poller.poke();
+    } catch (err) {
+      runStatus.textContent = describeError(err);
+      setBusy(button, false);
+    }
+  }
+
+  cancelButton.addEventListener("click", async () => {
+    if (!job) return;
+    setBusy(cancelButton, true, "Cancelling…");
+    try {
+      await api.cancel(job.id);
+      runStatus.textContent = "Cancelled: models not yet started will not run.";
+      if (job.poller) job.poller.poke();
+    } catch (err) {
+      runStatus.textContent = describeError(err);
+    } finally {
+      setBusy(cancelButton, false);
+    }
+  });
+
+  downloadAll.addEventListener("click", async () => {
+    const items = grid.images();
+    if (!items.length || !job) return;
+    setBusy(downloadAll, true, "Zipping…");
+    runStatus.textContent = "";
+    try {
+      const files = await Promise.all(
+        items.map(async (item) => {
+          const response = await fetch(item.url, { mode: "cors" });
+          if (!response.ok) throw new Error(`${item.model}: the image server answered ${response.status}`);
+          return new Uint8Array(await response.arrayBuffer());
+        }),
+      );
+      const names = uniqueNames(
+        items.map((item, i) => `${String(i + 1).padStart(2, "0")}-${slug(item.model)}.${extensionOf(item.url)}`),
+      );
+      const entries = files.map((data, i) => ({ name: names[i], data }));
+      const record = new TextEncoder().encode(JSON.stringify(job.last, null, 2));
+      entries.push({ name: "job.json", data: record });
+      saveBlob(makeZip(entries), `pixelprompt-${slug(job.last?.prompt || "images").slice(0, 40)}.zip`);
+    } catch (err) {
+      runStatus.textContent = `Could not make the zip: ${err.message}`;
+    } finally {
+      setBusy(downloadAll, false);
+    }
+  });
 
   async function generate() {
     if (submitting) return;
@@ -175,18 +312,34 @@ function start(config) {
       promptBox.focus();
       return;
     }
+    const problem = controls.problem();
+    if (problem) {
+      showMessage(problem);
+      return;
+    }
     // Over-long prompts still go to the API: it decides, and says so in its own words.
     submitting = true;
     showMessage("");
+    runStatus.textContent = "";
     setBusy(generateButton, true, "Starting…");
     try {
-      const accepted = await api.generate(prompt);
+      const options = controls.values();
+      const accepted = await api.generate(prompt, options);
       if (!accepted.jobId) throw new ApiError("The API accepted the prompt but sent no job id.");
       if (job) job.poller.stop();
-      job = { id: accepted.jobId, startedAt: Date.now(), last: null, poller: null };
-      const total = Number(accepted.totalModels) || models.length;
-      const names = models.length === total ? models : Array.from({ length: total }, () => "");
-      grid.start(prompt, names);
+      job = {
+        id: accepted.jobId,
+        galleryId: accepted.galleryId || null,
+        createdAt: typeof accepted.createdAt === "string" ? accepted.createdAt : null,
+        startedAt: Date.now(),
+        last: null,
+        poller: null,
+      };
+      const total = Number(accepted.totalModels) || 0;
+      const chosen = options.models || models.map((_, i) => i + 1);
+      const names = chosen.length === total ? chosen.map((i) => ({ index: i, name: nameOf(models[i - 1]) })) : [];
+      grid.start(prompt, names, options.aspectRatio);
+      arena.jobStarted();
       resultsEmpty.hidden = true;
       undoText = null;
       undoButton.hidden = true;
@@ -215,8 +368,18 @@ function start(config) {
     if (event.persisted && job && !(job.last && TERMINAL.has(job.last.status))) follow(job);
   });
 
+  function openFromHash() {
+    const id = sharedId();
+    if (id) gallery.openShared(id);
+  }
+  window.addEventListener("hashchange", openFromHash);
+
   updateCounter();
   gallery.refresh();
+  arena.loadBoard();
+  // Older APIs have no GET /models: the picker then simply shows no "sent" hints.
+  api.models().then((data) => controls.setShapes(data.models), () => {});
+  openFromHash();
   document.body.dataset.ready = "true"; // wired up: tests (and curious people) can tell
 }
 

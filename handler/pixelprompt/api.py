@@ -21,6 +21,7 @@ from pixelprompt import (
     jobs,
     leaderboard,
     log,
+    longpoll,
     orphans,
     query,
     ratelimit,
@@ -199,17 +200,24 @@ def _model_entry(providers: backends.Providers, slot: config.ModelSlot) -> dict[
 @app.get("/status/{jobId}")
 def status(request: Request) -> Result:
     job_id = _job_id(request)
+    # The bounded long-poll (longpoll.py); without `wait` this is exactly one S3 GET.
+    wait = query.integer(request.query, "wait", 0, longpoll.MAX_WAIT_SECONDS, 0)
+    since = query.token(request.query, "since", longpoll.STAMP)
     cfg = config.get()
     cfg.require_bucket()
     s3 = aws.s3()
-    try:
-        record = jobs.read(s3, cfg.bucket, job_id)
-    except s3json.NotFound:
-        raise _no_job(job_id) from None
-    now = time.time()
-    if reconcile.needs_healing(record, now):  # never for a healthy job: one GET is the rule
-        record = _healed(s3, cfg.bucket, record, now)
-    return Result(jobs.view(record, now, cfg.image_base_url))
+
+    def read_view() -> dict[str, Any]:
+        try:
+            record = jobs.read(s3, cfg.bucket, job_id)
+        except s3json.NotFound:
+            raise _no_job(job_id) from None
+        now = time.time()
+        if reconcile.needs_healing(record, now):  # never for a healthy job: one GET is the rule
+            record = _healed(s3, cfg.bucket, record, now)
+        return jobs.view(record, now, cfg.image_base_url)
+
+    return Result(longpoll.until_changed(read_view, since, wait, terminal=jobs.TERMINAL))
 
 
 def _healed(s3: Any, bucket: str, record: dict[str, Any], now: float) -> dict[str, Any]:

@@ -9,6 +9,7 @@ Both servers bind 127.0.0.1 on a free port and run in a daemon thread until stop
 from __future__ import annotations
 
 import colorsys
+import csv
 import hashlib
 import io
 import json
@@ -22,12 +23,14 @@ from functools import partial
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from PIL import Image, ImageDraw, ImageFont
 from pixelprompt.contract import CORS, ROUTES, Route
 
 PROMPT_LIMIT = 1000
 JOB_ID = re.compile(r"^[0-9a-f-]{36}$")
+TERMINAL = ("completed", "partial", "failed")
 
 
 def _pattern(path: str) -> re.Pattern[str]:
@@ -68,11 +71,25 @@ class Job:
     prompt: str
     created: float
     gallery_id: str
-    models: list[FakeModel]
+    models: list[FakeModel]  # the models this job runs, in slot order
     gallery_ts: float = 0.0
     images: dict[int, bytes] = field(default_factory=dict)
-    cancelled: bool = False
-    retried: dict[int, float] = field(default_factory=dict)  # slot -> when its retry started
+    indices: list[int] = field(default_factory=list)  # slot index of each model
+    aspect: str = "1:1"
+    seed: int | None = None
+    retried: dict[int, float] = field(default_factory=dict)  # index -> elapsed at retry
+    cancelled_at: float | None = None  # elapsed seconds at cancel
+
+
+ASPECT_SIZES = {
+    "1:1": (1024, 1024),
+    "4:3": (1152, 864),
+    "3:4": (864, 1152),
+    "16:9": (1280, 720),
+    "9:16": (720, 1280),
+}
+RETRY_SECONDS = 0.3
+PRICE_USD = 0.04
 
 
 # Quick enough to be done by the page's first poll (500 ms); the polling test uses slow ones.
@@ -88,8 +105,9 @@ DEFAULT_MODELS = [
 ]
 
 
-def draw_image(prompt: str, model: str, size: int = 512) -> bytes:
+def draw_image(prompt: str, model: str, size: int = 512, height: int | None = None) -> bytes:
     """A PNG that differs per model and prompt: a soft gradient, a sun, hills and the model name."""
+    width, size = size, height or size  # drawn at the asked width x height
     seed = int.from_bytes(hashlib.sha256(f"{model}|{prompt}".encode()).digest()[:4], "big")
     hue = (seed % 360) / 360
 
@@ -97,27 +115,27 @@ def draw_image(prompt: str, model: str, size: int = 512) -> bytes:
         r, g, b = colorsys.hsv_to_rgb(h % 1, s, v)
         return int(r * 255), int(g * 255), int(b * 255)
 
-    img = Image.new("RGB", (size, size))
+    img = Image.new("RGB", (width, size))
     draw = ImageDraw.Draw(img)
     top, bottom = rgb(hue, 0.55, 0.95), rgb(hue + 0.12, 0.75, 0.45)
     for y in range(size):
         t = y / size
         shade = tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
-        draw.line([(0, y), (size, y)], fill=shade)
-    sun_x = size * (0.25 + (seed >> 8) % 50 / 100)
+        draw.line([(0, y), (width, y)], fill=shade)
+    sun_x = width * (0.25 + (seed >> 8) % 50 / 100)
     draw.ellipse(
         [sun_x - 60, size * 0.18, sun_x + 60, size * 0.18 + 120], fill=rgb(hue + 0.08, 0.2, 1)
     )
     for i, (height, shade) in enumerate([(0.62, 0.35), (0.72, 0.25), (0.82, 0.15)]):
         points = [(0, size)]
-        for x in range(0, size + 32, 32):
+        for x in range(0, width + 32, 32):
             wobble = ((seed >> (i + x // 32 % 7)) % 40) - 20
             points.append((x, size * height + wobble))
-        points.append((size, size))
+        points.append((width, size))
         draw.polygon(points, fill=rgb(hue + 0.6 + i * 0.04, 0.45, shade + 0.25))
     font = ImageFont.load_default(size=26)
     small = ImageFont.load_default(size=16)
-    draw.rounded_rectangle([16, size - 76, size - 16, size - 16], radius=12, fill=(0, 0, 0, 120))
+    draw.rounded_rectangle([16, size - 76, width - 16, size - 16], radius=12, fill=(0, 0, 0, 120))
     draw.text((30, size - 70), model, fill="white", font=font)
     draw.text((30, size - 38), "simulated image", fill=(220, 220, 220), font=small)
     out = io.BytesIO()
@@ -131,12 +149,13 @@ class FakeApi:
     def __init__(self, models: list[FakeModel] | None = None) -> None:
         self.models = list(models or DEFAULT_MODELS)
         self.jobs: dict[str, Job] = {}
+        self.votes: dict[str, dict[str, Any]] = {}  # jobId -> the vote, like votes/<jobId>.json
         self.requests: list[Recorded] = []
         self.rate_limit_seconds: int | None = None  # answer the next /generate with 429
         self.enhance_suffix = ", golden hour light, highly detailed, 35 mm photograph"
         self.expose_retry_after = True
+        self.aliases_only = False  # answer as the original client's API did: url, long_prompt
         self.lock = threading.Lock()
-        self.votes: dict[str, dict[str, Any]] = {}  # jobId -> the vote, like votes/<jobId>.json
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -165,48 +184,73 @@ class FakeApi:
         with self.lock:
             self.models = list(models or DEFAULT_MODELS)
             self.jobs.clear()
+            self.votes.clear()
             self.requests.clear()
             self.rate_limit_seconds = None
             self.expose_retry_after = True
-            self.votes.clear()
+            self.aliases_only = False
 
     def calls(self, method: str, prefix: str) -> list[Recorded]:
         with self.lock:
             return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
 
     # -- the contract ------------------------------------------------------------------------
+    def _events(self, job: Job) -> list[float]:
+        """Seconds after the job's start at which its record changes."""
+        times = [0.0]
+        for index, model in zip(job.indices, job.models, strict=True):
+            times += [model.seconds / 3, model.seconds]
+            if index in job.retried:
+                times += [job.retried[index], job.retried[index] + RETRY_SECONDS]
+        if job.cancelled_at is not None:
+            times.append(job.cancelled_at)
+        return times
+
+    def _result(self, job: Job, index: int, model: FakeModel, elapsed: float) -> dict[str, Any]:
+        width, height = ASPECT_SIZES[job.aspect]
+        seeded = model.provider != "recraft"
+        sent: dict[str, Any] = {"size": f"{width}x{height}", "seed": job.seed if seeded else None}
+        notes = []
+        if job.seed is not None and not seeded:
+            notes.append("Recraft's API takes no seed, so the seed was not sent")
+        result: dict[str, Any] = {
+            "index": index,
+            "model": model.name,
+            "provider": model.provider,
+            "sent": sent,
+            "notes": notes,
+        }
+        retried = job.retried.get(index)
+        finish = model.seconds if retried is None else retried + RETRY_SECONDS
+        fails = model.error is not None and retried is None
+        cancelled = job.cancelled_at is not None and job.cancelled_at < finish
+        if cancelled and (retried is None or retried < job.cancelled_at):
+            return result | {"status": "error", "error": "cancelled", "errorCode": "CANCELLED"}
+        if elapsed >= finish:
+            if fails:
+                return result | {"status": "error", "error": model.error}
+            key = f"images/{job.gallery_id}/{index}-{job.id}.png"
+            url = f"{self.url}/{key}"
+            return result | {
+                "status": "completed",
+                "imageKey": key,
+                "imageUrl": url,
+                "url": url,  # the original client's name for imageUrl
+                "duration": round(finish - (retried or 0), 1),
+                "received": {"width": width, "height": height, "seed": sent["seed"]},
+                "cost": {"usd": PRICE_USD, "measured": False},
+                "attempt": 2 if retried is not None else 1,
+            }
+        started = retried if retried is not None else model.seconds / 3
+        result["status"] = "in_progress" if elapsed >= started else "pending"
+        return result
+
     def status_of(self, job: Job) -> dict[str, Any]:
         elapsed = time.monotonic() - job.created
-        results = []
-        for index, model in enumerate(job.models, start=1):
-            result: dict[str, Any] = {
-                "index": index,
-                "model": model.name,
-                "provider": model.provider,
-            }
-            retried_at = job.retried.get(index)
-            since = elapsed if retried_at is None else time.monotonic() - retried_at
-            if retried_at is not None:
-                result["attempt"] = 2
-            if since >= model.seconds:
-                if model.error and retried_at is None:
-                    result |= {"status": "error", "error": model.error}
-                else:
-                    key = f"images/{job.gallery_id}/{index}-{job.id}.png"
-                    result |= {
-                        "status": "completed",
-                        "imageKey": key,
-                        "imageUrl": f"{self.url}/{key}",
-                        "duration": round(model.seconds, 1),
-                    }
-            elif job.cancelled:
-                result |= {"status": "error", "error": "cancelled", "errorCode": "CANCELLED"}
-            elif since >= model.seconds / 3:
-                result["status"] = "in_progress"
-            else:
-                result["status"] = "pending"
-            result["url"] = result.get("imageUrl")
-            results.append(result)
+        results = [
+            self._result(job, index, model, elapsed)
+            for index, model in zip(job.indices, job.models, strict=True)
+        ]
         done = [r for r in results if r["status"] in ("completed", "error")]
         ok = [r for r in results if r["status"] == "completed"]
         if len(done) < len(results):
@@ -215,18 +259,24 @@ class FakeApi:
             status = "completed"
         else:
             status = "partial" if ok else "failed"
-        stamp = datetime.now(UTC).isoformat()
+        changed = max(t for t in self._events(job) if t <= elapsed)
+        stamp = datetime.fromtimestamp(job.gallery_ts + changed, UTC).isoformat()
         return {
             "jobId": job.id,
+            "galleryId": job.gallery_id,
             "status": status,
-            "createdAt": stamp,
+            "createdAt": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat(),
             "updatedAt": stamp,
             "prompt": job.prompt,
-            "parameters": {},
+            "parameters": {"aspectRatio": job.aspect, "seed": job.seed},
             "totalModels": len(results),
-            "completedModels": len(ok),
-            "results": results,
+            "completedModels": len(done),
+            "results": [self._aliased(r) for r in results],
         }
+
+    def _aliased(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Only the compatibility alias `url`, when a test asks for the original client's API."""
+        return {k: v for k, v in result.items() if k != "imageUrl"} if self.aliases_only else result
 
     def image(self, gallery_id: str, name: str) -> bytes | None:
         match = re.fullmatch(r"(\d+)-([0-9a-f-]{36})\.png", name)
@@ -234,23 +284,53 @@ class FakeApi:
             return None
         job = self.jobs.get(match.group(2))
         index = int(match.group(1))
-        if not job or job.gallery_id != gallery_id or not 1 <= index <= len(job.models):
+        if not job or job.gallery_id != gallery_id or index not in job.indices:
             return None
         if index not in job.images:
-            job.images[index] = draw_image(job.prompt, job.models[index - 1].name)
+            model = job.models[job.indices.index(index)]
+            job.images[index] = draw_image(job.prompt, model.name, *ASPECT_SIZES[job.aspect])
         return job.images[index]
+
+    def new_job(self, prompt: str, indices: list[int], aspect: str, seed: int | None) -> Job:
+        now = time.time()
+        job = Job(
+            id=str(uuid.uuid4()),
+            prompt=prompt,
+            created=time.monotonic(),
+            gallery_id=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d-%H-%M-%S-")
+            + uuid.uuid4().hex[:6],
+            models=[self.models[i - 1] for i in indices],
+            indices=indices,
+            gallery_ts=now,
+            aspect=aspect,
+            seed=seed,
+        )
+        with self.lock:
+            self.jobs[job.id] = job
+        return job
+
+    def add_finished_jobs(self, count: int) -> None:
+        """`count` generations that finished long ago (for the gallery's pages)."""
+        for n in range(count):
+            job = self.new_job(f"archived prompt number {n}", [1], "1:1", None)
+            job.created -= 3600
+            job.gallery_ts -= 3600 + count - n
 
     def galleries(self) -> list[dict[str, Any]]:
         out = []
-        for job in self.jobs.values():
-            images = [r for r in self.status_of(job)["results"] if r["status"] == "completed"]
+        for job in sorted(self.jobs.values(), key=lambda j: -j.gallery_ts):
+            results = self.status_of(job)["results"]
+            images = [r for r in results if r["status"] == "completed"]
             if images:
                 out.append(
                     {
                         "id": job.gallery_id,
                         "timestamp": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat(),
-                        "preview": images[0]["imageUrl"],
+                        "prompt": job.prompt,
+                        "preview": images[0]["url"],
+                        "thumbnails": [r["url"] for r in images],
                         "imageCount": len(images),
+                        "failedCount": sum(1 for r in results if r["status"] == "error"),
                     }
                 )
         return out
@@ -304,6 +384,10 @@ class _ApiHandler(BaseHTTPRequestHandler):
         except ValueError:
             return ValueError
 
+    @property
+    def query(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.path.partition("?")[2]).items()}
+
     def do_OPTIONS(self) -> None:
         self._record()
         self.send_response(204)
@@ -332,11 +416,15 @@ class _ApiHandler(BaseHTTPRequestHandler):
         route, params = found
         getattr(self, f"route_{route.handler}")(**params)
 
-    def _prompt(self) -> str | None:
-        """The request's prompt, or None after answering its 400."""
+    def _object(self) -> dict[str, Any] | None:
+        """The request's JSON object, or None after answering its 400."""
         body = self._body()
         if body is ValueError or not isinstance(body, dict):
             return self._error(400, "The request body is not valid JSON.", "INVALID_JSON")
+        return body
+
+    def _prompt(self, body: dict[str, Any]) -> str | None:
+        """The request's prompt, or None after answering its 400."""
         prompt = body.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
             return self._error(400, "A prompt is required.", "MISSING_PROMPT")
@@ -349,14 +437,21 @@ class _ApiHandler(BaseHTTPRequestHandler):
         return prompt
 
     def route_enhance(self) -> None:
-        prompt = self._prompt()
+        body = self._object()
+        prompt = None if body is None else self._prompt(body)
         if prompt is not None:
             enhanced = prompt + self.api.enhance_suffix
-            self._json(200, {"original": prompt, "enhanced": enhanced})
+            # short_prompt/long_prompt: the original client's names, as the API sends them
+            payload = {"original": prompt, "enhanced": enhanced, "short_prompt": prompt}
+            payload["long_prompt"] = enhanced
+            if self.api.aliases_only:
+                del payload["enhanced"]
+            self._json(200, payload)
 
     def route_generate(self) -> None:
-        prompt = self._prompt()
-        if prompt is None:
+        body = self._object()
+        prompt = None if body is None else self._prompt(body)
+        if body is None or prompt is None:
             return None
         with self.api.lock:
             wait = self.api.rate_limit_seconds
@@ -368,41 +463,89 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 "RATE_LIMITED",
                 **{"Retry-After": str(wait)},
             )
-        now = time.time()
-        job = Job(
-            id=str(uuid.uuid4()),
-            prompt=prompt,
-            created=time.monotonic(),
-            gallery_id=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d-%H-%M-%S-")
-            + uuid.uuid4().hex[:6],
-            models=list(self.api.models),
-            gallery_ts=now,
-        )
-        self.api.jobs[job.id] = job
-        self._json(202, {"jobId": job.id, "status": "pending", "totalModels": len(job.models)})
+        aspect = body.get("aspectRatio") or "1:1"
+        if aspect not in ASPECT_SIZES:
+            return self._error(400, f"aspectRatio must be one of {', '.join(ASPECT_SIZES)}.",
+                               "INVALID_PARAMETER")  # fmt: skip
+        seed = body.get("seed")
+        if seed is not None and (type(seed) is not int or not 0 <= seed <= 2_147_483_647):
+            return self._error(400, "seed must be a whole number from 0 to 2147483647.",
+                               "INVALID_PARAMETER")  # fmt: skip
+        configured = list(range(1, len(self.api.models) + 1))
+        indices = body.get("models", configured)
+        if (
+            not isinstance(indices, list)
+            or not indices
+            or any(type(i) is not int or i not in configured for i in indices)
+            or len(set(indices)) != len(indices)
+        ):
+            return self._error(400, f"models must list slot indices from 1 to {len(configured)}.",
+                               "INVALID_MODELS")  # fmt: skip
+        job = self.api.new_job(prompt, sorted(indices), aspect, seed)
+        created = datetime.fromtimestamp(job.gallery_ts, UTC).isoformat()
+        self._json(
+            202,
+            {"jobId": job.id, "status": "pending", "totalModels": len(job.models),
+             "galleryId": job.gallery_id, "createdAt": created},
+        )  # fmt: skip
 
     def route_status(self, jobId: str) -> None:  # the contract's path parameter
-        job_id = jobId
-        if not JOB_ID.match(job_id):
-            return self._error(400, "That is not a valid job id.", "INVALID_JOB_ID")
-        job = self.api.jobs.get(job_id)
-        if not job:
-            return self._error(404, "No job with that id.", "JOB_NOT_FOUND")
-        return self._json(200, self.api.status_of(job))
+        job = self._job(jobId)
+        if job is not None:
+            self._json(200, self._long_poll(job))
+
+    def _long_poll(self, job: Job) -> dict[str, Any]:
+        """As the API's: answer when a result has changed from the record the client holds."""
+        wait = float(self.query.get("wait", "0"))
+        since = self.query.get("since")
+        deadline = time.monotonic() + wait
+        view = self.api.status_of(job)
+        if since is None or view["updatedAt"] != since or view["status"] in TERMINAL:
+            return view
+
+        def progress(v: dict[str, Any]) -> list[Any]:
+            final = ("completed", "error")
+            return [(r["index"], r["status"] in final and r["status"]) for r in v["results"]]
+
+        baseline = progress(view)
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            view = self.api.status_of(job)
+            if view["status"] in TERMINAL or progress(view) != baseline:
+                break
+        return view
 
     def route_gallery_list(self) -> None:
-        self._json(200, {"galleries": self.api.galleries()})
+        limit = int(self.query.get("limit", "50"))
+        offset = int(self.query.get("cursor", "0"))
+        everything = self.api.galleries()
+        page = everything[offset : offset + limit]
+        more = offset + limit < len(everything)
+        self._json(200, {"galleries": page, "next": str(offset + limit) if more else None})
 
     def route_gallery_get(self, galleryId: str) -> None:
         for job in self.api.jobs.values():
             if job.gallery_id == galleryId:
                 results = self.api.status_of(job)["results"]
                 images = [
-                    {"model": r["model"], "url": r["imageUrl"], "prompt": job.prompt}
+                    {"model": r["model"], "url": r["url"], "prompt": job.prompt}
                     for r in results
                     if r["status"] == "completed"
                 ]
-                payload = {"id": galleryId, "prompt": job.prompt, "images": images}
+                failed = [
+                    {"index": r["index"], "model": r["model"], "status": "error",
+                     "error": r["error"], "errorCode": r.get("errorCode")}
+                    for r in results
+                    if r["status"] == "error"
+                ]  # fmt: skip
+                payload = {
+                    "id": galleryId,
+                    "jobId": job.id,
+                    "prompt": job.prompt,
+                    "timestamp": datetime.fromtimestamp(job.gallery_ts, UTC).isoformat(),
+                    "images": images,
+                    "failed": failed,
+                }
                 return self._json(200, payload)
         return self._error(404, "No gallery with that id.", "GALLERY_NOT_FOUND")
 
@@ -416,10 +559,18 @@ class _ApiHandler(BaseHTTPRequestHandler):
         return job
 
     def route_list_models(self) -> None:
+        def shapes(m: FakeModel) -> dict[str, Any]:
+            note = ["Recraft's API takes no seed"] if m.provider == "recraft" else []
+            return {
+                ratio: {"sent": {"size": f"{w}x{h}", "seed": None}, "notes": note}
+                for ratio, (w, h) in ASPECT_SIZES.items()
+            }
+
         models = [
-            {"index": i, "name": m.name, "provider": m.provider, "identity": m.name}
+            {"index": i, "name": m.name, "provider": m.provider, "identity": m.name,
+             "shapes": shapes(m)}
             for i, m in enumerate(self.api.models, start=1)
-        ]
+        ]  # fmt: skip
         self._json(200, {"aspectRatios": ["1:1", "4:3", "3:4", "16:9", "9:16"], "models": models})
 
     def route_retry_model(self, jobId: str) -> None:
@@ -427,31 +578,36 @@ class _ApiHandler(BaseHTTPRequestHandler):
         if job is None:
             return None
         index = body.get("model") if isinstance(body, dict) else None
-        status = self.api.status_of(job)
-        result = next((r for r in status["results"] if r["index"] == index), None)
-        if result is None or result["status"] != "error":
+        result = next((r for r in self.api.status_of(job)["results"] if r["index"] == index), None)
+        if result is None:
+            return self._error(400, f"There is no model in slot {index}.", "INVALID_MODELS")
+        if result["status"] != "error" or index in job.retried:
             return self._error(409, "Only a failed model can be retried.", "NOT_RETRYABLE")
-        job.retried[index] = time.monotonic()
+        job.retried[index] = time.monotonic() - job.created
         self._json(202, {"jobId": job.id, "model": index, "attempt": 2, "status": "in_progress"})
 
     def route_cancel_job(self, jobId: str) -> None:
         job = self._job(jobId)
         if job is None:
             return None
-        finished = self.api.status_of(job)["status"] in ("completed", "partial", "failed")
-        if finished and not job.cancelled:
+        if self.api.status_of(job)["status"] in TERMINAL and job.cancelled_at is None:
             return self._error(409, "The job has already finished.", "JOB_FINISHED")
-        job.cancelled = True
+        if job.cancelled_at is None:
+            job.cancelled_at = time.monotonic() - job.created
         self._json(200, {**self.api.status_of(job), "cancelled": True, "error": "cancelled"})
 
     def route_vote_on_job(self, jobId: str) -> None:
         body, job = self._body(), self._job(jobId)
         if job is None:
             return None
-        done = [r for r in self.api.status_of(job)["results"] if r["status"] == "completed"]
-        picked = body.get("ranking") or [body.get("best")] if isinstance(body, dict) else []
-        if not picked or not set(picked) <= {r["index"] for r in done}:
-            return self._error(400, "Pick this job's finished images.", "INVALID_VOTE")
+        view = self.api.status_of(job)
+        if view["status"] not in TERMINAL:
+            return self._error(409, "The job is still running.", "JOB_RUNNING")
+        done = [r for r in view["results"] if r["status"] == "completed"]
+        body = body if isinstance(body, dict) else {}
+        picked = body.get("ranking") or ([body["best"]] if "best" in body else [])
+        if not picked or not set(picked) <= {r["index"] for r in done} or len(picked) > 3:
+            return self._error(400, "Pick 1-3 of this job's finished images.", "INVALID_VOTE")
         with self.api.lock:
             if job.id in self.api.votes:
                 return self._error(409, "This job already has a vote.", "ALREADY_VOTED")
@@ -460,7 +616,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 "kind": "ranking" if "ranking" in body else "best", "ranking": picked,
                 "prompt": job.prompt,
                 "candidates": [{"index": r["index"], "model": r["model"], "duration": r["duration"],
-                                "identity": r["model"], "cost": None} for r in done],
+                                "identity": r["model"], "cost": r.get("cost")} for r in done],
             }  # fmt: skip
             self.api.votes[job.id] = vote
         names = {r["index"]: r["model"] for r in done}
@@ -482,7 +638,15 @@ class _ApiHandler(BaseHTTPRequestHandler):
                          "truncated": False, "models": leaderboard.table(found)})  # fmt: skip
 
     def route_export_votes(self) -> None:
-        self._json(200, {"votes": list(self.api.votes.values()), "truncated": False})
+        votes = list(self.api.votes.values())
+        if self.query.get("format") == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow(["jobId", "votedAt", "ranking"])
+            for v in votes:
+                writer.writerow([v["jobId"], v["votedAt"], " ".join(map(str, v["ranking"]))])
+            return self._send(200, out.getvalue().encode(), "text/csv; charset=utf-8")
+        self._json(200, {"votes": votes, "truncated": False})
 
     def route_client_log(self) -> None:
         self._body()  # read, so the connection stays usable; the report is not kept

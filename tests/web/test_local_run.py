@@ -5,12 +5,7 @@ the provider simulator."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,12 +16,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import ROOT, copy_to_docs
+from tests.web.conftest import http as _http
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 PROMPT = "A lighthouse on a basalt cliff at dusk, storm clouds rolling in, oil painting"
 IP_LIMIT = 4  # generations per IP per day in this run, so that the 429 test can reach it
-START_TIMEOUT = 150.0
 JOB_TIMEOUT = 60_000  # ms: nine models on the simulator, with its realistic delays
 
 
@@ -37,98 +32,6 @@ def _models() -> list[str]:
 
 MODELS = _models()
 N = len(MODELS)
-
-
-def _lower(headers: Any) -> dict[str, str]:
-    return {k.lower(): v for k, v in headers.items()}
-
-
-def _http(
-    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        url,
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            raw = response.read()
-            return response.status, _lower(response.headers), json.loads(raw or b"null")
-    except urllib.error.HTTPError as err:
-        raw = err.read()
-        try:
-            payload = json.loads(raw or b"null")
-        except ValueError:
-            payload = raw.decode(errors="replace")
-        return err.code, _lower(err.headers), payload
-
-
-@pytest.fixture(scope="module")
-def local_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    work = tmp_path_factory.mktemp("local-run")
-    params = json.loads((ROOT / "parameters.example.json").read_text())
-    params["Parameters"]["IPRateLimit"] = IP_LIMIT
-    params_file = work / "parameters.web-test.json"
-    params_file.write_text(json.dumps(params))
-    outputs_file = work / "outputs.json"
-    log = (work / "deploy.log").open("w+")
-    command = [sys.executable, "deploy.py", "--params", str(params_file), "--local", "--yes"]
-    command += ["--local-port", "0", "--outputs-file", str(outputs_file)]
-    proc = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group, so that cleanup reaches every child
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-
-    def tail() -> str:
-        log.flush()
-        log.seek(0)
-        return "".join(log.readlines()[-40:])
-
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not (outputs_file.exists() and outputs_file.stat().st_size):
-            if proc.poll() is not None:
-                pytest.fail(f"deploy.py --local exited with {proc.returncode}:\n{tail()}")
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"deploy.py --local wrote no outputs in {START_TIMEOUT:.0f} s:\n{tail()}"
-                )
-            time.sleep(0.5)
-        time.sleep(0.2)  # the file is written in one go, but be safe against a partial read
-        outputs = json.loads(outputs_file.read_text())
-        for key in ("LocalApiEndpoint", "LocalCloudFrontUrl", "LocalProviderSimulatorUrl"):
-            assert outputs.get(key), f"{key} missing from the outputs: {outputs}"
-        yield outputs
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def web_url(local_run: dict[str, str]) -> str:
-    return local_run["LocalCloudFrontUrl"].rstrip("/") + "/"
-
-
-@pytest.fixture
-def simulator(local_run: dict[str, str]) -> Iterator[str]:
-    url = local_run["LocalProviderSimulatorUrl"].rstrip("/")
-    _http("DELETE", f"{url}/_control/faults")
-    yield url
-    _http("DELETE", f"{url}/_control/faults")
 
 
 @pytest.fixture
@@ -178,6 +81,8 @@ def test_generate_shows_an_image_in_every_card(
 ) -> None:
     page.set_viewport_size({"width": 1024, "height": 900})  # nine cards as three rows of three
     open_page(page, web_url)
+    page.get_by_label("Aspect ratio").select_option("16:9")  # the screenshot shows the options
+    page.get_by_label("Seed").fill("7")
     generate(page)
     wait_done(page)
     page.wait_for_function(

@@ -259,7 +259,9 @@ def test_the_viewer_shows_the_details_and_downloads_the_image(
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("heading")).to_have_text(model.name)
-    expect(dialog.locator("#viewer-duration")).to_have_text(f"Took {model.seconds:.1f} s")
+    expect(dialog.locator("#viewer-duration")).to_have_text(
+        f"Took {model.seconds:.1f} s · ~$0.040 est."
+    )
     expect(dialog.locator("#viewer-prompt")).to_have_text(PROMPT)
     expect(dialog.get_by_role("img")).to_have_attribute("alt", f"{model.name}: {PROMPT}")
     link = dialog.get_by_role("link", name=f"Download the {model.name} image")
@@ -289,11 +291,13 @@ def _hide(page: Any, hidden: bool) -> None:
     )
 
 
-def test_polling_backs_off_pauses_while_hidden_and_stops_when_done(
+def test_the_schedule_backs_off_pauses_while_hidden_and_stops_when_done(
     page: Any, site: StaticSite, api: FakeApi
 ) -> None:
+    # The fallback for an API that does not long-poll, forced here with ?poll=schedule.
     api.reset([FakeModel("slow/model", "openai", 3.5), FakeModel("fast/model", "bfl", 0.5)])
-    open_page(page, site)
+    page.goto(site.url + "?poll=schedule")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
     generate(page)
     page.wait_for_timeout(2300)
     polls = api.calls("GET", "/status/")
@@ -302,6 +306,7 @@ def test_polling_backs_off_pauses_while_hidden_and_stops_when_done(
     assert gaps[0] >= 0.45
     # Each wait is at least as long as the one before (within timer jitter).
     assert all(b >= a - 0.15 for a, b in itertools.pairwise(gaps)), gaps
+    assert not any("wait=" in p.path for p in polls)
 
     slow = card(page, "slow/model")
     expect(slow).to_have_attribute("aria-busy", "true")
@@ -312,7 +317,7 @@ def test_polling_backs_off_pauses_while_hidden_and_stops_when_done(
     hidden_at = len(api.calls("GET", "/status/"))
     page.wait_for_timeout(1800)  # the job finishes meanwhile, unseen
     assert len(api.calls("GET", "/status/")) == hidden_at
-    expect(page.locator("#progress")).to_have_text("1 of 2 done")
+    expect(page.locator("#progress")).to_have_text(re.compile("^1 of 2 done"))
 
     _hide(page, False)  # back on screen: one look at once shows the finished job
     expect(page.locator("#progress")).to_have_text(re.compile(r"^2 of 2 done"))
@@ -321,22 +326,56 @@ def test_polling_backs_off_pauses_while_hidden_and_stops_when_done(
     assert len(api.calls("GET", "/status/")) == done_at
 
 
-def test_phone_width_has_one_column_and_no_sideways_scroll(
+def test_long_polling_asks_with_since_and_stays_near_one_request_a_second(
+    page: Any, site: StaticSite, api: FakeApi
+) -> None:
+    # GIVEN a job whose record changes five times in 3.5 s
+    api.reset([FakeModel("slow/model", "openai", 3.5), FakeModel("fast/model", "bfl", 0.5)])
+    open_page(page, site)
+    generate(page)
+    # WHEN the page follows it to the end
+    expect(page.locator("#progress")).to_have_text(re.compile(r"^2 of 2 done"), timeout=8000)
+    polls = api.calls("GET", "/status/")
+    # THEN every request long-polls from the record last seen (the first from createdAt)
+    assert all("wait=10" in p.path and "since=" in p.path for p in polls), polls
+    # and the token bucket holds it to about one request a second (plus a burst of one)
+    span = polls[-1].at - polls[0].at
+    assert len(polls) <= 2 + span, [round(p.at - polls[0].at, 2) for p in polls]
+    done_at = len(polls)
+    page.wait_for_timeout(1200)
+    assert len(api.calls("GET", "/status/")) == done_at
+
+
+def test_phone_width_has_two_columns_big_tap_targets_and_no_sideways_scroll(
     page: Any, site: StaticSite, api: FakeApi, screenshot_dir: Path
 ) -> None:
     page.set_viewport_size({"width": 360, "height": 780})
     api.reset(DEFAULT_MODELS[:3])
+    site.config["models"] = [m.name for m in DEFAULT_MODELS[:3]]
     open_page(page, site)
     generate(page)
     wait_for_images(page, 3)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     boxes = [c.bounding_box() for c in page.locator("#grid > li").all()]
-    assert len({round(b["x"]) for b in boxes}) == 1, boxes
-    assert all(b["width"] <= 340 for b in boxes)
-    for name in ("Enhance", "Generate"):
-        box = page.get_by_role("button", name=name).bounding_box()
-        assert box["height"] >= 44 and box["x"] + box["width"] <= 360
+    assert len({round(b["x"]) for b in boxes}) == 2, boxes
+    assert all(b["width"] <= 170 for b in boxes)
+    assert small_tap_targets(page) == []
+    page.locator("#model-picker summary").click()  # the picker open, with its "sent" hints
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert small_tap_targets(page) == []
     page.screenshot(path=str(screenshot_dir / "phone.png"), full_page=True)
+
+
+def small_tap_targets(page: Any) -> list[str]:
+    """Visible controls (or, for a checkbox, its label) less than 44 px high or wide."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('button, a[href], input, select, summary')]
+              .filter(e => e.checkVisibility() && !e.closest('.visually-hidden, .skip-link'))
+              .map(e => (e.type === 'checkbox' && e.labels.length) ? e.labels[0] : e)
+              .filter(e => { const r = e.getBoundingClientRect();
+                             return r.height < 44 || r.width < 44; })
+              .map(e => e.outerHTML.slice(0, 120))"""
+    )
 
 
 def test_models_from_config_show_before_the_first_job(
@@ -367,6 +406,19 @@ def test_every_control_has_a_name_and_every_image_alt_text(
               .map(e => e.outerHTML)"""
     )
     assert unnamed == []
+    # The viewer's compare controls too.
+    card(page, DEFAULT_MODELS[0].name).get_by_role("button").click()
+    page.get_by_label("View", exact=True).select_option("side")
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('#viewer button, #viewer a, #viewer select,'
+                                               + ' #viewer input')]
+              .filter(e => e.checkVisibility())
+              .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                           && !e.textContent.trim())
+              .map(e => e.outerHTML)"""
+    )
+    assert unnamed == []
+    page.keyboard.press("Escape")
     no_alt = page.evaluate(
         "() => [...document.querySelectorAll('img')].filter(i => !i.hasAttribute('alt'))"
         ".map(i => i.outerHTML)"
@@ -441,8 +493,75 @@ def test_module_helpers_parse_retry_after_and_count_progress(page: Any, site: St
     assert got["worded"] == "Limit reached; try again in 2 hours."  # said once, not twice
     assert got["waits"] == ["59 s", "10 min", "24 h"]
     assert UUID.match(got["uuid"])
-    assert got["progress"] == {"total": 3, "done": 2, "succeeded": 1, "failed": 1}
+    assert got["progress"] == {"total": 3, "done": 2, "succeeded": 1, "failed": 1, "cost": None}
     assert got["minutes"] == "1 min 15 s"
+
+
+def test_cards_show_cost_what_was_sent_and_notes_and_the_job_total(
+    page: Any, site: StaticSite, api: FakeApi
+) -> None:
+    api.reset([FakeModel("openai/gpt-image-2", "openai", 0.3), FakeModel("r", "recraft", 0.3)])
+    open_page(page, site)
+    page.get_by_label("Aspect ratio").select_option("16:9")
+    page.get_by_label("Seed").fill("42")
+    generate(page)
+    wait_for_images(page, 2)
+    first, second = page.locator("#grid > li").all()
+    expect(first.locator(".cost")).to_have_text("~$0.040 est.")
+    expect(first.locator(".facts")).to_have_text(
+        "Sent 1280\u00d7720 · seed 42 → Got 1280\u00d7720 · seed 42"
+    )
+    expect(second.locator(".notes")).to_have_text(
+        "Recraft's API takes no seed, so the seed was not sent"
+    )
+    expect(page.locator("#progress")).to_contain_text("~$0.080 est.")
+    body = [r for r in api.calls("POST", "/generate")]
+    assert len(body) == 1
+
+
+def test_zip_writer_crc_matches_zlib_and_python_reads_the_archive(
+    page: Any, site: StaticSite, tmp_path: Path
+) -> None:
+    import base64
+    import io
+    import zipfile
+    import zlib
+
+    open_page(page, site)
+    got = page.evaluate(
+        """async () => {
+            const zip = await import('./assets/zip.js');
+            const data = new TextEncoder().encode('pixel prompt');
+            const blob = zip.makeZip([{name: 'a.txt', data}, {name: 'ü/b.bin',
+                                        data: new Uint8Array([0, 255, 7])}]);
+            const bytes = new Uint8Array(await blob.arrayBuffer());
+            return {crc: zip.crc32(data), zip: btoa(String.fromCharCode(...bytes)),
+                    names: zip.uniqueNames(['a.png', 'a.png', 'b'])};
+        }"""
+    )
+    assert got["crc"] == zlib.crc32(b"pixel prompt")
+    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(got["zip"])))
+    assert archive.testzip() is None
+    assert archive.namelist() == ["a.txt", "ü/b.bin"]
+    assert archive.read("ü/b.bin") == bytes([0, 255, 7])
+    assert got["names"] == ["a.png", "a-2.png", "b"]
+
+
+def test_the_original_clients_field_names_are_enough(
+    page: Any, site: StaticSite, api: FakeApi
+) -> None:
+    # GIVEN an API that answers only with the aliases: results[].url, long_prompt/short_prompt
+    api.reset(DEFAULT_MODELS[:2])
+    api.aliases_only = True
+    open_page(page, site)
+    # THEN enhance takes long_prompt, and each card shows the image from `url`
+    page.get_by_label("Prompt", exact=True).fill("a cat on a windowsill")
+    page.get_by_role("button", name="Enhance").click()
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value(
+        "a cat on a windowsill" + api.enhance_suffix
+    )
+    page.get_by_role("button", name="Generate").click()
+    wait_for_images(page, 2)
 
 
 def test_a_failed_card_shows_its_sentence_or_the_one_for_its_code(
