@@ -1,5 +1,5 @@
 """The Lambda zip: a cold build (empty cache: pip fetches the python3.12 manylinux wheels) against
-a rebuild from cached dependencies and a fully cached build, and the zip's size against 10 MB.
+a rebuild from cached dependencies and a fully cached build, and the zip's size against 25 MB.
 
 `python -m bench.package` prints the rows; `python -m bench` puts them in the shared table.
 """
@@ -16,7 +16,7 @@ from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 WARM_RUNS = 5
-SIZE_TARGET_MB = 10.0
+SIZE_TARGET_MB = 25.0  # deployer.packager.ZIP_LIMIT
 T = TypeVar("T")
 
 

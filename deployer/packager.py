@@ -7,6 +7,7 @@ are installed once per requirements hash into a cache directory; reruns are offl
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -24,8 +25,14 @@ from .errors import DeployError
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")  # Lambda python3.12: glibc 2.34
 PYTHON_VERSION = "3.12"
 UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda's limit for a function's unzipped code
-# Provided by the Lambda runtime, or useless inside the zip.
-_EXCLUDED_TOP = {"boto3", "botocore", "s3transfer", "bin", "__pycache__"}
+ZIP_LIMIT = 25 * 1024 * 1024  # our own budget for the zipped function (Lambda's is 50 MB)
+# Useless inside the zip. boto3/botocore are NOT excluded: the function runs the pinned SDK
+# it was tested with (handler/requirements.txt), not whatever the runtime carries.
+_EXCLUDED_TOP = {"bin", "__pycache__"}
+# botocore ships the models of every AWS service (14 MB gzipped); the handler's code makes
+# clients for these only ("bedrock": the model lookups of providers/probes.py). Keep in step:
+# a test scans handler/ for the clients it creates.
+BOTOCORE_SERVICES = ("bedrock", "bedrock-runtime", "lambda", "s3", "secretsmanager", "sts")
 _EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 
 
@@ -54,9 +61,46 @@ def pip_command(requirements: Path, target: Path) -> list[str]:
     ]  # fmt: skip
 
 
+TASK_ROOT = "/var/task"  # where Lambda unpacks the zip: the source path bytecode names
+
+
+@functools.cache
+def python312() -> str | None:
+    """A CPython 3.12 to precompile the dependencies with ($PIXEL_PROMPT_PYTHON312, or
+    python3.12 on PATH), checked by running it; None when this machine has none."""
+    for candidate in (os.environ.get("PIXEL_PROMPT_PYTHON312"), shutil.which("python3.12")):
+        if not candidate:
+            continue
+        probe = [
+            candidate,
+            "-c",
+            "import sys; print(sys.implementation.name, *sys.version_info[:2])",
+        ]
+        try:
+            out = subprocess.run(probe, capture_output=True, text=True, timeout=30).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if out.split() == ["cpython", "3", "12"]:
+            return candidate
+    return None
+
+
+def compile_command(interpreter: str, site: Path) -> list[str]:
+    """Bytecode for python3.12, as Lambda would never write it itself (/var/task is read-only,
+    so without it every cold start compiles boto3/botocore from source). unchecked-hash: no
+    mtimes inside, so the bytes depend only on the sources; -s/-p: files named under
+    /var/task, not this machine's temporary directory."""
+    return [
+        interpreter, "-m", "compileall", "-q", "-j", "0",
+        "--invalidation-mode", "unchecked-hash", "-s", str(site), "-p", TASK_ROOT, str(site),
+    ]  # fmt: skip
+
+
 def dependencies(requirements: Path, cache: Path) -> tuple[Path, str]:
     """The installed dependency tree for `requirements` and its key, built once per hash."""
-    key = _sha256(requirements.read_bytes() + repr((*PLATFORMS, PYTHON_VERSION)).encode())[:24]
+    compiler = python312()
+    inputs = repr((*PLATFORMS, PYTHON_VERSION, *BOTOCORE_SERVICES, bool(compiler))).encode()
+    key = _sha256(requirements.read_bytes() + inputs)[:24]
     done = cache / "deps" / key
     if (done / ".complete").exists():
         return done, key
@@ -73,6 +117,9 @@ def dependencies(requirements: Path, cache: Path) -> tuple[Path, str]:
                 fix="Check network access to PyPI and that every pin has a manylinux wheel "
                 "for CPython 3.12.",
             )
+        if compiler is not None:
+            # Best effort: a failed compile only costs the cold start what it cost before.
+            subprocess.run(compile_command(compiler, staging), capture_output=True, check=False)
         (staging / ".complete").write_text(key)
         if done.exists() and not (done / ".complete").exists():
             shutil.rmtree(done, ignore_errors=True)  # left by an interrupted install
@@ -124,6 +171,14 @@ def _write(deps_zip: Path, own: dict[str, Path], dest: Path) -> Package:
                     ziputil.add_file(archive, name, own[name].read_bytes())
                 else:
                     ziputil.copy_entry(source, deps[name], archive)
+    zipped = partial.stat().st_size
+    if zipped > ZIP_LIMIT:
+        partial.unlink()
+        raise DeployError(
+            f"The function zip is {zipped / 2**20:.1f} MB; this project keeps it under "
+            f"{ZIP_LIMIT // 2**20} MB.",
+            fix="Remove large dependencies from handler/requirements.txt.",
+        )
     partial.replace(dest)
     return Package(dest, _sha256_file(dest), dest.stat().st_size, len(names))
 
@@ -133,7 +188,8 @@ def _deps_archive(deps: Path, key: str) -> Path:
     archive = deps.with_name(f"{key}.zip")
     if not archive.exists():
         partial = archive.with_suffix(f".{os.getpid()}.partial")
-        ziputil.write_zip(sorted(_files(deps)), partial)
+        wanted = (f for f in _files(deps, bytecode=True) if _needed(f[0]))
+        ziputil.write_zip(sorted(wanted), partial)
         partial.replace(archive)
     return archive
 
@@ -146,19 +202,38 @@ def _inputs_digest(deps_key: str, own: dict[str, Path]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _files(root: Path) -> Iterator[tuple[str, Path]]:
+def _files(root: Path, bytecode: bool = False) -> Iterator[tuple[str, Path]]:
+    """Files to zip; `bytecode` keeps python3.12's own .pyc files (precompiled dependencies)."""
     for path in root.rglob("*"):
         rel = path.relative_to(root)
-        if path.is_dir() or _excluded(rel):
+        if path.is_dir() or (_excluded(rel) and not (bytecode and _runtime_bytecode(rel))):
             continue
         yield rel.as_posix(), path
+
+
+def _runtime_bytecode(rel: Path) -> bool:
+    parts = rel.parts
+    return (
+        len(parts) >= 2
+        and parts[-2] == "__pycache__"
+        and rel.name.endswith(f".cpython-{PYTHON_VERSION.replace('.', '')}.pyc")
+        and parts[0] not in _EXCLUDED_TOP
+        and not any(p.startswith(".") for p in parts)
+    )
+
+
+def _needed(name: str) -> bool:
+    """False for the model of an AWS service the function never calls."""
+    parts = name.split("/")
+    if parts[:2] == ["botocore", "data"] and len(parts) > 3:
+        return parts[2] in BOTOCORE_SERVICES
+    return True
 
 
 def _excluded(rel: Path) -> bool:
     parts = rel.parts
     return (
         parts[0] in _EXCLUDED_TOP
-        or parts[0].startswith(("boto3-", "botocore-", "s3transfer-"))
         or "__pycache__" in parts
         or any(p.startswith(".") for p in parts)
         or rel.name.endswith(_EXCLUDED_SUFFIXES)

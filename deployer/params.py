@@ -19,8 +19,12 @@ from .errors import USAGE, DeployError
 from .models import ModelCatalog, UnknownModel
 
 # Parameters deploy.py fills in itself; a parameters file must not set them.
-DEPLOY_FILLED = ("CodeBucket", "CodeKey", "BedrockModelIds")
+DEPLOY_FILLED = ("CodeBucket", "CodeKey", "BedrockModelIds", "RateLimitSalt", "KeysVersion")
+# NoEcho values that are not the operator's: generated once and kept, so they stay out of the
+# secrets digest (a kept value is never sent back, and must not look like a change).
+DIGEST_EXEMPT = frozenset({"RateLimitSalt"})
 _SLOT = re.compile(r"^Model(\d+)Name$")
+_KEY = re.compile(r"^Model(\d+)Key$")
 
 
 @dataclass(frozen=True)
@@ -72,12 +76,21 @@ class Parameters:
 
     values: dict[str, str]
     no_echo: frozenset[str] = field(default_factory=frozenset)
+    kept: frozenset[str] = field(default_factory=frozenset)  # sent as UsePreviousValue
 
     def with_values(self, **extra: str) -> Parameters:
-        return Parameters({**self.values, **extra}, self.no_echo)
+        return Parameters({**self.values, **extra}, self.no_echo, self.kept - set(extra))
+
+    def keeping(self, name: str) -> Parameters:
+        """The deployed value of `name` stays (CloudFormation's UsePreviousValue)."""
+        values = {k: v for k, v in self.values.items() if k != name}
+        return Parameters(values, self.no_echo, self.kept | {name})
 
     def secrets(self) -> dict[str, str]:
-        return {k: v for k, v in self.values.items() if k in self.no_echo}
+        """The operator's NoEcho values (what the secrets digest covers)."""
+        return {
+            k: v for k, v in self.values.items() if k in self.no_echo and k not in DIGEST_EXEMPT
+        }
 
     def redacted(self) -> dict[str, str]:
         return {k: ("****" if k in self.no_echo else v) for k, v in self.values.items()}
@@ -92,8 +105,12 @@ class Parameters:
         """Secret parameters still holding parameters.example.json's placeholders."""
         return [k for k, v in sorted(self.secrets().items()) if "REPLACE" in v.upper()]
 
-    def to_cloudformation(self) -> list[dict[str, str]]:
-        return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(self.values.items())]
+    def to_cloudformation(self) -> list[dict[str, Any]]:
+        given: list[dict[str, Any]] = [
+            {"ParameterKey": k, "ParameterValue": v} for k, v in self.values.items()
+        ]
+        given += [{"ParameterKey": k, "UsePreviousValue": True} for k in self.kept]
+        return sorted(given, key=lambda p: p["ParameterKey"])
 
 
 def load(path: Path, specs: Mapping[str, ParamSpec], catalog: ModelCatalog | None) -> Parameters:
@@ -182,13 +199,33 @@ def _check_values(
         elif (text := _text(value)) is None:
             shown = "a hidden value" if spec.no_echo else f"{type(value).__name__}"
             problems.append(f"{name} must be a string or a number, not {shown}.")
+        elif _KEY.match(name) and (bad := key_problem(name, text.strip())):
+            values[name] = text.strip()  # present: the slot's "needs a key" rule is satisfied
+            problems.append(bad)
         else:
-            values[name] = text
-            problems += _constraint_problems(spec, text)
+            # A key pasted with a stray space or newline around it is the same key.
+            values[name] = text.strip() if _KEY.match(name) else text
+            problems += _constraint_problems(spec, values[name])
     for name, spec in specs.items():
         if spec.default is None and name not in raw and name not in DEPLOY_FILLED:
             problems.append(f"{name} is required (the template gives it no default).")
     return values, problems
+
+
+def key_problem(name: str, key: str) -> str | None:
+    """A key that would break the HTTP header it goes into, or the secret's JSON; the sentence
+    names the slot and the kind of character, never the key."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in key):
+        return (
+            f"{name} holds a control character (a line break or tab inside the key?); "
+            "no provider's key has one: paste the key again on one line."
+        )
+    if any(c in ' "\\' for c in key) or not key.isascii():
+        return (
+            f"{name} holds a space, a quote, a backslash or a non-ASCII character; no "
+            "provider's key has one: check that only the key was pasted."
+        )
+    return None
 
 
 def _unknown(name: str, specs: Mapping[str, ParamSpec]) -> str:
@@ -278,11 +315,12 @@ def model_problems(
     return problems + _environment_size_problems(values, specs, slots)
 
 
-# Lambda refuses a function whose environment variables (names + values) pass 4 KB; the model
-# names and keys fill most of it. The other variables (bucket, domain, limits, whitelist) are
-# counted generously, so CloudFormation never gets to fail on this half-way through a deploy.
+# Lambda refuses a function whose environment variables (names + values) pass 4 KB. Keys live in
+# the stack's secret, so only the model names and IPWhitelist grow with the configuration; the
+# other variables (bucket, domain, limits, secret ARN and version) are counted generously, so
+# CloudFormation never gets to fail on this half-way through a deploy.
 LAMBDA_ENVIRONMENT_LIMIT = 4096
-OTHER_VARIABLES_ALLOWANCE = 400
+OTHER_VARIABLES_ALLOWANCE = 600
 
 
 def _environment_size_problems(
@@ -290,14 +328,13 @@ def _environment_size_problems(
 ) -> list[str]:
     size = OTHER_VARIABLES_ALLOWANCE + len(_value(values, specs, "IPWhitelist") or "")
     for n in slots:
-        for kind, var in (("Name", "NAME"), ("Key", "KEY")):
-            size += len(f"MODEL_{n}_{var}") + len(_value(values, specs, f"Model{n}{kind}") or "")
+        size += len(f"MODEL_{n}_NAME") + len(_value(values, specs, f"Model{n}Name") or "")
     if size <= LAMBDA_ENVIRONMENT_LIMIT:
         return []
     return [
-        f"The model names, keys and IPWhitelist come to about {size} bytes of Lambda environment "
-        f"variables; Lambda allows {LAMBDA_ENVIRONMENT_LIMIT}. Configure fewer models or shorter "
-        "values (unused slots can be left empty)."
+        f"The model names and IPWhitelist come to about {size} bytes of Lambda environment "
+        f"variables; Lambda allows {LAMBDA_ENVIRONMENT_LIMIT}. Shorten IPWhitelist or the "
+        "model names (unused slots can be left empty)."
     ]
 
 

@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import changeset, diff, preflight
+from . import changeset, diff, preflight, secret
 from . import outputs as outputs_view
 from .artifacts import (
     CODE_PREFIX,
@@ -210,6 +210,9 @@ def settle_step(ctx: DeployContext) -> StepResult:
     )
     ctx.code_key = f"{CODE_PREFIX}{prepared.package.sha256}.zip"
     ctx.values = prepared.params.with_values(CodeBucket=ctx.bucket_name, CodeKey=ctx.code_key)
+    if secret.VERSION in prepared.specs:  # the provider keys' secret, and its version
+        deployed = ctx.info.parameters if ctx.info else None
+        ctx.values = secret.fill(ctx.values, deployed, request.stack_name)
     ctx.body = with_secrets_digest(prepared.template, request.stack_name, ctx.values.secrets())
     return ctx
 

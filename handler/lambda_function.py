@@ -9,12 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pixelprompt import backends, config, deadletter, log, worker
+from pixelprompt import backends, config, deadletter, log, runtime, worker
 from pixelprompt.api import app
 from pixelprompt.apigw import is_http_event
 
 _log = log.get_logger("handler")
 DEFAULT_REMAINING_MS = 900_000
+# Once per execution environment: which Python and which AWS SDK (the zip's pinned copy, or
+# the runtime's) this environment runs.
+log.event(_log, logging.INFO, "cold start", **runtime.describe())
 
 
 def _remaining_ms(context: Any) -> int:

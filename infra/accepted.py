@@ -37,9 +37,16 @@ REASONS: dict[str, str] = {
         "Logs are encrypted at rest by CloudWatch Logs; a customer KMS key adds cost and a "
         "key policy for 7 days of logs that never hold provider keys."
     ),
+    "CKV_AWS_149": (
+        "AWS managed key: only the function's role may read the secret; a customer key "
+        "would not narrow who can decrypt."
+    ),
+    "CKV2_AWS_57": (
+        "Provider keys are issued by the providers: rotating one is a new key and a redeploy."
+    ),
     "CKV_AWS_173": (
-        "Lambda encrypts environment variables at rest with its AWS-managed key; the "
-        "provider keys arrive as NoEcho parameters, so a customer key would add no boundary."
+        "Lambda encrypts environment variables at rest with its AWS-managed key; they hold no "
+        "secret (the keys are in Secrets Manager), so a customer key would add no boundary."
     ),
     "CKV_AWS_174": (
         "The distribution uses the default *.cloudfront.net certificate, for which "

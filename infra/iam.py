@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from awacs import aws_marketplace, awslambda, bedrock, logs, s3, sqs, sts
+from awacs import aws_marketplace, awslambda, bedrock, logs, s3, secretsmanager, sqs, sts
 from awacs.aws import (
     Allow,
     Bool,
@@ -16,14 +16,15 @@ from awacs.aws import (
     StringLike,
 )
 from pixelprompt.contract import MAX_MODELS
-from troposphere import GetAtt, If, NoValue, Sub
+from troposphere import GetAtt, If, NoValue, Ref, Sub
 from troposphere.awslambda import Function
 from troposphere.cloudfront import Distribution
 from troposphere.logs import LogGroup
 from troposphere.s3 import Bucket
+from troposphere.secretsmanager import Secret
 from troposphere.sqs import Queue
 
-from infra.layout import FUNCTION_PREFIXES
+from infra.layout import CDN_READABLE, FUNCTION_PREFIXES
 from infra.parameters import Params, bedrock_model_id, bedrock_slot_condition
 
 VERSION = "2012-10-17"
@@ -47,7 +48,9 @@ def lambda_assume_role_policy() -> PolicyDocument:
     )
 
 
-def function_policy(bucket: Bucket, log_group: LogGroup, dlq: Queue) -> PolicyDocument:
+def function_policy(
+    bucket: Bucket, log_group: LogGroup, dlq: Queue, secret: Secret
+) -> PolicyDocument:
     """What the function needs from resources that exist before it does.
 
     The DLQ statement must live on the role itself: Lambda checks that the role may
@@ -76,6 +79,15 @@ def function_policy(bucket: Bucket, log_group: LogGroup, dlq: Queue) -> PolicyDo
                 Action=[logs.CreateLogStream, logs.PutLogEvents],
                 # The log group's Arn attribute ends in ":*", which covers its streams.
                 Resource=[GetAtt(log_group, "Arn")],
+            ),
+            Statement(
+                # Exactly this stack's secret. It is encrypted with Secrets Manager's AWS managed
+                # key (aws/secretsmanager), whose key policy lets the service decrypt for callers
+                # allowed to read the secret: no kms:Decrypt statement is needed.
+                Sid="ReadOwnSecret",
+                Effect=Allow,
+                Action=[secretsmanager.GetSecretValue],
+                Resource=[Ref(secret)],
             ),
             Statement(
                 Sid="SendToOwnDeadLetterQueue",
@@ -201,7 +213,8 @@ def bedrock_policy(params: Params) -> PolicyDocument:
 
 
 def bucket_policy(bucket: Bucket, distribution: Distribution) -> PolicyDocument:
-    """Only this distribution may read (origin access control); nobody without TLS."""
+    """Only this distribution may read (origin access control), and only the images and the
+    page's files; nobody without TLS."""
     distribution_arn = Sub(
         "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${DistributionId}",
         DistributionId=distribution.ref(),
@@ -214,7 +227,7 @@ def bucket_policy(bucket: Bucket, distribution: Distribution) -> PolicyDocument:
                 Effect=Allow,
                 Principal=Principal("Service", "cloudfront.amazonaws.com"),
                 Action=[s3.GetObject],
-                Resource=[_bucket_objects(bucket, "*")],
+                Resource=[_bucket_objects(bucket, pattern) for pattern in CDN_READABLE],
                 Condition=Condition(StringEquals("AWS:SourceArn", distribution_arn)),
             ),
             Statement(

@@ -1,4 +1,5 @@
-"""The bucket's key layout (docs/ARCHITECTURE.md): what the function may touch, what expires."""
+"""The bucket's key layout (docs/ARCHITECTURE.md): what the function may touch, what expires,
+and what CloudFront may serve."""
 
 from __future__ import annotations
 
@@ -16,3 +17,10 @@ FUNCTION_PREFIXES = MappingProxyType(
         "votes/": None,
     }
 )
+
+# The only keys CloudFront may read (bucket policy) -- the generated images and the web page's
+# own files. Job records, rate-limit counters and anything added later stay private: a key
+# not listed here answers 403 through the CDN.
+IMAGES_PATTERN = "images/*"
+PAGE_PATTERNS = ("index.html", "config.json", "assets/*")
+CDN_READABLE = (IMAGES_PATTERN, *PAGE_PATTERNS)

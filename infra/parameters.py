@@ -37,6 +37,8 @@ class Params:
     code_key: Parameter
     reserved_concurrency: Parameter
     price_class: Parameter
+    rate_limit_salt: Parameter
+    keys_version: Parameter
 
 
 def _add(t: Template, label: str, group: str, param: Parameter) -> Parameter:
@@ -54,10 +56,7 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Type="String",
         Default="",
         MaxLength=128,
-        Description=(
-            f"Display name of model {n}; it picks the provider, e.g. 'GPT Image', "
-            "'Flux Pro 1.1', 'Stable Diffusion 3.5', 'bedrock/<model-id>'. Empty: slot unused."
-        ),
+        Description=f"Model {n}: display name or provider/model-id; empty: unused",
     )
     key = Parameter(
         f"Model{n}Key",
@@ -65,7 +64,7 @@ def _add_model_slot(t: Template, n: int) -> ModelSlot:
         Default="",
         NoEcho=True,
         MaxLength=1024,
-        Description=f"API key for model {n}'s provider. Empty for Bedrock models (IAM role).",
+        Description=f"Model {n}'s API key, kept in the stack's secret; empty for Bedrock.",
     )
     return ModelSlot(
         index=n,
@@ -134,6 +133,31 @@ def _add_rate_limit_params(t: Template) -> tuple[Parameter, Parameter, Parameter
         _add(t, "Global limit (per hour)", group, global_limit),
         _add(t, "Per-IP limit (per day)", group, ip_limit),
         _add(t, "IPs exempt from limits", group, whitelist),
+    )
+
+
+def _add_secret_params(t: Template) -> tuple[Parameter, Parameter]:
+    group = "Deployment"
+    salt = Parameter(
+        "RateLimitSalt",
+        Type="String",
+        NoEcho=True,
+        MinLength=32,
+        MaxLength=128,
+        AllowedPattern="^[0-9a-f]*$",
+        Description="HMAC key naming the per-IP rate-limit counters (deploy.py makes it once).",
+    )
+    version = Parameter(
+        "KeysVersion",
+        Type="String",
+        Default="",
+        MaxLength=64,
+        AllowedPattern="^[0-9a-f]*$",
+        Description="Digest of the keys (deploy.py fills it in; new keys: new environments).",
+    )
+    return (
+        _add(t, "Rate-limit HMAC key", group, salt),
+        _add(t, "Keys version", group, version),
     )
 
 
@@ -218,6 +242,7 @@ def add_parameters(t: Template) -> Params:
     models = tuple(_add_model_slot(t, n) for n in range(1, MAX_MODELS + 1))
     global_limit, ip_limit, whitelist = _add_rate_limit_params(t)
     code_bucket, code_key, concurrency, price_class = _add_deployment_params(t)
+    salt, keys_version = _add_secret_params(t)
     params = Params(
         environment=environment,
         model_count=model_count,
@@ -231,6 +256,8 @@ def add_parameters(t: Template) -> Params:
         code_key=code_key,
         reserved_concurrency=concurrency,
         price_class=price_class,
+        rate_limit_salt=salt,
+        keys_version=keys_version,
     )
     _add_conditions(t, params)
     return params

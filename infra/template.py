@@ -11,15 +11,30 @@ import sys
 from dataclasses import dataclass
 
 from pixelprompt.contract import CORS, FUNCTION_NAME_SUFFIX, ROUTES, Env
-from troposphere import GetAtt, If, NoValue, Output, Ref, Sub, Tags, Template, iam, logs, s3, sqs
+from troposphere import (
+    GetAtt,
+    If,
+    NoValue,
+    Output,
+    Ref,
+    Sub,
+    Tags,
+    Template,
+    iam,
+    logs,
+    s3,
+    secretsmanager,
+    sqs,
+)
 from troposphere import apigatewayv2 as apigw
 from troposphere import awslambda as lam
 from troposphere import cloudfront as cf
 from troposphere import cloudwatch as cw
 
+from infra import edge
 from infra import iam as policies
 from infra.accepted import checkov_skips
-from infra.layout import FUNCTION_PREFIXES
+from infra.layout import FUNCTION_PREFIXES, IMAGES_PATTERN
 from infra.parameters import HAS_BEDROCK_MODELS, HAS_RESERVED_CONCURRENCY, Params, add_parameters
 
 PROJECT = "pixel-prompt-complete"
@@ -31,6 +46,10 @@ FUNCTION_NAME = "${AWS::StackName}" + FUNCTION_NAME_SUFFIX
 # AWS managed cache policy "Managed-CachingOptimized": long TTLs, gzip/brotli, no
 # cookies/headers/query strings in the key -- right for immutable generated images.
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+# AWS managed origin request policy "CORS-S3Origin": forwards Origin and the
+# Access-Control-Request-* headers to S3 (the cache key stays without them). Id from AWS's
+# CloudFront Developer Guide, "Use managed origin request policies" (read 2026-12-01).
+CORS_S3_ORIGIN_POLICY_ID = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
 S3_ORIGIN_ID = "images-bucket"
 ONE_DAY_SECONDS = 86400
 # One JSON line per API request: enough to trace a client report to the function's logs.
@@ -135,7 +154,14 @@ def add_bucket(t: Template, params: Params) -> s3.Bucket:
 
 
 def add_cdn(t: Template, params: Params, bucket: s3.Bucket) -> cf.Distribution:
-    """CloudFront reading the bucket through origin access control, plus the bucket policy."""
+    """CloudFront reading the bucket through origin access control, plus the bucket policy.
+
+    Two behaviours: `images/*` (CORS for other origins) and the default, the web page
+    (security headers). The bucket policy lets CloudFront read only the images and the page's
+    files, so job records and counters answer 403 through the CDN.
+    """
+    images_headers = edge.add_images_headers_policy(t)
+    page_headers = edge.add_page_headers_policy(t)
     oac = t.add_resource(
         cf.OriginAccessControl(
             "ImagesOriginAccessControl",
@@ -168,6 +194,19 @@ def add_cdn(t: Template, params: Params, bucket: s3.Bucket) -> cf.Distribution:
                         S3OriginConfig=cf.S3OriginConfig(OriginAccessIdentity=""),
                     )
                 ],
+                CacheBehaviors=[
+                    cf.CacheBehavior(
+                        PathPattern=IMAGES_PATTERN,
+                        TargetOriginId=S3_ORIGIN_ID,
+                        ViewerProtocolPolicy="redirect-to-https",
+                        AllowedMethods=["GET", "HEAD"],
+                        CachedMethods=["GET", "HEAD"],
+                        Compress=True,
+                        CachePolicyId=CACHING_OPTIMIZED_POLICY_ID,
+                        OriginRequestPolicyId=CORS_S3_ORIGIN_POLICY_ID,
+                        ResponseHeadersPolicyId=Ref(images_headers),
+                    )
+                ],
                 DefaultCacheBehavior=cf.DefaultCacheBehavior(
                     TargetOriginId=S3_ORIGIN_ID,
                     ViewerProtocolPolicy="redirect-to-https",
@@ -175,6 +214,7 @@ def add_cdn(t: Template, params: Params, bucket: s3.Bucket) -> cf.Distribution:
                     CachedMethods=["GET", "HEAD"],
                     Compress=True,
                     CachePolicyId=CACHING_OPTIMIZED_POLICY_ID,
+                    ResponseHeadersPolicyId=Ref(page_headers),
                 ),
             ),
             Tags=_tags(params),
@@ -205,6 +245,39 @@ def add_dead_letter_queue(t: Template, params: Params) -> sqs.Queue:
     )
 
 
+def secret_string(params: Params) -> Sub:
+    """The secret's JSON (see DEPLOYMENT.md, "The stack's secret"): slot number -> key.
+
+    Built by Fn::Sub from NoEcho parameters. deploy.py refuses a key holding a quote, a
+    backslash or a control character (deployer.params.key_problem), so the result is valid
+    JSON; the template itself has no AllowedPattern for them, to stay within CloudFormation's
+    inline template size (a console deploy with such a key gets a secret the function reports
+    as unreadable, in a sentence).
+    """
+    keys = ",".join(f'"{slot.index}":"${{{slot.key.title}}}"' for slot in params.models)
+    return Sub(
+        '{"format":1,"keys":{'
+        + keys
+        + '},"rateLimitSalt":"${'
+        + params.rate_limit_salt.title
+        + '}"}'
+    )
+
+
+def add_secret(t: Template, params: Params) -> secretsmanager.Secret:
+    """One secret per stack: the provider keys and the rate-limit HMAC key."""
+    return t.add_resource(
+        secretsmanager.Secret(
+            "StackSecret",
+            Metadata=checkov_skips("CKV_AWS_149", "CKV2_AWS_57"),
+            **DISPOSABLE,
+            Description=Sub("${AWS::StackName}: provider API keys and the rate-limit HMAC key"),
+            SecretString=secret_string(params),
+            Tags=_tags(params),
+        )
+    )
+
+
 def add_log_group(t: Template, params: Params) -> logs.LogGroup:
     return t.add_resource(
         logs.LogGroup(
@@ -219,7 +292,12 @@ def add_log_group(t: Template, params: Params) -> logs.LogGroup:
 
 
 def add_role(
-    t: Template, params: Params, bucket: s3.Bucket, log_group: logs.LogGroup, dlq: sqs.Queue
+    t: Template,
+    params: Params,
+    bucket: s3.Bucket,
+    log_group: logs.LogGroup,
+    dlq: sqs.Queue,
+    secret: secretsmanager.Secret,
 ) -> iam.Role:
     return t.add_resource(
         iam.Role(
@@ -228,7 +306,7 @@ def add_role(
             Policies=[
                 iam.Policy(
                     PolicyName="function-resources",
-                    PolicyDocument=policies.function_policy(bucket, log_group, dlq),
+                    PolicyDocument=policies.function_policy(bucket, log_group, dlq, secret),
                 )
             ],
             Tags=_tags(params),
@@ -236,13 +314,22 @@ def add_role(
     )
 
 
-def _environment(params: Params, bucket: s3.Bucket, distribution: cf.Distribution) -> dict:
+def _environment(
+    params: Params,
+    bucket: s3.Bucket,
+    distribution: cf.Distribution,
+    secret: secretsmanager.Secret,
+) -> dict:
+    """Names and settings only: the keys stay in the secret, which the function reads itself."""
     env: dict[str, object] = {Env.MODEL_COUNT: Ref(params.model_count)}
     for slot in params.models:
         env[Env.model_name(slot.index)] = Ref(slot.name)
-        env[Env.model_key(slot.index)] = Ref(slot.key)
     env.update(
         {
+            Env.PROVIDER_SECRET_ARN: Ref(secret),
+            # Changes with the secret's content: Lambda then starts new execution environments,
+            # which read the new secret on their first request.
+            Env.PROVIDER_SECRET_VERSION: Ref(params.keys_version),
             Env.PROMPT_MODEL_INDEX: Ref(params.prompt_model_index),
             Env.GLOBAL_RATE_LIMIT: Ref(params.global_rate_limit),
             Env.IP_RATE_LIMIT: Ref(params.ip_rate_limit),
@@ -264,6 +351,7 @@ def add_function(
     distribution: cf.Distribution,
     dlq: sqs.Queue,
     log_group: logs.LogGroup,
+    secret: secretsmanager.Secret,
 ) -> lam.Function:
     return t.add_resource(
         lam.Function(
@@ -281,7 +369,9 @@ def add_function(
                 HAS_RESERVED_CONCURRENCY, Ref(params.reserved_concurrency), NoValue
             ),
             DeadLetterConfig=lam.DeadLetterConfig(TargetArn=GetAtt(dlq, "Arn")),
-            Environment=lam.Environment(Variables=_environment(params, bucket, distribution)),
+            Environment=lam.Environment(
+                Variables=_environment(params, bucket, distribution, secret)
+            ),
             # The log group must exist first, or Lambda would create an unmanaged one.
             DependsOn=[log_group],
             Tags=_tags(params),
@@ -535,7 +625,8 @@ def build_template() -> Template:
     distribution = add_cdn(t, params, bucket)
     dlq = add_dead_letter_queue(t, params)
     log_group = add_log_group(t, params)
-    role = add_role(t, params, bucket, log_group, dlq)
+    secret = add_secret(t, params)
+    role = add_role(t, params, bucket, log_group, dlq, secret)
     function = add_function(
         t,
         params,
@@ -544,6 +635,7 @@ def build_template() -> Template:
         distribution=distribution,
         dlq=dlq,
         log_group=log_group,
+        secret=secret,
     )
     self_invoke = add_function_policies(t, params, role, function)
     add_async_invoke_config(t, function)

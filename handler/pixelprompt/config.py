@@ -1,5 +1,8 @@
 """Configuration, read from the environment once per cold start and validated.
 
+The environment holds model names and settings, never keys: a slot's key comes from the
+stack's secret (pixelprompt.secret), read the first time a key is needed.
+
 Misconfiguration never raises: problems are collected, logged once, and the routes that need
 the broken part answer 503 CONFIG_ERROR with the problem in a sentence.
 """
@@ -12,7 +15,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pixelprompt import scrub
+from pixelprompt import secret
 from pixelprompt.contract import MAX_MODELS, Env
 from pixelprompt.errors import ServiceUnavailable
 from pixelprompt.log import event, get_logger
@@ -24,7 +27,11 @@ _log = get_logger("config")
 class ModelSlot:
     index: int  # 1-based slot number, as in MODEL_{n}_NAME
     name: str  # exactly as configured
-    key: str
+
+    @property
+    def key(self) -> str:
+        """This slot's API key from the stack's secret ("" when it has none)."""
+        return secret.provider_key(self.index)
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ def _models(env: Mapping[str, str], problems: list[str]) -> tuple[ModelSlot, ...
         if not name:
             problems.append(f"MODEL_{n}_NAME is empty but MODEL_COUNT is {count}")
             continue
-        slots.append(ModelSlot(index=n, name=name, key=env.get(Env.model_key(n), "").strip()))
+        slots.append(ModelSlot(index=n, name=name))
     return tuple(slots)
 
 
@@ -142,8 +149,8 @@ def get() -> Config:
     with _lock:
         if _cached is None:
             _cached = load(os.environ)
-            # Every log line is scrubbed of the configured keys, whoever writes it.
-            scrub.register(m.key for m in _cached.models)
+            # The keys are registered with the log scrubber when the secret is read
+            # (pixelprompt.secret): reading it here would cost every request a secret read.
             _report(_cached)
         return _cached
 
@@ -153,6 +160,7 @@ def reset() -> None:
     global _cached
     with _lock:
         _cached = None
+    secret.reset()
 
 
 def _report(cfg: Config) -> None:

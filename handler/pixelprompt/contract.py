@@ -117,11 +117,11 @@ class Env:
     S3_BUCKET = "S3_BUCKET"
     CLOUDFRONT_DOMAIN = "CLOUDFRONT_DOMAIN"
     ENVIRONMENT = "ENVIRONMENT"
+    # The stack's secret (keys, rate-limit HMAC key): its ARN, and a version that changes
+    # with its content. No key is ever an environment variable.
+    PROVIDER_SECRET_ARN = "PROVIDER_SECRET_ARN"
+    PROVIDER_SECRET_VERSION = "PROVIDER_SECRET_VERSION"
 
     @staticmethod
     def model_name(slot: int) -> str:
         return f"MODEL_{slot}_NAME"
-
-    @staticmethod
-    def model_key(slot: int) -> str:
-        return f"MODEL_{slot}_KEY"

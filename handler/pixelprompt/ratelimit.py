@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import math
 import time
 import uuid
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pixelprompt import s3json
+from pixelprompt import s3json, secret
 from pixelprompt.config import Config
 from pixelprompt.errors import ServiceUnavailable, TooManyRequests
 
@@ -88,9 +89,16 @@ def global_counter(cfg: Config) -> Counter:
     return Counter(f"{PREFIX}global.json", cfg.global_rate_limit, HOUR)
 
 
+def ip_digest(ip: str, salt: str) -> str:
+    """HMAC-SHA256 of the address under the stack's own random key: an object name cannot be
+    turned back into an address by hashing every IPv4 address (there are only 2**32).
+    surrogatepass: whatever the event holds, never a crash."""
+    data = ip.encode("utf-8", "surrogatepass")
+    return hmac.new(salt.encode(), data, hashlib.sha256).hexdigest()[:32]
+
+
 def ip_counter(cfg: Config, ip: str) -> Counter:
-    # Hashed: no raw IPs in key names. surrogatepass: whatever the event holds, never a crash.
-    digest = hashlib.sha256(ip.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    digest = ip_digest(ip, secret.get().rate_limit_salt)
     return Counter(f"{PREFIX}ip/{digest}.json", cfg.ip_rate_limit, DAY)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pixelprompt import aws, images, jobs, log, resultcodes, s3json, scrub
+from pixelprompt import aws, images, jobs, log, resultcodes, s3json, scrub, secret
 from pixelprompt.backends import Providers
 from pixelprompt.config import Config, ModelSlot
 from pixelprompt.providers import shapes
@@ -146,6 +146,8 @@ class JobRun:
         except ProviderError as exc:
             error = _card_error(exc, slot)
             return {**resultcodes.error(exc.code, error), **asked}
+        except secret.Unreadable as exc:  # this environment could not read the keys
+            return {**resultcodes.error(exc.code, exc.message), **asked}
         except images.NotAnImage as exc:
             return {**resultcodes.error("BAD_IMAGE", f"{exc}"), **asked}
         received = _received(image)

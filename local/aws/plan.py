@@ -24,6 +24,7 @@ REPLACEMENT_PROPERTIES: dict[str, frozenset[str] | str] = {
     "AWS::ApiGatewayV2::Stage": frozenset({"ApiId", "StageName"}),
     "AWS::CloudFront::Distribution": frozenset(),
     "AWS::CloudFront::OriginAccessControl": frozenset(),
+    "AWS::CloudFront::ResponseHeadersPolicy": frozenset(),
     "AWS::CloudWatch::Alarm": frozenset({"AlarmName"}),
     "AWS::IAM::Policy": frozenset(),
     "AWS::IAM::Role": frozenset({"RoleName", "Path"}),
@@ -36,6 +37,7 @@ REPLACEMENT_PROPERTIES: dict[str, frozenset[str] | str] = {
     "AWS::Logs::LogGroup": frozenset({"LogGroupName"}),
     "AWS::S3::Bucket": frozenset({"BucketName", "ObjectLockEnabled"}),
     "AWS::S3::BucketPolicy": frozenset({"Bucket"}),
+    "AWS::SecretsManager::Secret": frozenset({"Name"}),
     "AWS::SQS::Queue": frozenset({"QueueName", "FifoQueue"}),
 }
 

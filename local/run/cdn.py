@@ -4,11 +4,19 @@ Behaves as a distribution with an S3 origin behind origin access control: GET an
 DefaultRootObject for "/", conditional requests answered with 304, and 403 AccessDenied for a key
 that does not exist (S3 hides missing keys from a reader without s3:ListBucket). No caching: every
 request reads the local S3, so a new object is visible at once.
+
+Given the distribution's id, it also follows the deployed edge rules (local/run/edge.py): the
+bucket policy decides which keys this distribution may read (403 for the rest, as S3 answers
+origin access control), and each path's cache behaviour decides compression and which
+response-headers policy (CORS, security headers) is applied. The rules are re-read at most once
+a second, so a redeploy's changes show up without a restart.
 """
 
 from __future__ import annotations
 
 import gzip
+import threading
+import time
 from collections.abc import Mapping
 from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
@@ -18,6 +26,7 @@ from xml.sax.saxutils import escape
 
 from botocore.exceptions import ClientError
 
+from . import edge as edge_rules
 from .apigw_events import HttpRequest, HttpResponse
 from .aws import LocalAwsClients
 
@@ -83,23 +92,54 @@ class CdnApp:
         bucket: str,
         default_root_object: str = "",
         compress: bool = False,
+        distribution_id: str | None = None,
+        ttl_s: float = 1.0,
     ) -> None:
         self._aws = aws
         self.bucket = bucket
         self._root = default_root_object.lstrip("/")
         self._compress = compress
+        self._distribution_id = distribution_id
+        self._ttl = ttl_s
+        self._lock = threading.Lock()
+        self._edge: edge_rules.Edge | None = None
+        self._edge_loaded = 0.0
+
+    def edge(self) -> edge_rules.Edge | None:
+        """The deployed edge rules (None without a distribution), re-read once per `ttl_s`."""
+        if self._distribution_id is None:
+            return None
+        with self._lock:
+            if self._edge is None or time.monotonic() - self._edge_loaded >= self._ttl:
+                self._edge = edge_rules.load(self._aws, self._distribution_id, self.bucket)
+                self._edge_loaded = time.monotonic()
+            return self._edge
 
     def handle(
         self, request: HttpRequest, domain_name: str, port: int | None = None
     ) -> HttpResponse:
+        headers = {name.lower(): value for name, value in request.headers}
+        key = unquote(request.raw_path.lstrip("/")) or self._root
+        rules = self.edge()
+        if rules is None:
+            return self._serve(request, key, headers, self._compress)
+        behaviour = rules.behaviour_for(key)
+        if request.method in ("GET", "HEAD") and key and not rules.may_read(key):
+            response = _access_denied()  # S3's answer to origin access control
+        else:
+            response = self._serve(request, key, headers, behaviour.compress)
+        if not behaviour.headers_policy:
+            return response
+        added = edge_rules.add_headers(behaviour.headers_policy, headers, response.headers)
+        return HttpResponse(response.status, added, response.body)
+
+    def _serve(
+        self, request: HttpRequest, key: str, headers: Mapping[str, str], compress: bool
+    ) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return _method_not_allowed()
-        key = unquote(request.raw_path.lstrip("/"))
-        if not key:
-            key = self._root
         if not key:
             return _access_denied()
-        headers = {name.lower(): value for name, value in request.headers}
         s3 = self._aws.client("s3")
         try:
             if request.method == "HEAD":
@@ -122,7 +162,7 @@ class CdnApp:
         status = 206 if obj.get("ContentRange") else 200
         if request.method == "HEAD":
             out.append(("Content-Length", str(obj.get("ContentLength", 0))))
-        elif status == 200 and self._compress and _should_gzip(headers, obj, body):
+        elif status == 200 and compress and _should_gzip(headers, obj, body):
             body = gzip.compress(body, mtime=0)
             out.append(("Content-Encoding", "gzip"))
         return HttpResponse(status, out, body)

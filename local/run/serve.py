@@ -118,7 +118,13 @@ def serve(
     run = LocalRun(sink)
     try:
         cdn = BackgroundServer(
-            CdnApp(aws, stack.bucket, stack.default_root_object, compress=stack.compress),
+            CdnApp(
+                aws,
+                stack.bucket,
+                stack.default_root_object,
+                compress=stack.compress,
+                distribution_id=stack.distribution_id,
+            ),
             sink,
             "cdn",
             port=local_port + 1 if local_port else 0,

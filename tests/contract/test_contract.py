@@ -182,7 +182,7 @@ def test_handler_preflight_allows_every_header_the_template_allows() -> None:
 # -- environment, model slots, function name ---------------------------------------------------
 def test_template_sets_exactly_the_variables_config_reads(resources: dict[str, Any]) -> None:
     names = {value for key, value in vars(Env).items() if key.isupper() and isinstance(value, str)}
-    slots = {f(n) for n in range(1, MAX_MODELS + 1) for f in (Env.model_name, Env.model_key)}
+    slots = {Env.model_name(n) for n in range(1, MAX_MODELS + 1)}  # names only: keys are secret
     assert set(_function_env(resources)) == names | slots
 
 
@@ -190,12 +190,12 @@ def test_config_reads_the_names_the_template_sets(resources: dict[str, Any]) -> 
     # GIVEN an environment with a value under every name the template sets
     env = {name: "" for name in _function_env(resources)}
     env.update({Env.MODEL_COUNT: "2", Env.S3_BUCKET: "b", Env.CLOUDFRONT_DOMAIN: "d.example"})
-    env.update({Env.model_name(1): "m1", Env.model_name(2): "m2", Env.model_key(2): "k2"})
+    env.update({Env.model_name(1): "m1", Env.model_name(2): "m2"})
     env.update({Env.GLOBAL_RATE_LIMIT: "7", Env.IP_RATE_LIMIT: "3", Env.IP_WHITELIST: "1.2.3.4"})
     # WHEN config reads it THEN every value arrives where it belongs
     cfg = config.load(env)
     assert cfg.problems == ()
-    assert [(m.name, m.key) for m in cfg.models] == [("m1", ""), ("m2", "k2")]
+    assert [(m.index, m.name) for m in cfg.models] == [(1, "m1"), (2, "m2")]
     assert (cfg.bucket, cfg.image_base_url) == ("b", "https://d.example")
     assert (cfg.global_rate_limit, cfg.ip_rate_limit) == (7, 3)
     assert cfg.ip_whitelist == frozenset({"1.2.3.4"})

@@ -141,22 +141,75 @@ def test_a_bedrock_prompt_model_adds_the_chat_model_enhance_calls() -> None:
     assert ids == ["stability.stable-image-core-v1:1", "amazon.nova-lite-v1:0"]
 
 
-def test_keys_too_long_for_lambdas_environment_are_refused_before_deploying(
-    tmp_path: Path, repo_root: Path
-) -> None:
+def _real_specs() -> dict[str, params.ParamSpec]:
     from infra.template import template_json
 
-    specs = params.specs_from_template(json.loads(template_json()))
-    values = {"ModelCount": 20, "PromptModelIndex": 1}
+    return params.specs_from_template(json.loads(template_json()))
+
+
+def test_twenty_long_keys_fit_now_that_keys_live_in_the_secret(tmp_path: Path) -> None:
+    # GIVEN twenty long OpenAI project keys (once far past Lambda's 4 KB environment)
+    values: dict[str, object] = {"ModelCount": 20, "PromptModelIndex": 1}
     for n in range(1, 21):
         values[f"Model{n}Name"] = "openai/gpt-image-2"
-        values[f"Model{n}Key"] = "sk-proj-" + "x" * 200  # a long project key in every slot
+        values[f"Model{n}Key"] = f"sk-proj-{n:02d}" + "x" * 200
+    path = write_json(tmp_path / "p.json", {"Parameters": values})
+    # THEN the file is accepted
+    loaded = params.load(path, _real_specs(), CATALOG)
+    assert loaded.values["Model20Key"].endswith("x" * 200)
+
+
+def test_names_and_whitelist_too_long_for_the_environment_are_refused(tmp_path: Path) -> None:
+    values: dict[str, object] = {
+        "ModelCount": 1,
+        "Model1Name": "bedrock/stability.stable-image-core-v1:1",
+    }
+    values["IPWhitelist"] = ",".join(f"198.51.100.{i % 250}" for i in range(300))
     path = write_json(tmp_path / "p.json", {"Parameters": values})
     with pytest.raises(DeployError) as caught:
-        params.load(path, specs, CATALOG)
-    found = " ".join(caught.value.problems)
-    assert "Lambda allows 4096" in found
-    assert "x" * 20 not in found  # the keys themselves are never shown
+        params.load(path, _real_specs(), CATALOG)
+    assert "Lambda allows 4096" in " ".join(caught.value.problems)
+
+
+def test_whitespace_around_a_key_is_stripped(tmp_path: Path) -> None:
+    values = {"ModelCount": 1, "Model1Name": "openai/gpt-image-2", "Model1Key": "  sk-ok-1\n"}
+    path = write_json(tmp_path / "p.json", {"Parameters": values})
+    assert params.load(path, _real_specs(), CATALOG).values["Model1Key"] == "sk-ok-1"
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [
+        ("sk-CANARY\nX-Injected: 1", "control character"),
+        ("sk-CANARY\tTAB", "control character"),
+        ("sk-CANARY\x7f", "control character"),
+        ("sk-CANARY with space", "a space"),
+        ('sk-CANARY"quote', "a quote"),
+    ],
+)
+def test_a_key_with_a_control_or_breaking_character_is_refused_naming_the_slot(
+    tmp_path: Path, key: str, kind: str
+) -> None:
+    values = {"ModelCount": 2, "Model1Name": "openai/gpt-image-2", "Model1Key": "sk-fine"}
+    values |= {"Model2Name": "bfl/flux-pro-1.1", "Model2Key": key}
+    path = write_json(tmp_path / "p.json", {"Parameters": values})
+    with pytest.raises(DeployError) as caught:
+        params.load(path, _real_specs(), CATALOG)
+    (problem,) = caught.value.problems
+    assert problem.startswith("Model2Key holds") and kind in problem
+    assert "CANARY" not in problem and caught.value.exit_code == USAGE
+
+
+def test_the_rate_limit_salt_and_keys_version_are_deploy_filled(tmp_path: Path) -> None:
+    values = {"ModelCount": 1, "Model1Name": "bedrock/stability.stable-image-core-v1:1"}
+    values |= {"RateLimitSalt": "ab" * 32, "KeysVersion": "00"}
+    path = write_json(tmp_path / "p.json", {"Parameters": values})
+    with pytest.raises(DeployError) as caught:
+        params.load(path, _real_specs(), CATALOG)
+    assert sorted(caught.value.problems) == [
+        "KeysVersion is filled in by deploy.py; remove it from the file.",
+        "RateLimitSalt is filled in by deploy.py; remove it from the file.",
+    ]
 
 
 def test_the_example_file_is_valid_for_the_real_template(repo_root: Path) -> None:

@@ -11,7 +11,10 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -119,6 +122,125 @@ def test_redeployed_handler_code_serves_the_next_request(stack: LocalStack, tmp_
     # The web page keeps talking to the local API the run serves.
     config = stack.request("GET", stack.outputs["LocalCloudFrontUrl"].rstrip("/") + "/config.json")
     assert config.json()["apiEndpoint"].rstrip("/") == stack.api
+
+
+def _cdn(stack: LocalStack) -> str:
+    return stack.outputs["LocalCloudFrontUrl"].rstrip("/")
+
+
+def test_the_cdn_serves_only_the_page_and_the_images(stack: LocalStack, finished_job: dict) -> None:
+    cdn = _cdn(stack)
+    bucket = stack.outputs["S3BucketName"]
+    listed = stack.client("s3").list_objects_v2(Bucket=bucket)["Contents"]
+    private = [o["Key"] for o in listed if o["Key"].startswith(("jobs/", "ratelimit/"))]
+    # real objects of every private kind exist, so a 403 is the policy, not a missing key
+    assert any(k.endswith("/status.json") for k in private), private
+    assert any("/results/" in k for k in private), private
+    assert any(k.startswith("ratelimit/ip/") for k in private), private
+    secret_arn = stack.client("lambda").get_function_configuration(
+        FunctionName=stack.outputs["FunctionName"]
+    )["Environment"]["Variables"]["PROVIDER_SECRET_ARN"]
+    secret_name = secret_arn.rsplit(":", 1)[1]
+    for key in [*private, "votes/x.json", "secrets", secret_name, secret_arn]:
+        reply = stack.request("GET", f"{cdn}/{key}")
+        assert reply.status in (403, 404), (key, reply.status)
+        assert b"hunter" not in reply.body and reply.body.count(b"{") == 0, key
+    for key in ("", "index.html", "config.json", "assets/main.js", "assets/style.css"):
+        assert stack.request("GET", f"{cdn}/{key}").status == 200, key
+    image = finished_job["results"][0]["imageUrl"]
+    assert stack.request("GET", image).status == 200
+
+
+def test_images_carry_cors_and_the_page_its_security_headers(
+    stack: LocalStack, finished_job: dict
+) -> None:
+    cdn = _cdn(stack)
+    other = {"Origin": "https://elsewhere.example"}
+    image = stack.request("GET", finished_job["results"][0]["imageUrl"], headers=other)
+    assert image.status == 200
+    assert image.headers["access-control-allow-origin"] == "*"
+    page = stack.request("GET", f"{cdn}/", headers=other)
+    assert page.status == 200 and "access-control-allow-origin" not in page.headers
+    assert page.headers["strict-transport-security"].startswith("max-age=63072000")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_a_page_on_another_origin_can_fetch_an_image_and_read_its_pixels(
+    stack: LocalStack, finished_job: dict, chromium: object
+) -> None:
+    image_url = finished_job["results"][0]["imageUrl"]
+    page_url = f"{_cdn(stack)}/index.html"
+    with _other_origin() as origin:
+        assert origin.split(":")[2] != _cdn(stack).split(":")[2]  # another port: another origin
+        tab = chromium.new_page()  # type: ignore[attr-defined]
+        try:
+            tab.goto(origin)
+            got = tab.evaluate(CROSS_ORIGIN_PROBE, image_url)
+            refused = tab.evaluate(CROSS_ORIGIN_PROBE, page_url)
+        finally:
+            tab.close()
+    # fetch() reads the image, and a canvas that drew it stays readable (not tainted)
+    assert got["fetched"] and got["type"].startswith("image/") and got["size"] > 0, got
+    assert got["pixels"] == 4 and got["etag"], got  # ETag: an exposed header is readable
+    # the page itself has no CORS: the same probe fails on it (the probe can fail)
+    assert not refused["fetched"] and "Failed to fetch" in refused["error"], refused
+
+
+CROSS_ORIGIN_PROBE = """async (url) => {
+  try {
+    const reply = await fetch(url);
+    const blob = await reply.blob();
+    const img = new Image();
+    img.crossOrigin = "anonymous";
+    img.src = url;
+    await img.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const pixels = ctx.getImageData(0, 0, 1, 1).data.length;  // throws on a tainted canvas
+    return {fetched: true, type: blob.type, size: blob.size, pixels,
+            etag: reply.headers.get("etag")};
+  } catch (e) {
+    return {fetched: false, error: String(e)};
+  }
+}"""
+
+
+@contextmanager
+def _other_origin() -> Iterator[str]:
+    """A blank page served from 127.0.0.1 on a port of its own."""
+
+    class Blank(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<!doctype html><title>elsewhere</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Blank)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_zz_sigint_stops_it_within_seconds_leaving_no_child(stack: LocalStack) -> None:
+    stack.stop_and_check()
+    assert "Traceback" not in stack.tail(400)
 
 
 def _copy_project(tmp_path: Path) -> Path:

@@ -18,11 +18,13 @@ from pixelprompt import aws, backends, config, dispatch
 from tests.handler.support import (
     BUCKET,
     FUNCTION,
+    SECRET_NAME,
     Context,
     FakeProviders,
     body_of,
     load_event,
     model_env,
+    secret_string,
 )
 
 # One lock for every object-level S3 request. Real S3 evaluates a conditional write and performs it
@@ -96,6 +98,9 @@ def _moto() -> Iterator[Any]:
         with mock_aws():
             client = boto3.client("s3", region_name="us-east-1")
             client.create_bucket(Bucket=BUCKET)
+            secrets = boto3.client("secretsmanager", region_name="us-east-1")
+            arn = secrets.create_secret(Name=SECRET_NAME, SecretString=secret_string())["ARN"]
+            mp.setenv("PROVIDER_SECRET_ARN", arn)
             yield client
         aws.reset()
 
@@ -115,9 +120,27 @@ def s3(_moto: Any, monkeypatch: pytest.MonkeyPatch, fake_providers: FakeProvider
     for n in range(4, 21):
         monkeypatch.delenv(f"MODEL_{n}_NAME", raising=False)
     _empty(_moto)
+    _put_secret(secret_string())
     config.reset()
     yield _moto
     config.reset()
+
+
+def _put_secret(text: str) -> None:
+    boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(
+        SecretId=SECRET_NAME, SecretString=text
+    )
+
+
+@pytest.fixture
+def set_keys(s3: Any) -> Callable[[dict[int, str]], None]:
+    """Change keys in the stack's secret and start a new execution environment."""
+
+    def apply(keys: dict[int, str]) -> None:
+        _put_secret(secret_string(keys))
+        config.reset()
+
+    return apply
 
 
 @pytest.fixture

@@ -109,12 +109,24 @@ class Context:
         return int((self._end - time.monotonic()) * 1000)
 
 
+SECRET_NAME = "pixelprompt-test-secret"
+SALT = "5a17" * 16
+
+
 def model_env(names: list[str]) -> dict[str, str]:
+    """Names only: each slot's key is in the test secret (`secret_string`), as `key-<n>`."""
     env = {"MODEL_COUNT": str(len(names))}
     for n, name in enumerate(names, start=1):
         env[f"MODEL_{n}_NAME"] = name
-        env[f"MODEL_{n}_KEY"] = f"key-{n}"
     return env
+
+
+def secret_string(keys: dict[int, str] | None = None, salt: str = SALT) -> str:
+    """The stack secret's JSON: `key-<n>` in every slot unless `keys` says otherwise."""
+    every = {n: f"key-{n}" for n in range(1, 21)} | (keys or {})
+    return json.dumps(
+        {"format": 1, "keys": {str(n): k for n, k in every.items()}, "rateLimitSalt": salt}
+    )
 
 
 def load_event(name: str) -> dict[str, Any]:

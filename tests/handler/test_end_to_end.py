@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -113,11 +114,30 @@ def test_enhance_with_a_provider_without_chat_is_503_config(sim, set_env, event,
     assert body["error"].startswith("The prompt model is misconfigured:")
 
 
-def test_enhance_with_a_missing_key_is_503_config(sim, set_env, event, call):
-    set_env(MODEL_1_KEY="")
+def test_enhance_with_a_missing_key_is_503_config(sim, set_keys, event, call):
+    set_keys({1: ""})
     status, body, _ = call(event("httpApiV2_enhance.json"))
     assert (status, body["code"]) == (503, "CONFIG_ERROR")
     assert "Model1Key" in body["error"]
+
+
+def test_a_key_with_a_line_break_never_reaches_a_card_or_a_log(
+    sim, set_keys, generate_job, run_worker, get_status, capsys
+):
+    # GIVEN a secret edited by hand, with a line break inside slot 1's key
+    canary = "sk-CANARY-5e2b9d"
+    set_keys({1: f"{canary}\nX-Injected: yes"})
+    # WHEN a job runs through the real adapters
+    job_id, payload = generate_job()
+    run_worker(payload)
+    _, body = get_status(job_id)
+    # THEN that model's card says which key to fix, the others finish, and the key is nowhere
+    first = body["results"][0]
+    assert (first["status"], first["errorCode"]) == ("error", "AUTH")
+    assert "Model1Key" in first["error"]
+    assert body["status"] == "partial"
+    captured = capsys.readouterr()
+    assert canary not in json.dumps(body) + captured.out + captured.err
 
 
 def test_a_shut_down_model_is_a_card_naming_the_parameter_and_the_replacement(

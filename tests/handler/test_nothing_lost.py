@@ -248,11 +248,10 @@ def test_an_image_that_cannot_be_stored_has_its_code(
 
 
 def test_a_key_echoed_by_an_adapter_never_reaches_the_record_or_log(
-    s3, generate_job, run_worker, get_status, fake_providers, monkeypatch, capsys
+    s3, set_keys, generate_job, run_worker, get_status, fake_providers, monkeypatch, capsys
 ):
     key = "sk-canary-0123456789abcdef"
-    monkeypatch.setenv("MODEL_1_KEY", key)
-    config.reset()
+    set_keys({1: key})  # the stack's secret holds it (a new environment reads it)
     job_id, payload = generate_job()
     echoed = base64.b64encode(f"Bearer {key}".encode()).decode()
 

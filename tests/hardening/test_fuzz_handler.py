@@ -90,9 +90,7 @@ def handler(chat_url: str) -> Iterator[Any]:
         "CLOUDFRONT_DOMAIN": "d111111abcdef8.cloudfront.net",
         "MODEL_COUNT": "2",
         "MODEL_1_NAME": "openai/gpt-image-2",
-        "MODEL_1_KEY": "sk-fuzz-not-a-key",
         "MODEL_2_NAME": "Flux Pro 1.1",
-        "MODEL_2_KEY": "bfl-fuzz-not-a-key",
         "PROMPT_MODEL_INDEX": "1",
         "GLOBAL_RATE_LIMIT": "1000",
         "IP_RATE_LIMIT": "4",
@@ -107,6 +105,12 @@ def handler(chat_url: str) -> Iterator[Any]:
     with mock_aws(config={"lambda": {"use_docker": False}}):
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
+        keys = {"1": "sk-fuzz-not-a-key", "2": "bfl-fuzz-not-a-key"}
+        secret_text = json.dumps({"format": 1, "keys": keys, "rateLimitSalt": "f0" * 32})
+        secret_arn = boto3.client("secretsmanager").create_secret(
+            Name="fuzz-secret", SecretString=secret_text
+        )["ARN"]
+        mp.setenv("PROVIDER_SECRET_ARN", secret_arn)
         role = boto3.client("iam").create_role(
             RoleName="fuzz-role",
             AssumeRolePolicyDocument=json.dumps(

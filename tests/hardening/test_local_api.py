@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import secrets
 import subprocess
@@ -34,6 +35,9 @@ pytestmark = pytest.mark.e2e
 PROVIDERS = ["openai", "bfl", "stability", "recraft", "google"]
 CORES = {p: f"PPCSECRET{secrets.token_hex(10).upper()}" for p in PROVIDERS}
 KEYS = {p: f"sk-{p}-{core}" for p, core in CORES.items()}
+# A key edited into the secret by hand with a line break (deploy.py refuses such a key, so it
+# goes in behind its back): requests' InvalidHeader would quote it.
+NEWLINE_CORE = f"PPCNEWLINE{secrets.token_hex(10).upper()}"
 MODELS = [
     ("openai/gpt-image-2", KEYS["openai"]),
     ("bfl/flux-pro-1.1", KEYS["bfl"]),
@@ -139,6 +143,8 @@ def _no_key_appears_anywhere_during_a_full_run(stack: LocalStack) -> None:
     assert stack.call("POST", "/enhance", {"prompt": "a key"}).status == 502
     stack.control("DELETE", "/_control/faults")
 
+    _newline_key_job(stack)
+
     galleries = stack.call("GET", "/gallery/list")
     assert galleries.status == 200 and galleries.json()["galleries"], galleries
     assert stack.call("GET", f"/gallery/{galleries.json()['galleries'][0]['id']}").status == 200
@@ -147,6 +153,7 @@ def _no_key_appears_anywhere_during_a_full_run(stack: LocalStack) -> None:
     assert stack.call("GET", "/status/not-a-uuid").status == 400
     assert stack.call("GET", "/nowhere").status == 404
 
+    _record_what_aws_shows(stack)
     stack.stop_and_check()
     stack.wait_output_closed()
     captured = stack.everything()
@@ -155,9 +162,46 @@ def _no_key_appears_anywhere_during_a_full_run(stack: LocalStack) -> None:
     process_output = "".join(stack.output_lines)
     assert "LocalApiEndpoint" in process_output and "secrets-run-1" in process_output
     assert "a locked door" in captured and "jobId" in captured
+    assert "PROVIDER_SECRET_ARN" in captured and "SecretsDigest" in captured  # both recorded
     for provider, key in KEYS.items():
         assert key not in captured, f"{provider}'s key leaked"
         assert CORES[provider] not in captured, f"part of {provider}'s key leaked"
+    assert NEWLINE_CORE not in captured, "the key with a line break leaked"
+
+
+def _newline_key_job(stack: LocalStack) -> None:
+    """Slot 1's key gets a line break inside; a new environment reads it; a job runs."""
+    sm = stack.client("secretsmanager")
+    function = stack.client("lambda").get_function_configuration(
+        FunctionName=stack.outputs["FunctionName"]
+    )
+    arn = function["Environment"]["Variables"]["PROVIDER_SECRET_ARN"]
+    doc = json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])
+    original = doc["keys"]["1"]
+    doc["keys"]["1"] = f"sk-openai-{NEWLINE_CORE}\nX-Injected: 1"
+    sm.put_secret_value(SecretId=arn, SecretString=json.dumps(doc))
+    stack.configure_function(env={"PROVIDER_SECRET_VERSION": "newline-canary"})
+    try:
+        reply = stack.call("POST", "/generate", {"prompt": "a broken key"})
+        assert reply.status == 202, reply
+        done = stack.wait_terminal(reply.json()["jobId"], within_s=60)
+        openai = next(r for r in done["results"] if r["model"] == "openai/gpt-image-2")
+        assert openai["status"] == "error" and openai.get("errorCode") == "AUTH", openai
+        assert "Model1Key" in openai["error"], openai
+    finally:
+        doc["keys"]["1"] = original
+        sm.put_secret_value(SecretId=arn, SecretString=json.dumps(doc))
+        stack.configure_function(env={"PROVIDER_SECRET_VERSION": "restored"})
+
+
+def _record_what_aws_shows(stack: LocalStack) -> None:
+    """What a read-only role sees: the function's configuration, the stack, its template."""
+    lam, cfn = stack.client("lambda"), stack.client("cloudformation")
+    config = lam.get_function_configuration(FunctionName=stack.outputs["FunctionName"])
+    (described,) = cfn.describe_stacks()["Stacks"]
+    template = cfn.get_template(StackName=described["StackName"])["TemplateBody"]
+    for shown in (config, described, template):
+        stack.transcript.append(json.dumps(shown, default=str))
 
 
 def test_the_api_keeps_to_its_openapi_document_and_no_key_appears_anywhere(

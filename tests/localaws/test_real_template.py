@@ -36,6 +36,7 @@ def _parameters(**overrides: str) -> dict[str, str]:
         "Model2Name": "Nova Canvas",
         "BedrockModelIds": "amazon.nova-canvas-v1:0",
         "ReservedConcurrency": "10",
+        "RateLimitSalt": "ab" * 32,
         **overrides,
     }
     declared = TEMPLATE["Parameters"]
@@ -228,6 +229,44 @@ def test_log_groups_role_and_alarms(created: dict[str, Any], client: Callable[[s
     }
     alarms = client("cloudwatch").describe_alarms(AlarmNames=sorted(alarm_ids))["MetricAlarms"]
     assert {a["AlarmName"] for a in alarms} == alarm_ids
+
+
+def test_keys_are_in_the_secret_and_nowhere_in_the_function(
+    created: dict[str, Any], client: Callable[[str], Any]
+) -> None:
+    ids = created["ids"]
+    config = client("lambda").get_function_configuration(FunctionName=ids["GeneratorFunction"])
+    assert "sk-local-secret" not in json.dumps(config, default=str)
+    env = config["Environment"]["Variables"]
+    assert env["PROVIDER_SECRET_ARN"] == ids["StackSecret"]
+    stored = client("secretsmanager").get_secret_value(SecretId=env["PROVIDER_SECRET_ARN"])
+    secret = json.loads(stored["SecretString"])
+    assert secret["keys"]["1"] == "sk-local-secret" and secret["keys"]["2"] == ""
+    assert secret["rateLimitSalt"] == "ab" * 32
+    stack = json.dumps(created["stack"], default=str) + json.dumps(
+        created["change_set"], default=str
+    )
+    assert "sk-local-secret" not in stack
+
+
+def test_response_headers_policies_are_readable_from_the_distribution(
+    created: dict[str, Any], client: Callable[[str], Any]
+) -> None:
+    cloudfront = client("cloudfront")
+    dist = cloudfront.get_distribution(Id=created["ids"]["ImagesDistribution"])["Distribution"]
+    config = dist["DistributionConfig"]
+    (images,) = config["CacheBehaviors"]["Items"]
+    assert images["PathPattern"] == "images/*"
+    policy = cloudfront.get_response_headers_policy(Id=images["ResponseHeadersPolicyId"])
+    cors = policy["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]["CorsConfig"]
+    assert cors["AccessControlAllowOrigins"] == {"Quantity": 1, "Items": ["*"]}
+    page_id = config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"]
+    page = cloudfront.get_response_headers_policy(Id=page_id)["ResponseHeadersPolicy"]
+    security = page["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert security["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
+    with pytest.raises(ClientError) as missing:
+        cloudfront.get_response_headers_policy(Id="no-such-policy")
+    assert missing.value.response["Error"]["Code"] == "NoSuchResponseHeadersPolicy"
 
 
 def _parameter_update_is_in_place(

@@ -16,7 +16,7 @@ from pixelprompt.providers.images import sniff
 from pixelprompt.providers.transport import Caller, parse_retry_after, scrub
 
 from local.simulator import ProviderSimulator
-from tests.providers.helpers import CASES, run
+from tests.providers.helpers import CASES, HTTP_PROVIDERS, run
 
 
 @pytest.mark.parametrize(("value", "expected"), [("3", 3.0), ("0.5", 0.5), (" 7 ", 7.0)])
@@ -137,3 +137,49 @@ def test_connection_failures_are_retried_then_reported(monkeypatch: pytest.Monke
         caught.value.message
         == "the connection to Recraft failed (ConnectionError); gave up after 4 attempts"
     )
+
+
+# A key as it may sit in a secret written by hand: a line break inside it, or a header
+# injection. requests refuses the header with InvalidHeader, whose text quotes the value.
+CANARY_KEYS = [
+    "sk-CANARY-9f1c2e\nX-Injected: 1",
+    "sk-CANARY-4b7d0a\r\nmore",
+]
+
+
+@pytest.mark.parametrize("provider", HTTP_PROVIDERS)
+@pytest.mark.parametrize("key", CANARY_KEYS)
+def test_a_key_no_header_can_carry_never_reaches_the_error_or_a_log(
+    sim: ProviderSimulator, provider: str, key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import traceback
+
+    from pixelprompt.providers import GenerationRequest, generate
+
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(ProviderError) as raised:
+        generate(
+            CASES[provider].spec,
+            key,
+            GenerationRequest(prompt="a lighthouse"),
+            time.monotonic() + 10,
+            key_label="Model4Key",
+        )
+    error = raised.value
+    shown = " ".join([error.message, str(error), *traceback.format_exception(error), caplog.text])
+    assert "CANARY" not in shown, shown
+    assert error.code == ProviderError.AUTH and "Model4Key" in error.message
+    assert "InvalidHeader" in error.message
+    assert sim.requests == []  # refused before anything was sent
+
+
+def test_requests_own_invalid_header_text_does_quote_the_key() -> None:
+    """Why the scrub exists: without it the message above would carry the key."""
+    import requests
+
+    with pytest.raises(requests.exceptions.InvalidHeader) as raised:
+        requests.Request(
+            "GET", "http://127.0.0.1:9/", headers={"Authorization": "Bearer sk-CANARY\nx"}
+        ).prepare()
+    assert "CANARY" in str(raised.value)

@@ -53,6 +53,14 @@ def test_bucket_policy_lets_only_this_distribution_read(resources) -> None:
     (read,) = allows
     assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"}
     assert read["Action"] == ["s3:GetObject"]
+    keys = [r["Fn::Sub"][0] for r in read["Resource"]]
+    # the images and the page's files, nothing else (no jobs/, ratelimit/, votes/, ...)
+    assert keys == [
+        "${BucketArn}/images/*",
+        "${BucketArn}/index.html",
+        "${BucketArn}/config.json",
+        "${BucketArn}/assets/*",
+    ]
     source_arn = read["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
     assert source_arn[0].endswith(":distribution/${DistributionId}")
     assert source_arn[1] == {"DistributionId": {"Ref": distribution}}
@@ -66,3 +74,45 @@ def test_bucket_policy_denies_requests_without_tls(resources) -> None:
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert {"Fn::GetAtt": [bucket, "Arn"]} in deny["Resource"]
     assert len(deny["Resource"]) == 2  # the bucket and every object in it
+
+
+CORS_S3_ORIGIN = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
+
+
+def _headers_policies(resources) -> dict[str, dict]:
+    found = of_type(resources, "AWS::CloudFront::ResponseHeadersPolicy")
+    return {name: res["Properties"]["ResponseHeadersPolicyConfig"] for name, res in found.items()}
+
+
+def test_images_behaviour_adds_cors_for_any_origin_and_forwards_origin(resources) -> None:
+    config = props(resources, "AWS::CloudFront::Distribution")["DistributionConfig"]
+    (images,) = config["CacheBehaviors"]
+    assert images["PathPattern"] == "images/*"
+    assert images["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert images["CachePolicyId"] == CACHING_OPTIMIZED
+    assert images["OriginRequestPolicyId"] == CORS_S3_ORIGIN
+    policy = _headers_policies(resources)[images["ResponseHeadersPolicyId"]["Ref"]]
+    cors = policy["CorsConfig"]
+    assert cors["AccessControlAllowOrigins"] == {"Items": ["*"]}
+    assert cors["AccessControlAllowMethods"] == {"Items": ["GET", "HEAD"]}
+    assert cors["AccessControlAllowCredentials"] is False
+    assert cors["OriginOverride"] is True
+
+
+def test_page_behaviour_adds_hsts_nosniff_frame_policy_and_the_pages_csp(resources) -> None:
+    import re
+    from pathlib import Path
+
+    config = props(resources, "AWS::CloudFront::Distribution")["DistributionConfig"]
+    default = config["DefaultCacheBehavior"]
+    policy = _headers_policies(resources)[default["ResponseHeadersPolicyId"]["Ref"]]
+    security = policy["SecurityHeadersConfig"]
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31_536_000
+    assert security["ContentTypeOptions"] == {"Override": True}
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    page = (Path(__file__).resolve().parents[2] / "frontend" / "index.html").read_text()
+    meta = re.search(r'http-equiv="Content-Security-Policy"\s+content="([^"]+)"', page)
+    assert meta, "the page has no CSP meta tag"
+    assert csp.startswith(meta.group(1)), "the header CSP must be the page's own, plus more"
+    assert "frame-ancestors 'none'" in csp

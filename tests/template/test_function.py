@@ -31,9 +31,16 @@ def test_environment_variables_are_exactly_the_contract(resources) -> None:
     env = props(resources, "AWS::Lambda::Function")["Environment"]["Variables"]
     expected = {"MODEL_COUNT", "PROMPT_MODEL_INDEX", "GLOBAL_RATE_LIMIT", "IP_RATE_LIMIT"}
     expected |= {"IP_WHITELIST", "S3_BUCKET", "CLOUDFRONT_DOMAIN", "ENVIRONMENT"}
+    expected |= {"PROVIDER_SECRET_ARN", "PROVIDER_SECRET_VERSION"}
     for n in range(1, MAX_MODELS + 1):
-        expected |= {f"MODEL_{n}_NAME", f"MODEL_{n}_KEY"}
+        expected |= {f"MODEL_{n}_NAME"}
     assert set(env) == expected
+
+
+def test_no_key_parameter_reaches_the_environment(resources) -> None:
+    env = props(resources, "AWS::Lambda::Function")["Environment"]["Variables"]
+    refs = {value["Ref"] for value in env.values() if isinstance(value, dict) and "Ref" in value}
+    assert not {r for r in refs if r.endswith("Key") or r == "RateLimitSalt"}, refs
 
 
 def test_environment_variables_come_from_parameters_and_resources(resources) -> None:
@@ -42,7 +49,9 @@ def test_environment_variables_come_from_parameters_and_resources(resources) -> 
     distribution, _ = only(resources, "AWS::CloudFront::Distribution")
     assert env["MODEL_COUNT"] == {"Ref": "ModelCount"}
     assert env["MODEL_7_NAME"] == {"Ref": "Model7Name"}
-    assert env["MODEL_20_KEY"] == {"Ref": "Model20Key"}
+    secret, _ = only(resources, "AWS::SecretsManager::Secret")
+    assert env["PROVIDER_SECRET_ARN"] == {"Ref": secret}
+    assert env["PROVIDER_SECRET_VERSION"] == {"Ref": "KeysVersion"}
     assert env["PROMPT_MODEL_INDEX"] == {"Ref": "PromptModelIndex"}
     assert env["GLOBAL_RATE_LIMIT"] == {"Ref": "GlobalRateLimit"}
     assert env["IP_RATE_LIMIT"] == {"Ref": "IPRateLimit"}

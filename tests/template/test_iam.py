@@ -26,6 +26,7 @@ SERVICE_TARGET = {
     "sqs": "queue",
     "lambda": "function",
     "bedrock": "bedrock model",
+    "secretsmanager": "secret",
     "aws-marketplace": "marketplace",
 }
 
@@ -48,6 +49,8 @@ def targets(expr: Any, known: dict[str, str]) -> set[str]:
     if isinstance(expr, dict) and "Fn::If" in expr:
         _, yes, no = expr["Fn::If"]
         return {k for b in (yes, no) if b != {"Ref": "AWS::NoValue"} for k in targets(b, known)}
+    if isinstance(expr, dict) and "Ref" in expr:  # a secret's Ref is its ARN
+        return {known.get(expr["Ref"], "unknown")}
     if isinstance(expr, dict) and "Fn::GetAtt" in expr:
         return {known.get(expr["Fn::GetAtt"][0], "unknown")}
     if isinstance(expr, dict) and "Fn::Sub" in expr:
@@ -68,6 +71,7 @@ def known_resources(resources) -> dict[str, str]:
         function_log_group(resources)[0]: "log group",
         only(resources, "AWS::SQS::Queue")[0]: "queue",
         only(resources, "AWS::Lambda::Function")[0]: "function",
+        only(resources, "AWS::SecretsManager::Secret")[0]: "secret",
     }
 
 
@@ -218,3 +222,17 @@ def test_bedrock_invoke_handles_twenty_models(doc, resources) -> None:
     statement = _statements(resources)["InvokeNamedBedrockModels"]
     arns = evaluator.eval(statement["Resource"])
     assert [a.rsplit("/", 1)[1] for a in arns] == ids + ids
+
+
+def test_function_may_read_exactly_its_own_secret_and_nothing_else_of_secrets_manager(
+    resources,
+) -> None:
+    secret, _ = only(resources, "AWS::SecretsManager::Secret")
+    reads = [
+        s
+        for _, s in allow_statements(resources)
+        if any(a.startswith("secretsmanager:") for a in s["Action"])
+    ]
+    (read,) = reads
+    assert read["Action"] == ["secretsmanager:GetSecretValue"]
+    assert read["Resource"] == [{"Ref": secret}]

@@ -22,9 +22,27 @@ def test_every_model_slot_has_a_name_and_key_that_may_stay_empty(doc) -> None:
     assert "Model21Name" not in params
 
 
-def test_only_the_model_keys_are_no_echo(doc) -> None:
+def test_only_the_model_keys_and_the_rate_limit_salt_are_no_echo(doc) -> None:
     no_echo = {name for name, p in doc["Parameters"].items() if p.get("NoEcho")}
-    assert no_echo == {f"Model{n}Key" for n in SLOTS}
+    assert no_echo == {f"Model{n}Key" for n in SLOTS} | {"RateLimitSalt"}
+
+
+def test_the_secret_is_valid_json_for_any_key_deploy_py_accepts(resources) -> None:
+    import json
+    import re
+
+    from deployer.params import key_problem
+    from tests.template._lookup import props
+
+    accepted = "".join(
+        c for c in map(chr, range(0, 128)) if key_problem("Model1Key", f"k{c}k") is None
+    )
+    assert '"' not in accepted and "\\" not in accepted and "\n" not in accepted
+    template = props(resources, "AWS::SecretsManager::Secret")["SecretString"]["Fn::Sub"]
+    filled = re.sub(r"\$\{Model(\d+)Key\}", lambda m: accepted + m.group(1), template)
+    secret = json.loads(filled.replace("${RateLimitSalt}", "ab" * 32))
+    assert secret["keys"]["20"] == accepted + "20"
+    assert secret["rateLimitSalt"] == "ab" * 32 and secret["format"] == 1
 
 
 def test_environment_is_one_of_dev_staging_prod(doc) -> None:

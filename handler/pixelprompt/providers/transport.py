@@ -183,6 +183,10 @@ def _attempt(
         error = timed_out(who, started)
         error.retryable = policy.resend_after_sent
         return error
+    except requests.exceptions.InvalidHeader as exc:  # never sent: nothing to bill
+        return unsendable(exc, who, in_header=True)
+    except ValueError as exc:  # http.client refusing a header value, an unencodable URL, ...
+        return unsendable(exc, who, in_header=False)
     finally:
         _local.last_used = time.monotonic()
     if response.ok:
@@ -225,6 +229,26 @@ def never_sent(exc: requests.ConnectionError) -> bool:
     cause = exc.args[0] if exc.args else None
     reason = getattr(cause, "reason", cause)  # urllib3's MaxRetryError wraps the cause
     return isinstance(reason, ConnectTimeoutError)
+
+
+def unsendable(exc: Exception, who: Caller, *, in_header: bool) -> ProviderError:
+    """The request could not even be built -- almost always a key with a stray character.
+
+    Only the exception's type is kept, never its text: requests' InvalidHeader quotes the
+    header value and http.client's "Invalid header value %r" does too, so str(exc) would put
+    the API key into a log line or a result card. The exception is not chained either (the
+    caller returns this error; nothing re-raises `exc`), so no traceback carries it.
+    """
+    if in_header:
+        return ProviderError(
+            f"the request to {who.name} could not be sent ({type(exc).__name__}): "
+            f"{who.key_label} holds a character an HTTP header cannot carry",
+            code=ProviderError.AUTH,
+        )
+    return ProviderError(
+        f"the request to {who.name} could not be built ({type(exc).__name__}); "
+        f"check {who.key_label} for stray characters"
+    )
 
 
 def backoff(attempt: int) -> float:

@@ -19,6 +19,7 @@ from local.aws.cfn import (
     lambda_events,
     logs,
     s3,
+    secretsmanager,
     sqs,
 )
 
@@ -32,11 +33,13 @@ MODELS: tuple[type[CloudFormationModel], ...] = (
     awslambda.PermissionResource,
     cloudfront.DistributionResource,
     cloudfront.OriginAccessControlResource,
+    cloudfront.ResponseHeadersPolicyResource,
     cloudwatch.AlarmResource,
     iam.RoleResource,
     logs.LogGroupResource,
     s3.BucketPolicyResource,
     s3.BucketResource,
+    secretsmanager.SecretResource,
     sqs.QueueResource,
 )
 

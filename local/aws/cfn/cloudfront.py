@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.cloudfront import models as cf_models
+from moto.cloudfront import responses as cf_responses
+from moto.cloudfront import urls as cf_urls
+from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront.models import CloudFrontBackend, cloudfront_backends
 from moto.core.common_models import CloudFormationModel
+from moto.core.responses import ActionResult
 from moto.utilities.utils import get_partition
 
 from local.aws.cfn.common import ResourceType, properties, tag_list
@@ -245,6 +250,123 @@ def _origin_init(self: cf_models.Origin, origin: dict[str, Any]) -> None:
         self.s3_origin_config = origin["S3OriginConfig"]
 
 
+def api_items(value: Any) -> Any:
+    """A template's `{"Items": [...]}` lists as the API's `{"Quantity": n, "Items": [...]}`."""
+    if isinstance(value, list):
+        return [api_items(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: api_items(v) for k, v in value.items()}
+    if isinstance(out.get("Items"), list):
+        out["Quantity"] = len(out["Items"])
+    return out
+
+
+def response_headers_policies(backend: CloudFrontBackend) -> dict[str, dict[str, Any]]:
+    """Policy id -> {"config": API-shaped config, "etag", "modified"}, kept on the backend so a
+    reset of moto's state drops them with everything else."""
+    store = getattr(backend, "_local_response_headers_policies", None)
+    if store is None:
+        store = {}
+        backend._local_response_headers_policies = store  # type: ignore[attr-defined]
+    return store
+
+
+class ResponseHeadersPolicyResource(ResourceType, CloudFormationModel):
+    """Ref and GetAtt Id: the policy's id. Readable with GetResponseHeadersPolicy."""
+
+    cfn_type = "AWS::CloudFront::ResponseHeadersPolicy"
+    getatt_names = frozenset({"Id", "LastModifiedTime"})
+
+    def __init__(self, policy_id: str, account_id: str, region_name: str) -> None:
+        self.policy_id = policy_id
+        self._where = (account_id, region_name)
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.policy_id
+
+    def getatt_values(self) -> dict[str, Any]:
+        entry = response_headers_policies(_backend(*self._where)).get(self.policy_id, {})
+        return {"Id": self.policy_id, "LastModifiedTime": str(entry.get("modified", ""))}
+
+    @staticmethod
+    def _store(account_id: str, region_name: str, policy_id: str, cfn: dict[str, Any]) -> None:
+        config = api_items(copy.deepcopy(properties(cfn)["ResponseHeadersPolicyConfig"]))
+        response_headers_policies(_backend(account_id, region_name))[policy_id] = {
+            "config": config,
+            "etag": uuid.uuid4().hex[:14].upper(),
+            "modified": datetime.now(UTC),
+        }
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> ResponseHeadersPolicyResource:
+        policy_id = str(uuid.uuid4())
+        cls._store(account_id, region_name, policy_id, cloudformation_json)
+        return cls(policy_id, account_id, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: ResponseHeadersPolicyResource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> ResponseHeadersPolicyResource:
+        cls._store(account_id, region_name, original_resource.policy_id, cloudformation_json)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        response_headers_policies(_backend(account_id, region_name)).pop(resource_name, None)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        response_headers_policies(_backend(account_id, region_name)).pop(self.policy_id, None)
+
+
+def _get_response_headers_policy(self: cf_responses.CloudFrontResponse) -> Any:
+    policy_id = self._get_param("Id")
+    entry = response_headers_policies(self.backend).get(policy_id)
+    if entry is None:
+        raise NoSuchResponseHeadersPolicy()
+    result = {
+        "ResponseHeadersPolicy": {
+            "Id": policy_id,
+            "LastModifiedTime": entry["modified"],
+            "ResponseHeadersPolicyConfig": entry["config"],
+        },
+        "ETag": entry["etag"],
+    }
+    return ActionResult(result)
+
+
+class NoSuchResponseHeadersPolicy(CloudFrontException):
+    def __init__(self) -> None:
+        super().__init__(
+            "NoSuchResponseHeadersPolicy", "The response headers policy does not exist."
+        )
+
+
+_RESPONSE_HEADERS_PATH = "{0}/2020-05-31/response-headers-policy/(?P<policy_id>[^/]+)$"
+
+
 def install() -> None:
     if cf_models.Origin.__init__ is not _origin_init:
         cf_models.Origin.__init__ = _origin_init  # type: ignore[method-assign]
+    # GetResponseHeadersPolicy, which moto lacks: the local CDN reads the policies with it.
+    cf_responses.CloudFrontResponse.get_response_headers_policy = _get_response_headers_policy  # type: ignore[attr-defined]
+    cf_urls.url_paths.setdefault(_RESPONSE_HEADERS_PATH, cf_responses.CloudFrontResponse.dispatch)
