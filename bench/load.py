@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tests.hardening._localstack import Reply
+    from local.driver import Reply
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCURRENCY = 20
@@ -109,8 +109,8 @@ def _reconcile_costs(stack: Any, front: Any, job_id: str) -> tuple[list[Any], ..
 def run() -> list[tuple[str, str]]:
     if str(ROOT) not in sys.path:  # also runnable as `python bench/load.py`
         sys.path.insert(0, str(ROOT))
-    from tests.hardening._localstack import local_stack, parameters
-    from tests.hardening._s3proxy import ThrottlingS3
+    from local.driver import local_stack, parameters
+    from local.s3proxy import ThrottlingS3
 
     params = parameters(MODELS, ip_limit=100000, global_limit=100000, whitelist=CLIENT)
     rows: list[tuple[str, str]] = []

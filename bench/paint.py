@@ -109,7 +109,7 @@ def run() -> list[tuple[str, str]]:
         sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
-    from tests.hardening._localstack import local_stack
+    from local.driver import local_stack
 
     params = json.loads((ROOT / "parameters.example.json").read_text())
     params["Parameters"].update(IPRateLimit=100_000, GlobalRateLimit=100_000)

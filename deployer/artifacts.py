@@ -57,14 +57,20 @@ class ArtifactBucket:
 
 
 def ensure_bucket(
-    s3: Any, name: str, region: str, ui: UI, *, tls_only: bool = True
+    s3: Any, name: str, region: str, ui: UI, *, tls_only: bool = True, finish_setup: bool = True
 ) -> ArtifactBucket:
     """Use the bucket if it is ours; create it (encrypted, private, TLS-only) if missing.
 
     `tls_only=False` is for a plain-HTTP local endpoint, which that policy would lock out.
+    `finish_setup` (for the default bucket, which only deploy.py makes) completes the set-up
+    of a bucket that a run interrupted between creating and locking it down; a bucket named
+    with --artifacts-bucket is the user's and keeps its own settings.
     """
     try:
         s3.head_bucket(Bucket=name)
+        if finish_setup and not _set_up(s3, name):
+            ui.step(f"Finishing the set-up of {name} (an earlier run stopped half-way)")
+            _lock_down(s3, name, tls_only)
         return ArtifactBucket(s3, name, region)
     except ClientError as exc:
         if _code(exc) in {"403", "AccessDenied", "Forbidden"}:
@@ -83,7 +89,19 @@ def ensure_bucket(
     return ArtifactBucket(s3, name, region)
 
 
+def _set_up(s3: Any, name: str) -> bool:
+    """Whether `_lock_down` finished: its last step, the lifecycle rules, is in place."""
+    try:
+        rules = s3.get_bucket_lifecycle_configuration(Bucket=name).get("Rules", [])
+    except ClientError as exc:
+        if _code(exc) == "NoSuchLifecycleConfiguration":
+            return False
+        raise
+    return {r.get("ID") for r in rules} >= {r["ID"] for r in lifecycle_rules()}
+
+
 def _lock_down(s3: Any, name: str, tls_only: bool) -> None:
+    """Private, encrypted, TLS-only, expiring; the lifecycle rules come last (see `_set_up`)."""
     s3.put_public_access_block(
         Bucket=name,
         PublicAccessBlockConfiguration={

@@ -6,26 +6,35 @@ Errors that mean "you cannot reach AWS as anyone" become one sentence and exit c
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
     ProfileNotFound,
+    ReadTimeoutError,
 )
 
 from .errors import USAGE, DeployError
 
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=60
+)
+# The first call (who am I?) decides quickly whether anybody answers: an endpoint that is dead,
+# or accepts connections and never answers, is a sentence after at most
+# (connect 4 s + read 9 s) x 2 attempts, under 30 s, instead of minutes of retries.
+PROBE_ATTEMPTS = 2
+PROBE_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": PROBE_ATTEMPTS}, connect_timeout=4, read_timeout=9
 )
 # ClientError codes that mean the credentials themselves are bad.
 _BAD_CREDENTIAL_CODES = {
@@ -37,11 +46,6 @@ _BAD_CREDENTIAL_CODES = {
     "SignatureDoesNotMatch": "AWS rejected the request signature: the secret key is wrong.",
     "AuthFailure": "AWS rejected the credentials in use.",
 }
-_FAKE_CREDENTIALS = {
-    "aws_access_key_id": "testing",
-    "aws_secret_access_key": "testing",
-    "aws_session_token": "testing",
-}
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,8 @@ class Target:
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
-    fake_credentials: bool = False  # for the embedded local AWS only
+    # Explicit keys (aws_access_key_id, ...) instead of boto3's default credential chain.
+    access_keys: Mapping[str, str] | None = None
 
     @property
     def effective_endpoint(self) -> str | None:
@@ -61,29 +66,55 @@ class Target:
 class ClientFactory:
     """Makes every boto3 client the deployer uses, all from one Session."""
 
-    def __init__(self, session: boto3.Session, endpoint_url: str | None) -> None:
+    def __init__(
+        self, session: boto3.Session, endpoint_url: str | None, probe_config: Config | None = None
+    ) -> None:
         self.session = session
         self.endpoint_url = endpoint_url
+        self.probe_config = probe_config or PROBE_CONFIG
 
     @property
     def region(self) -> str:
         return self.session.region_name or ""
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, config: Config = _CONFIG) -> Any:
         try:
-            return self.session.client(service, endpoint_url=self.endpoint_url, config=_CONFIG)
+            # Any service by name: the stubs type each literal name, not a str.
+            return self.session.client(  # type: ignore[call-overload]
+                service, endpoint_url=self.endpoint_url, config=config
+            )
         except NoRegionError as exc:
             raise _no_region() from exc
 
     def account_id(self) -> str:
         """The caller's account id; the first AWS call, so it carries the credential checks."""
         try:
-            return self.client("sts").get_caller_identity()["Account"]
+            return self.client("sts", self.probe_config).get_caller_identity()["Account"]
+        except (ConnectTimeoutError, ReadTimeoutError) as exc:
+            raise DeployError(
+                f"{self.endpoint_url or 'AWS'} did not answer within "
+                f"{_seconds(self.probe_config):g} s, "
+                "twice.",
+                fix="Check that the endpoint is up and reachable (and --endpoint-url, if given).",
+                exit_code=USAGE,
+            ) from exc
         except (BotoCoreError, ClientError) as exc:
             known = credential_error(exc, self)
+            if known is None and isinstance(exc, BotoCoreError):  # no AWS answer at all
+                known = DeployError(
+                    f"Could not talk to {self.endpoint_url or 'AWS'}: {exc}",
+                    fix="Check --endpoint-url (or AWS_ENDPOINT_URL): it must be an "
+                    "AWS-compatible API that is running.",
+                    exit_code=USAGE,
+                )
             if known is None:
                 raise
             raise known from exc
+
+
+def _seconds(config: Config) -> float:
+    """The longest one attempt under `config` can wait: connect plus read timeout."""
+    return float(getattr(config, "connect_timeout", 0)) + float(getattr(config, "read_timeout", 0))
 
 
 def make_factory(target: Target) -> ClientFactory:
@@ -92,8 +123,8 @@ def make_factory(target: Target) -> ClientFactory:
     kwargs: dict[str, Any] = {"region_name": target.region}
     if target.profile:
         kwargs["profile_name"] = target.profile
-    if target.fake_credentials or _needs_local_credentials(endpoint, target):
-        kwargs.update(_FAKE_CREDENTIALS)
+    if target.access_keys:
+        kwargs.update(target.access_keys)
     try:
         session = boto3.Session(**kwargs)
     except ProfileNotFound as exc:
@@ -104,22 +135,6 @@ def make_factory(target: Target) -> ClientFactory:
         ) from exc
     _check_region(session, endpoint)
     return ClientFactory(session, endpoint)
-
-
-def is_loopback(endpoint_url: str | None) -> bool:
-    """Whether an endpoint is on this machine (the local AWS of --local)."""
-    host = urlparse(endpoint_url).hostname if endpoint_url else None
-    return host in {"localhost", "::1"} or (host or "").startswith("127.")
-
-
-def _needs_local_credentials(endpoint: str | None, target: Target) -> bool:
-    """An endpoint on this machine (the local AWS) accepts any keys; supply them if none."""
-    if not endpoint or target.profile:
-        return False
-    if not is_loopback(endpoint):
-        return False
-    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # no 1 s wait for an EC2 role
-    return boto3.Session().get_credentials() is None
 
 
 def _check_region(session: boto3.Session, endpoint: str | None) -> None:

@@ -42,21 +42,40 @@ def load_template(source: TemplateSource) -> dict[str, Any]:
         ) from exc
 
 
+@dataclass(frozen=True)
+class Validated:
+    """The template and the parameters checked against it (no zip yet)."""
+
+    template: dict[str, Any]
+    specs: dict[str, params.ParamSpec]
+    params: params.Parameters
+
+
 def validate(
     params_file: Path,
     ui: UI,
     *,
     source: TemplateSource = infra_template,
     catalog: ModelCatalog | None = None,
-) -> tuple[dict[str, Any], dict[str, params.ParamSpec], params.Parameters]:
-    """The parameter check alone: the template, its parameter specs and the checked values."""
+) -> Validated:
+    """Cheap and first: every parameter problem at once, before anything is built."""
     template = load_template(source)
     specs = params.specs_from_template(template)
     catalog = catalog if catalog is not None else load_catalog(ui)
     values = params.load(params_file, specs, catalog)
     if "BedrockModelIds" in specs:
         values = values.with_values(BedrockModelIds=params.bedrock_model_ids(values, catalog))
-    return template, specs, values
+    return Validated(template, specs, values)
+
+
+def package(
+    validated: Validated, ui: UI, *, handler_dir: Path = HANDLER_DIR, cache: Path | None = None
+) -> Prepared:
+    """Build the zip (may download the dependencies once)."""
+    ui.step("Building the Lambda package (python3.12, manylinux x86_64)")
+    built = packager.build(handler_dir, cache=cache)
+    ui.say(f"  {built.path.name}  sha256 {built.sha256[:12]}  {built.size / 2**20:.1f} MB")
+    return Prepared(validated.template, validated.specs, validated.params, built)
 
 
 def prepare(
@@ -68,9 +87,6 @@ def prepare(
     handler_dir: Path = HANDLER_DIR,
     cache: Path | None = None,
 ) -> Prepared:
-    """Validate first (cheap, every problem at once), then build the zip (may download once)."""
-    template, specs, values = validate(params_file, ui, source=source, catalog=catalog)
-    ui.step("Building the Lambda package (python3.12, manylinux x86_64)")
-    package = packager.build(handler_dir, cache=cache)
-    ui.say(f"  {package.path.name}  sha256 {package.sha256[:12]}  {package.size / 2**20:.1f} MB")
-    return Prepared(template, specs, values, package)
+    """validate, then package: everything a deploy needs that can be known without AWS."""
+    validated = validate(params_file, ui, source=source, catalog=catalog)
+    return package(validated, ui, handler_dir=handler_dir, cache=cache)

@@ -5,23 +5,21 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pixelprompt.contract import FUNCTION_NAME_SUFFIX, MAX_FUNCTION_NAME
 from rich.console import Console
-from rich.markup import escape
 
-from . import outputs as outputs_view
 from . import preflight
-from .aws import Target, credential_error, is_loopback, make_factory
-from .build import prepare, validate
-from .errors import FAILED, DeployError
+from .aws import Target, make_factory
+from .boundary import catch_exceptions
+from .build import validate
+from .errors import USAGE, DeployError
 from .models import HANDLER_DIR
 from .packager import build as build_package
-from .pipeline import Deployer, DeployRequest
+from .pipeline import Deployer, DeployRequest, deploy_steps, plan_steps
 from .ui import UI
 
 DEFAULT_STACK = "pixel-prompt-complete"
@@ -34,11 +32,14 @@ examples:
   python deploy.py --params parameters.json --check         ask each provider about each
                                                             slot's key and model, change nothing
   python deploy.py --params parameters.example.json --local everything on this machine
+  python deploy.py --params parameters.example.json --local --endpoint-url URL
+                                                            redeploy into that running --local
   python deploy.py --package build/function.zip             build the Lambda zip only
   python deploy.py --delete --stack-name pixel-prompt-prod  remove a stack
 
 exit codes: 0 success (including "no changes"), 1 the deploy failed,
-            2 bad usage, bad parameters or no credentials
+            2 bad usage, bad parameters, no credentials or an endpoint that does not answer,
+            130 interrupted (Ctrl-C); run the same command again to go on
 """
 
 
@@ -61,7 +62,7 @@ def parser() -> argparse.ArgumentParser:
     )
     mode.add_argument(
         "--package",
-        type=Path,
+        type=file_to_write,
         metavar="FILE",
         help="only build the Lambda zip (deterministic, python3.12 manylinux x86_64) into FILE",
     )
@@ -82,9 +83,10 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--profile", metavar="P", help="AWS named profile to use")
     where.add_argument(
         "--endpoint-url",
+        type=endpoint_url,
         metavar="URL",
-        help="send every AWS call to this AWS-compatible endpoint (AWS_ENDPOINT_URL too), "
-        "e.g. the LocalAwsEndpoint a running --local prints",
+        help="send every AWS call to this AWS-compatible endpoint (AWS_ENDPOINT_URL too); "
+        "with --local, the LocalAwsEndpoint of a running --local to redeploy into",
     )
     where.add_argument(
         "--artifacts-bucket",
@@ -111,19 +113,20 @@ def parser() -> argparse.ArgumentParser:
     )
     how.add_argument(
         "--outputs-file",
-        type=Path,
+        type=file_to_write,
         metavar="FILE",
         help="also write the stack outputs to FILE as a flat JSON object",
     )
     how.add_argument(
         "--local",
         action="store_true",
-        help="start an embedded AWS on 127.0.0.1, deploy to it with the same code path, "
-        "serve the API until Ctrl-C (needs no AWS account)",
+        help="start an embedded AWS on 127.0.0.1, deploy to it with the same steps, serve "
+        "the API until Ctrl-C (needs no AWS account); with --endpoint-url, redeploy into "
+        "the one a running --local started",
     )
     how.add_argument(
         "--local-port",
-        type=int,
+        type=port_number,
         default=0,
         metavar="N",
         help="port for the local API with --local (default 0: a free port)",
@@ -149,8 +152,8 @@ def check_usage(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         p.error("give exactly one of --params FILE, --package FILE or --delete")
     if args.local and not args.params:
         p.error("--local needs --params FILE")
-    if args.local and (args.endpoint_url or args.profile):
-        p.error("--local runs its own endpoint; drop --endpoint-url/--profile")
+    if args.local and args.profile:
+        p.error("--local needs no AWS account; drop --profile")
     if (args.check or args.skip_check) and not args.params:
         p.error("--check and --skip-check need --params FILE")
     if args.check and args.skip_check:
@@ -176,26 +179,58 @@ def stack_name(text: str) -> str:
     return text
 
 
-def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
+def endpoint_url(text: str) -> str:
+    """argparse type: an http(s) URL with a host and, if any, a port boto3 can use."""
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises for a port outside 0-65535
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a usable URL: {exc}") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an endpoint URL; give one like https://host or http://127.0.0.1:4566"
+        )
+    if port == 0:
+        raise argparse.ArgumentTypeError(f"'{text}' names port 0, which nothing listens on")
+    return text
+
+
+def port_number(text: str) -> int:
+    """argparse type: 0 (any free port) or a TCP port."""
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0-65535)")
+    return int(text)
+
+
+def file_to_write(text: str) -> Path:
+    """argparse type: a file path that can be created, checked before anything is built."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"'{text}' is a directory; give a file name in it")
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise argparse.ArgumentTypeError(
+                    f"'{text}' cannot be created: '{parent}' is a file, not a directory"
+                )
+            break
+    return path
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    console: Console | None = None,
+    *,
+    run_local: LocalRunner | None = None,
+) -> int:
+    """Parse, check, run inside the error boundary. `run_local` is the --local composition,
+    which deploy.py passes in (the product packages never import the local ones)."""
     p = parser()
     args = p.parse_args(argv)
     check_usage(p, args)
-    console = console or default_console()
-    try:
-        return run(args, console)
-    except KeyboardInterrupt:
-        console.print("[yellow]Interrupted.[/] A stack operation already started goes on in "
-                      "CloudFormation; run deploy.py again to follow it.")  # fmt: skip
-        return 130
-    except Exception as exc:  # the one boundary: every error becomes a sentence
-        error = as_deploy_error(exc)
-        if args.debug or error is None:
-            traceback.print_exc()
-        if error is None:
-            return FAILED
-        stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-        stderr.print(f"[red]Error:[/] {escape(error.render())}")
-        return error.exit_code
+    stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+    command = catch_exceptions(run, debug=lambda: args.debug, stderr=lambda: stderr)
+    return command(args, console or default_console(), run_local)
 
 
 def default_console() -> Console:
@@ -205,64 +240,45 @@ def default_console() -> Console:
     return Console(highlight=False, width=140)
 
 
-def as_deploy_error(exc: Exception) -> DeployError | None:
-    if isinstance(exc, DeployError):
-        return exc
-    if isinstance(exc, BotoCoreError | ClientError):
-        known = credential_error(exc)
-        if known:
-            return known
-        return DeployError(f"AWS refused a request: {exc}", exit_code=FAILED)
-    return None
+LocalRunner = Callable[[argparse.Namespace, UI], int]
 
 
-def run(args: argparse.Namespace, console: Console) -> int:
+def run(args: argparse.Namespace, console: Console, run_local: LocalRunner | None = None) -> int:
+    """The composition root of a deploy: build the steps' collaborators, run the steps."""
     if args.package:
         package = build_package(HANDLER_DIR, dest=args.package)
         console.print(f"{package.path}  sha256 {package.sha256}  {package.size:,} bytes")
         return 0
     ui = UI(console, assume_yes=args.yes or args.local)
-    if args.check:
-        return check_only(args, ui)
     if args.local:
-        from .local import run_local
-
+        if run_local is None:
+            raise DeployError(
+                "--local is not available: the local run (local/) is not installed here.",
+                exit_code=USAGE,
+            )
         return run_local(args, ui)
     target = Target(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
+    if args.check:
+        return check_only(args, ui, target)
+    deployer = Deployer(lambda: make_factory(target), ui)
     if args.delete:
-        Deployer(make_factory(target), ui).delete(args.stack_name)
+        deployer.delete(args.stack_name)
         return 0
-    prepared = prepare(args.params, ui)
-    if placeholders := prepared.params.placeholder_keys():
-        ui.warn(
-            f"{', '.join(placeholders)} still hold the example's placeholder; those models "
-            "will answer with an authentication error until you put real keys there."
-        )
-    factory = make_factory(target)
-    if not args.skip_check:  # the providers' answers, before any AWS change
-        preflight.before_change(prepared.params, ui, simulated=is_loopback(factory.endpoint_url),
-                                session=factory.session, region=factory.region)  # fmt: skip
-    deployer = Deployer(factory, ui)
-    result = deployer.deploy(prepared, request_from(args))
-    show_outputs(ui, result.outputs, result.descriptions, args.outputs_file, args.stack_name)
+    deployer.run(deploy_steps() if not args.no_execute else plan_steps(), request_from(args))
     return 0
 
 
-def check_only(args: argparse.Namespace, ui: UI) -> int:
+def check_only(args: argparse.Namespace, ui: UI, target: Target) -> int:
     """--check: the parameter check, then the preflight; no zip, no AWS change."""
-    _, _, values = validate(args.params, ui)
+    values = validate(args.params, ui).params
     ui.success(f"{args.params} passes the parameter check")
-    target = Target(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
-    if args.local or is_loopback(target.effective_endpoint):
-        preflight.before_change(values, ui, simulated=True, region=args.region)
-        return 0
     try:
         factory = make_factory(target)
         session, region = factory.session, factory.region
     except DeployError as exc:  # no region: only Bedrock's rows cannot be verified
         ui.warn(f"Bedrock models cannot be checked: {exc.message}")
         session, region = None, None
-    preflight.before_change(values, ui, simulated=False, session=session, region=region)
+    preflight.check(values, ui, preflight.aws_context(session, region))
     return 0
 
 
@@ -272,22 +288,7 @@ def request_from(args: argparse.Namespace) -> DeployRequest:
         execute=not args.no_execute,
         force=args.force,
         artifacts_bucket=args.artifacts_bucket,
+        params_file=args.params,
+        outputs_file=args.outputs_file,
+        skip_check=args.skip_check,
     )
-
-
-def show_outputs(
-    ui: UI,
-    values: dict[str, str],
-    descriptions: dict[str, str],
-    outputs_file: Path | None,
-    stack_name: str,
-) -> None:
-    if values:
-        ui.show(outputs_view.table(values, descriptions, f"Outputs of {stack_name}"))
-    if outputs_file is not None and values:
-        outputs_view.write_file(outputs_file, values)
-        ui.say(f"Outputs written to {outputs_file}")
-
-
-def entry() -> None:
-    sys.exit(main())

@@ -7,7 +7,6 @@ changed, never which value it had or has.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +39,7 @@ def parameter_changes(
         if spec.no_echo:
             continue
         new = wanted.values.get(name, spec.default or "")
-        old = as_list_text(deployed.get(name))
+        old = deployed.get(name)
         if old != new:
             changes.append(ParamChange(name, "(none)" if old is None else old, new))
     if _digest(deployed_template) != _digest(new_template):
@@ -50,17 +49,6 @@ def parameter_changes(
 
 def _digest(template: Mapping[str, Any] | None) -> str | None:
     return ((template or {}).get("Metadata") or {}).get(METADATA_KEY, {}).get("SecretsDigest")
-
-
-def as_list_text(value: str | None) -> str | None:
-    """moto answers a CommaDelimitedList as a Python list's repr; AWS as "a,b"."""
-    if value and value.startswith("[") and value.endswith("]"):
-        try:
-            items = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return value
-        return ",".join(str(item) for item in items) if isinstance(items, list) else value
-    return value
 
 
 def table(changes: list[ParamChange]) -> Table:

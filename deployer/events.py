@@ -16,7 +16,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from .stack import StackInfo, State, describe, state_of
+from .stack import StackInfo, State, describe, display_state
 from .ui import UI
 
 CANCELLED = "Resource creation cancelled"
@@ -54,7 +54,8 @@ def root_cause(events: list[StackEvent]) -> StackEvent | None:
     """The first resource that failed for a reason of its own (not a cancellation)."""
     failed = [e for e in events if e.status.endswith("_FAILED") and CANCELLED not in e.reason]
     resources = [e for e in failed if not e.is_stack]
-    return (resources or failed or [None])[0]
+    found = resources or failed
+    return found[0] if found else None
 
 
 def last_operation(events: list[StackEvent]) -> list[StackEvent]:
@@ -145,7 +146,7 @@ def event_line(event: StackEvent) -> str:
 
 def _styled(status: str) -> str:
     colour = {State.COMPLETE: "green", State.FAILED: "red", State.IN_PROGRESS: "yellow"}
-    return f"[{colour[state_of(status)]}]{status}[/]"
+    return f"[{colour[display_state(status)]}]{status}[/]"
 
 
 class Watcher:

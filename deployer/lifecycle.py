@@ -35,7 +35,8 @@ class Lifecycle:
         if info is None:
             return None
         if info.status in RECREATE:
-            return self._recreate(info)
+            self._recreate(info)
+            return None
         if info.status == "UPDATE_ROLLBACK_FAILED":
             raise self._rollback_failed(info)
         if info.status == "DELETE_FAILED":

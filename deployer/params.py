@@ -7,6 +7,7 @@ parameters never appear in a message.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -131,14 +132,17 @@ def load(path: Path, specs: Mapping[str, ParamSpec], catalog: ModelCatalog | Non
 
 def read_file(path: Path) -> tuple[dict[str, Any], list[str]]:
     """Both documented forms: {"Parameters": {...}} and [{"ParameterKey", "ParameterValue"}]."""
+    repeated: list[str] = []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_repeats(repeated))
     except FileNotFoundError:
         return {}, [f"The file {path} does not exist."]
     except (OSError, UnicodeDecodeError) as exc:
         return {}, [f"The file {path} cannot be read: {exc}."]
     except json.JSONDecodeError as exc:
         return {}, [f"The file is not valid JSON: {exc.msg} at line {exc.lineno}."]
+    if repeated:  # JSON would keep the last value silently; say so instead of guessing
+        return {}, [f"'{key}' is given more than once in one object; keep one." for key in repeated]
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
         extra = sorted(set(data) - {"Parameters"})
         problems = [
@@ -151,6 +155,20 @@ def read_file(path: Path) -> tuple[dict[str, Any], list[str]]:
         'The file must be {"Parameters": {"Name": value, ...}} or CloudFormation\'s list '
         '[{"ParameterKey": "Name", "ParameterValue": "value"}, ...].'
     ]
+
+
+def _no_repeats(repeated: list[str]) -> Any:
+    """json.loads hook: build each object, noting every key that appears twice in it."""
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen and key not in repeated:
+                repeated.append(key)
+            seen[key] = value
+        return seen
+
+    return build
 
 
 def _from_list(items: list[Any]) -> tuple[dict[str, Any], list[str]]:
@@ -226,6 +244,10 @@ def _constraint_problems(spec: ParamSpec, text: str) -> list[str]:
             problems.append(f"{spec.label(text)} must be at least {_fmt(spec.min_value)}.")
         if spec.max_value is not None and number > spec.max_value:
             problems.append(f"{spec.label(text)} must be at most {_fmt(spec.max_value)}.")
+        # Every Number of this template is a count, an index or a limit: the function reads it
+        # with int(), so 2.5 would deploy and then answer 503 CONFIG_ERROR.
+        if number != int(number):
+            problems.append(f"{spec.label(text)} must be a whole number.")
     elif spec.type == "List<Number>" and any(_num(p) is None for p in text.split(",") if p):
         problems.append(f"{spec.label(text)} must be a comma-separated list of numbers.")
     if spec.allowed_values and not _allowed(spec, text):
@@ -233,11 +255,34 @@ def _constraint_problems(spec: ParamSpec, text: str) -> list[str]:
         problems.append(f"{spec.label(text)} must be one of: {choices}.")
     if spec.allowed_pattern and not re.fullmatch(spec.allowed_pattern, text):
         problems.append(f"{spec.label(text)} must match the pattern {spec.allowed_pattern}.")
+    if (check := FORMATS.get(spec.name)) is not None:
+        problems += check(spec, text)
     if spec.min_length is not None and len(text) < int(spec.min_length):
         problems.append(f"{spec.label(text)} must be at least {spec.min_length} characters.")
     if spec.max_length is not None and len(text) > int(spec.max_length):
         problems.append(f"{spec.label(text)} must be at most {spec.max_length} characters.")
     return problems
+
+
+def _ip_list(spec: ParamSpec, text: str) -> list[str]:
+    """IPWhitelist: comma-separated IP addresses, compared exactly with the caller's source IP."""
+    bad = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_address(item)
+        except ValueError:
+            bad.append(item)
+    if not bad:
+        return []
+    shown = ", ".join(f"'{b}'" for b in bad[:5])
+    verb = "is" if len(bad) == 1 else "are"
+    return [f"{spec.name} must list IP addresses separated by commas; {shown} {verb} not."]
+
+
+# String parameters whose values have a shape the template's type cannot say.
+FORMATS = {"IPWhitelist": _ip_list}
 
 
 def _allowed(spec: ParamSpec, text: str) -> bool:

@@ -11,10 +11,7 @@ No key is ever printed: rows hold the parameter names, never the values.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date
@@ -213,24 +210,10 @@ def check(values: Parameters, ui: UI, context: Any, **options: Any) -> list[Row]
 
 # -- where the calls go ----------------------------------------------------------------------
 def aws_context(session: Any, region: str | None) -> Any:
-    """The real providers; Bedrock through the deployer's own AWS session."""
+    """The real providers; Bedrock through the deployer's own AWS session. (--local asks the
+    provider simulator instead: local/deploy.py builds that context.)"""
     probes = handler_module("pixelprompt.providers.probes")
     return probes.Context(env={}, aws_session=session, region=region)
-
-
-@contextlib.contextmanager
-def simulator_context(region: str) -> Iterator[Any]:
-    """The local provider simulator (what a --local stack's function talks to)."""
-    import boto3
-
-    from local.simulator import ProviderSimulator
-
-    probes = handler_module("pixelprompt.providers.probes")
-    with ProviderSimulator() as sim:
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
-        )
-        yield probes.Context(env=sim.env(), aws_session=session, region=region)
 
 
 def _resolve(catalog: Any, name: str, day: date) -> Any:
@@ -256,17 +239,3 @@ def _int(value: str | None) -> int:
         return int(float(value or 0))
     except ValueError:
         return 0
-
-
-def before_change(
-    values: Parameters, ui: UI, *, simulated: bool, session: Any = None, region: str | None = None
-) -> list[Row]:
-    """The preflight as a deploy step: against the simulator for a local stack (its function
-    talks to the simulator), else against the real providers."""
-    if simulated:
-        if importlib.util.find_spec("local") is None:  # a project copy without local/
-            ui.warn("The preflight was skipped: the provider simulator (local/) is not here.")
-            return []
-        with simulator_context(region or "us-east-1") as context:
-            return check(values, ui, context)
-    return check(values, ui, aws_context(session, region))

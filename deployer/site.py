@@ -140,22 +140,6 @@ def _stale_assets(s3_client: Any, bucket: str, keep: set[str]) -> list[str]:
     return sorted(stale)
 
 
-def current_api_endpoint(s3_client: Any, bucket: str) -> str | None:
-    """The API endpoint the published page uses now, if any.
-
-    A redeploy through --endpoint-url into a running --local stack only knows the stack's
-    own (unserved) ApiEndpoint; keeping the served local address keeps the page working.
-    """
-    try:
-        raw = s3_client.get_object(Bucket=bucket, Key=CONFIG_KEY)["Body"].read()
-        endpoint = json.loads(raw).get("apiEndpoint")
-    except ClientError:
-        return None
-    except (ValueError, AttributeError):
-        return None  # not our JSON: it will be replaced
-    return endpoint if isinstance(endpoint, str) and endpoint else None
-
-
 def upload_site(
     s3_client: Any,
     bucket: str,

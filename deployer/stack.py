@@ -9,6 +9,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .errors import DeployError
+
 
 class State(Enum):
     """Sceptre's mapping of CloudFormation's many statuses to the few a deployer acts on."""
@@ -18,7 +20,45 @@ class State(Enum):
     IN_PROGRESS = "in_progress"
 
 
+# Every StackStatus CloudFormation documents (botocore 1.44.8's service model for
+# cloudformation 2010-05-15, shape StackStatus), by the state a deployer acts on.
+STACK_STATUSES = {
+    State.COMPLETE: {
+        "CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "DELETE_COMPLETE",
+        "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE",
+    },
+    State.FAILED: {
+        "CREATE_FAILED", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE", "DELETE_FAILED",
+        "UPDATE_FAILED", "UPDATE_ROLLBACK_FAILED", "IMPORT_ROLLBACK_FAILED",
+    },
+    State.IN_PROGRESS: {
+        "CREATE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "DELETE_IN_PROGRESS",
+        "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+        "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+        "REVIEW_IN_PROGRESS", "IMPORT_IN_PROGRESS", "IMPORT_ROLLBACK_IN_PROGRESS",
+    },
+}  # fmt: skip
+_STATE_OF = {status: state for state, group in STACK_STATUSES.items() for status in group}
+
+
+class UnknownStackStatus(DeployError):
+    """A status deploy.py was not written for: guessing "complete" could deploy over it."""
+
+
 def state_of(status: str) -> State:
+    """The state of a stack status; an unknown status raises rather than passing as complete."""
+    try:
+        return _STATE_OF[status]
+    except KeyError:
+        raise UnknownStackStatus(
+            f"CloudFormation reports the stack as {status}, a status deploy.py does not know.",
+            fix="Look at the stack in the CloudFormation console, and update deploy.py if "
+            "CloudFormation has added a status.",
+        ) from None
+
+
+def display_state(status: str) -> State:
+    """How to colour any stack or resource status in the events view (never raises)."""
     if status.endswith("ROLLBACK_COMPLETE") or status.endswith("_FAILED"):
         return State.FAILED
     if status.endswith("_IN_PROGRESS"):

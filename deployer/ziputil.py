@@ -41,9 +41,10 @@ def copy_entry(source: zipfile.ZipFile, info: zipfile.ZipInfo, archive: zipfile.
     """
     assert source.fp is not None and archive.fp is not None
     source.fp.seek(info.header_offset)
-    header = source.fp.read(zipfile.sizeFileHeader)
+    header_size: int = zipfile.sizeFileHeader  # type: ignore[attr-defined]  # not in typeshed
+    header = source.fp.read(header_size)
     name_length, extra_length = struct.unpack("<HH", header[26:30])
-    source.fp.seek(info.header_offset + zipfile.sizeFileHeader + name_length + extra_length)
+    source.fp.seek(info.header_offset + header_size + name_length + extra_length)
     data = source.fp.read(info.compress_size)
     clone = copy.copy(info)
     clone.header_offset = archive.fp.tell()
@@ -52,4 +53,4 @@ def copy_entry(source: zipfile.ZipFile, info: zipfile.ZipInfo, archive: zipfile.
     archive.filelist.append(clone)
     archive.NameToInfo[clone.filename] = clone
     archive.start_dir = archive.fp.tell()
-    archive._didModify = True  # so that close() writes the central directory
+    archive._didModify = True  # type: ignore[attr-defined]  # close() then writes the directory

@@ -1,4 +1,4 @@
-// The HTTP API client: one function per route of the contract in DESIGN.md.
+// The HTTP API client: one function per route of the contract in docs/DESIGN.md.
 // Every call sends Content-Type and a fresh X-Correlation-ID, like the original client,
 // and every failure becomes an ApiError that carries the API's own sentence.
 

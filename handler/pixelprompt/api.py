@@ -1,4 +1,7 @@
-"""The HTTP routes. Each reads like the contract in DESIGN.md; errors are raised, not returned."""
+"""The HTTP routes (pixelprompt.contract lists them; docs/DESIGN.md describes them).
+
+Each reads like the contract; errors are raised, not returned.
+"""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ def _make(service: str) -> Any:
         connect_timeout=5,
         read_timeout=30,
     )
-    return boto3.session.Session().client(service, config=cfg)
+    # Any service by name: the stubs type each literal name, not a str.
+    return boto3.session.Session().client(service, config=cfg)  # type: ignore[call-overload]
 
 
 def client(service: str) -> Any:

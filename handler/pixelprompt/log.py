@@ -47,7 +47,7 @@ class JsonFormatter(logging.Formatter):
         return scrub.scrub_registered(json.dumps(line, default=str))
 
 
-class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StdoutHandler(logging.StreamHandler):
     """Writes to the current sys.stdout (CloudWatch reads it; test capture replaces it)."""
 
     def emit(self, record: logging.LogRecord) -> None:

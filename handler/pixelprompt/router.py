@@ -141,7 +141,8 @@ class Router:
 
     def resolve(self, event: dict[str, Any]) -> dict[str, Any]:
         """Route one API Gateway event to its handler and render the answer or the error."""
-        raw_headers = event.get("headers") if isinstance(event.get("headers"), dict) else {}
+        given = event.get("headers")
+        raw_headers: dict[Any, Any] = given if isinstance(given, dict) else {}
         cid = correlation_id_from({str(k).lower(): str(v) for k, v in raw_headers.items()})
         log.set_correlation_id(cid)
         started = time.monotonic()

@@ -1,7 +1,7 @@
 """The embedded AWS endpoint behind ``deploy.py --local``.
 
 ``LocalAws`` runs moto's server in this process on 127.0.0.1 and closes the CloudFormation gaps
-that keep the project's real template from deploying on stock moto. ``localaws/README.md`` says
+that keep the project's real template from deploying on stock moto. ``local/aws/README.md`` says
 what is emulated and what is not; each patch module says which moto behaviour it replaces::
 
     with LocalAws() as aws:          # or aws = LocalAws(port); url = aws.start(); ...; aws.stop()
@@ -10,11 +10,11 @@ what is emulated and what is not; each patch module says which moto behaviour it
 Starting a server installs the patches (idempotent). moto's state is process-global: the first
 server started in a process begins from an empty account, later concurrent ones share it.
 
-Lambda ``Invoke`` hook (used by the local run, issue 5)::
+Lambda ``Invoke`` hook (used by the local run, local.run)::
 
-    localaws.set_invoke_handler(fn)   # fn(function_name, qualifier, payload, invocation_type)
+    local.aws.set_invoke_handler(fn)   # fn(function_name, qualifier, payload, invocation_type)
                                       #    -> (status, body, headers)
-    localaws.set_invoke_handler(None) # back to moto's own (Docker-based) invoke
+    local.aws.set_invoke_handler(None) # back to moto's own (Docker-based) invoke
 
 When a handler is set, every ``Invoke`` (``RequestResponse`` and ``Event``) and legacy
 ``InvokeAsync`` call is answered by ``fn`` instead of moto. The function is first looked up in

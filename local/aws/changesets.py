@@ -93,6 +93,7 @@ def _validate(
     )
 
 
+# Private moto API, written against moto 5.2.5 (local.aws.patches.MOTO_VERSION).
 def _create_change_set(
     self: CloudFormationBackend,
     stack_name: str,
@@ -230,7 +231,19 @@ def _create_change_set_response(self: CloudFormationResponse) -> ActionResult:
     return ActionResult({"Id": change_set_id, "StackId": stack_id})
 
 
+def _list_change_sets_response(self: CloudFormationResponse) -> ActionResult:
+    """The change sets of the named stack (StackName is required); moto 5.2.5 lists all."""
+    wanted = self._get_param("StackName")
+    summaries = [
+        cs
+        for cs in self.cloudformation_backend.list_change_sets()
+        if wanted in (cs.stack_name, cs.stack_id)
+    ]
+    return ActionResult({"Summaries": summaries})
+
+
 def install() -> None:
+    CloudFormationResponse.list_change_sets = _list_change_sets_response  # type: ignore[method-assign]
     ChangeSet.diff = _change_set_diff  # type: ignore[method-assign]
     CloudFormationBackend.create_change_set = _create_change_set  # type: ignore[method-assign]
     CloudFormationResponse.create_change_set = _create_change_set_response  # type: ignore[method-assign]

@@ -1,10 +1,10 @@
 """Lambda ``Invoke`` delegation: let the local run execute functions instead of moto's Docker path.
 
 Stock moto runs an invoked function inside a Docker container (or returns a canned answer without
-Docker). The local run (issue 5) executes the deployed code itself, so when a handler is registered
-the HTTP ``Invoke`` and legacy ``InvokeAsync`` operations are answered by that handler. The function
-is still looked up in moto's Lambda backend first, so an unknown name or qualifier gets Lambda's own
-``ResourceNotFoundException``.
+Docker). The local run (local.run) executes the deployed code itself, so when a handler is
+registered the HTTP ``Invoke`` and legacy ``InvokeAsync`` operations are answered by that handler.
+The function is still looked up in moto's Lambda backend first, so an unknown name or qualifier
+gets Lambda's own ``ResourceNotFoundException``.
 """
 
 from __future__ import annotations

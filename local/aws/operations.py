@@ -19,6 +19,7 @@ from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import EmptyResult
+from moto.core.utils import utcnow
 
 from local.aws import events
 from local.aws.resourcemap import active_resources, existing
@@ -97,6 +98,8 @@ def _execute_update(backend: CloudFormationBackend, stack: Stack, change_set: Ch
     previous_template, previous_parameters = stack.template_dict, dict(stack.parameters or {})
     stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
     stack.status = "UPDATE_IN_PROGRESS"
+    # DescribeStacks answers LastUpdatedTime once a stack has been updated (moto never sets it).
+    stack.last_updated_time = utcnow()
     try:
         _update_resources(stack.resource_map, change_set.template_dict, change_set.parameters)
         _adopt(stack, change_set)

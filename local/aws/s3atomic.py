@@ -19,6 +19,7 @@ _write_lock = threading.Lock()
 _original_key_response = S3Response.key_response
 
 
+# Private moto API, written against moto 5.2.5 (local.aws.patches.MOTO_VERSION).
 def _atomic_key_response(self: S3Response, request: Any, *args: Any, **kwargs: Any) -> Any:
     if getattr(request, "method", "GET").upper() not in _WRITES:
         return _original_key_response(self, request, *args, **kwargs)

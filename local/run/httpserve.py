@@ -30,6 +30,29 @@ class App(Protocol):
     ) -> HttpResponse: ...
 
 
+class BadRequest(Exception):
+    """The request's framing cannot be read (length, chunk size): answered 400, then closed."""
+
+
+def _content_length(text: str | None) -> int:
+    if text is None or not text.strip():
+        return 0
+    if not text.strip().isdigit():  # also refuses "-1" and "+1"
+        raise BadRequest(f"Content-Length {text!r}")
+    return int(text)
+
+
+def _chunk_size(line: bytes) -> int:
+    field = line.split(b";", 1)[0].strip()
+    try:
+        size = int(field, 16)
+    except ValueError:
+        raise BadRequest(f"chunk size {field[:20]!r}") from None
+    if size < 0:
+        raise BadRequest(f"chunk size {field[:20]!r}")
+    return size
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 15  # idle keep-alive connections must not pin handler threads forever
@@ -46,7 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             chunks, total = [], 0
             while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                size = _chunk_size(self.rfile.readline())
                 if size == 0:
                     self.rfile.readline()
                     return b"".join(chunks)
@@ -55,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return None
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
+        length = _content_length(self.headers.get("Content-Length"))
         if length > MAX_BODY_BYTES:
             return None
         return self.rfile.read(length) if length else b""
@@ -63,7 +86,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         started = time.perf_counter()
         target = urlsplit(self.path)
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except BadRequest:
+            body = b""
+            response = json_message(400, "Bad Request")
+            self.close_connection = True
+            self._write(response)
+            millis = (time.perf_counter() - started) * 1000
+            self.server.sink.access(self.server.name, self.command, self.path, 400, millis)
+            return
         if body is None:
             response = json_message(413, "Request Entity Too Large")
             self.close_connection = True
@@ -86,6 +118,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(response)
         millis = (time.perf_counter() - started) * 1000
         self.server.sink.access(self.server.name, self.command, self.path, response.status, millis)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a bad request line, 70 KB of headers, 150 headers, ...)
+        answered as JSON in API Gateway's shape, never its HTML page."""
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        self.close_connection = True
+        self.command = self.command or "GET"
+        self._write(json_message(code, phrase))
+        self.server.sink.info(self.server.name, f"refused a malformed request: {code} {phrase}")
 
     def _write(self, response: HttpResponse) -> None:
         try:
@@ -119,6 +163,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that broke mid-request is one line in the run's output, no traceback."""
+        import sys
+
+        error = sys.exc_info()[1]
+        self.sink.info(self.name, f"dropped a connection from {client_address[0]}: {error!r}")
+
     # socketserver's default backlog of 5 resets connections when many clients connect at once.
     request_queue_size = 1024
 

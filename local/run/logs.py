@@ -30,6 +30,20 @@ _SOURCE_STYLES = {"fn": "cyan", "api": "magenta", "cdn": "green", "invoke": "yel
 _ERROR = re.compile(r"^\S+ (ERROR|CRITICAL)\b| [45]\d\d \d+ms$| error \S+")
 
 
+# Text that came from a request (a path, a header, what the function logged about it) may hold
+# terminal escape sequences; each control character is shown as \xNN instead of acting.
+# C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a line shows.
+_CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F),
+             *range(0x2066, 0x206A)]  # fmt: skip
+_SHOWN = {code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" for code in _CONTROLS}
+_SHOWN_KEEPING_LINES = {code: shown for code, shown in _SHOWN.items() if code != 0x0A}
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` with every control character written out, so a terminal shows it and obeys none."""
+    return text.translate(_SHOWN_KEEPING_LINES if keep_newlines else _SHOWN)
+
+
 class _Console(Protocol):
     def print(self, *args: Any, **kwargs: Any) -> None: ...
 
@@ -110,6 +124,7 @@ class LogSink:
         self._lock = threading.Lock()
 
     def line(self, source: str, text: str) -> None:
+        text = printable(text, keep_newlines=True)  # a traceback keeps its lines
         out = f"[{source}] {text}"
         with self._lock:
             if self._console is None:
@@ -131,4 +146,5 @@ class LogSink:
         self.line(source, f"{_clock()} {message}")
 
     def access(self, source: str, method: str, path: str, status: int, millis: float) -> None:
-        self.line(source, f"{_clock()} {method} {path} {status} {millis:.0f}ms")
+        shown = printable(path)  # one request, one line
+        self.line(source, f"{_clock()} {printable(method)} {shown} {status} {millis:.0f}ms")

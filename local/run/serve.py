@@ -77,13 +77,14 @@ def _install_invoke_handler(run: LocalRun, handler: Any) -> None:
     except ImportError:
         run._sink.info("local", "localaws is not importable: Lambda Invoke is not emulated")
         return
+    from local.aws.invoke import get_invoke_handler
+
+    previous = get_invoke_handler()  # a run of the same local AWS that is still serving
     localaws.set_invoke_handler(handler)
 
     def uninstall() -> None:
-        from local.aws.invoke import get_invoke_handler
-
         if get_invoke_handler() == handler:
-            localaws.set_invoke_handler(None)
+            localaws.set_invoke_handler(previous)
 
     run._on_stop("the Lambda Invoke hook", uninstall)
 
@@ -191,8 +192,8 @@ def serve(
         f"  curl -s {api_url}/status/<jobId>",
         f"  open {cdn_url}/ for the web page; images are served from {cdn_url}/images/…",
         "Redeploy changed code into this running stack from another terminal with:",
-        f"  python deploy.py --params <FILE> --endpoint-url {endpoint_url} "
-        f"--stack-name {stack_name} --yes",
+        f"  python deploy.py --params <FILE> --local --endpoint-url {endpoint_url} "
+        f"--stack-name {stack_name}",
         "Function logs stream below; Ctrl-C stops everything.",
     ]
     return run

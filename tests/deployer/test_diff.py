@@ -21,10 +21,10 @@ def test_a_stack_deployed_without_a_digest_sends_the_keys_again() -> None:
     assert [c.name for c in changes] == [SECRETS]
 
 
-def test_list_values_compare_whatever_form_the_endpoint_answers_in() -> None:
+def test_list_values_compare_as_cloudformation_answers_them() -> None:
     wanted = Parameters({"BedrockModelIds": "a:0,b:0"})
     body = with_secrets_digest({}, "s", {})
-    deployed = {"ModelCount": "9", "BedrockModelIds": "['a:0', 'b:0']"}
+    deployed = {"ModelCount": "9", "BedrockModelIds": "a:0,b:0"}
     assert parameter_changes(deployed, body.data, wanted, SPECS, body.data) == []
     deployed["ModelCount"] = "3"
     (change,) = parameter_changes(deployed, body.data, wanted, SPECS, body.data)

@@ -9,7 +9,7 @@ from botocore.stub import Stubber
 from deployer import changeset
 from deployer.errors import DeployError
 from deployer.events import EventFeed, Watcher, event_line, root_cause
-from deployer.pipeline import Deployer
+from deployer.pipeline import DeployContext, Deployer, DeployRequest, execute_step
 from tests.deployer._support import (
     STACK,
     STACK_ID,
@@ -76,8 +76,10 @@ def test_a_failed_create_prints_the_root_cause_and_exits_1() -> None:
     ui, console = recording_ui()
     deployer = Deployer(FakeFactory(cloudformation=cf), ui, sleep=lambda s: None)
     deployer.new_token = lambda: TOKEN
+    ctx = DeployContext(DeployRequest(stack_name="pixel-prompt-complete"), deployer.services)
+    ctx.change_set = cs
     with stub, pytest.raises(DeployError) as caught:
-        deployer._execute(cs)
+        execute_step(ctx)
     stub.assert_no_pending_responses()
     message = caught.value.render()
     assert caught.value.exit_code == 1

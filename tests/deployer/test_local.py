@@ -65,7 +65,7 @@ def test_local_deploys_serves_and_stops_cleanly_on_sigint(project: Path) -> None
 def test_sigterm_ends_the_wait_and_restores_the_handlers() -> None:
     import threading
 
-    from deployer.local import wait_for_signal
+    from local.deploy import wait_for_signal
 
     before = signal.getsignal(signal.SIGTERM)
     threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM)).start()
@@ -80,8 +80,8 @@ def test_without_the_local_aws_package_local_is_a_usage_error(
 ) -> None:
     import importlib
 
-    from deployer import local
     from deployer.errors import USAGE, DeployError
+    from local import deploy as local
 
     real = importlib.import_module
 
@@ -115,3 +115,47 @@ def test_a_taken_local_port_is_one_sentence_and_exit_2(project: Path) -> None:
     assert result.returncode == 2, output
     assert "cannot be served" in output and "--local-port" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.e2e
+def test_the_printed_redeploy_command_works_on_a_machine_without_aws_configuration(
+    project: Path, tmp_path: Path
+) -> None:
+    # GIVEN a running --local and a shell with no AWS variables and an empty home
+    outputs_file = project / "outputs-redeploy.json"
+    fresh = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    fresh["HOME"] = str(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "deploy.py", "--params", "parameters.example.json", "--local",
+         "--outputs-file", str(outputs_file)],
+        cwd=project, env=fresh, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        outputs = wait_for(outputs_file, process, 60)
+        endpoint = outputs["LocalAwsEndpoint"]
+        # WHEN the redeploy command it prints is run as printed (<FILE> filled in)
+        from local.deploy import redeploy_command
+
+        command = redeploy_command("parameters.example.json", endpoint, "pixel-prompt-complete")
+        redeploy = subprocess.run(
+            [sys.executable, *command.split()[1:], "--force"],
+            cwd=project, env=fresh, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    # THEN it redeploys into the running stack
+    said = redeploy.stdout + redeploy.stderr
+    assert redeploy.returncode == 0, said
+    assert "No AWS region" not in said and "credentials" not in said
+    assert "No changes: CloudFormation found nothing to update" in said
+
+
+def test_the_hint_served_by_local_run_is_the_redeploy_command() -> None:
+    import inspect
+
+    from local.run import serve
+
+    assert "--local --endpoint-url {endpoint_url}" in inspect.getsource(serve)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
+from deployer import pipeline
 from deployer import template as template_mod
 from deployer.aws import Target, make_factory
 from deployer.build import Prepared, prepare
@@ -18,6 +20,8 @@ from deployer.pipeline import Deployer, DeployRequest
 from tests.deployer._support import recording_ui, small_params, small_template, text_of, write_json
 
 STACK = "pp-pipeline"
+# The local AWS takes any keys; given here, so no test depends on the environment of another.
+LOCAL_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +41,9 @@ def client(moto_endpoint: str) -> Any:
 
 def run(endpoint: str, prepared: Prepared, **request: Any) -> tuple[Any, str]:
     ui, console = recording_ui()
-    factory = make_factory(Target(region="us-east-1", endpoint_url=endpoint))
+    factory = make_factory(
+        Target(region="us-east-1", endpoint_url=endpoint, access_keys=LOCAL_KEYS)
+    )
     result = Deployer(factory, ui, sleep=lambda s: None).deploy(
         prepared, DeployRequest(stack_name=request.pop("stack_name", STACK), **request)
     )
@@ -46,7 +52,17 @@ def run(endpoint: str, prepared: Prepared, **request: Any) -> tuple[Any, str]:
 
 @pytest.fixture(scope="module")
 def created(moto_endpoint: str, prepared: Prepared) -> Iterator[tuple[Any, str]]:
+    """One stack for the tests that only read it."""
     yield run(moto_endpoint, prepared)
+
+
+@pytest.fixture()
+def own_stack(moto_endpoint: str, prepared: Prepared) -> str:
+    """A freshly created stack for one test that changes it: no test sees another's update."""
+    name = f"pp-{uuid.uuid4().hex[:10]}"
+    result, _ = run(moto_endpoint, prepared, stack_name=name)
+    assert result.outcome == "created"
+    return name
 
 
 def test_create_makes_the_stack_and_returns_its_outputs(created: tuple[Any, str]) -> None:
@@ -81,37 +97,43 @@ def test_the_tls_only_policy_denies_plain_http() -> None:
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
+def outputs_of(client: Any, stack: str) -> dict[str, str]:
+    described = client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+
+
 def test_an_unchanged_redeploy_skips_upload_and_change_set(
-    created: tuple[Any, str],
+    own_stack: str,
+    client: Any,
     moto_endpoint: str,
     prepared: Prepared,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[str] = []
-    real = Deployer._change
+    real = pipeline.changeset.create
     monkeypatch.setattr(
-        Deployer, "_change", lambda *a, **k: calls.append("change") or real(*a, **k)
+        pipeline.changeset, "create", lambda *a, **k: calls.append("change") or real(*a, **k)
     )
-    result, shown = run(moto_endpoint, prepared)
+    result, shown = run(moto_endpoint, prepared, stack_name=own_stack)
     assert result.outcome == "unchanged" and calls == []
     assert "No changes" in shown and "Uploaded" not in shown
-    assert result.outputs == created[0].outputs
+    assert result.outputs == outputs_of(client, own_stack)
 
 
 def test_force_makes_a_change_set_and_an_empty_one_is_no_changes(
-    created: tuple[Any, str], moto_endpoint: str, prepared: Prepared, client: Any
+    own_stack: str, moto_endpoint: str, prepared: Prepared, client: Any
 ) -> None:
-    result, shown = run(moto_endpoint, prepared, force=True)
+    result, shown = run(moto_endpoint, prepared, stack_name=own_stack, force=True)
     assert result.outcome == "no-changes"
     assert "CloudFormation found nothing to update" in shown
     assert "not uploaded again" in shown
-    change_sets = client("cloudformation").list_change_sets(StackName=STACK)["Summaries"]
+    change_sets = client("cloudformation").list_change_sets(StackName=own_stack)["Summaries"]
     pending = [c for c in change_sets if c["ExecutionStatus"] != "EXECUTE_COMPLETE"]
     assert pending == []  # the empty change set was deleted
 
 
 def test_a_new_key_is_an_update_though_describe_stacks_hides_it(
-    created: tuple[Any, str], moto_endpoint: str, prepared: Prepared
+    own_stack: str, moto_endpoint: str, prepared: Prepared
 ) -> None:
     changed = Prepared(
         prepared.template,
@@ -119,16 +141,16 @@ def test_a_new_key_is_an_update_though_describe_stacks_hides_it(
         prepared.params.with_values(Model1Key="sk-a-rotated-key"),
         prepared.package,
     )
-    result, shown = run(moto_endpoint, changed)
+    result, shown = run(moto_endpoint, changed, stack_name=own_stack)
     assert result.outcome == "updated"
     assert "sk-a-rotated-key" not in shown
     assert "NoEcho parameters (API keys)" in shown and "changed (values hidden)" in shown
-    again, _ = run(moto_endpoint, changed)
+    again, _ = run(moto_endpoint, changed, stack_name=own_stack)
     assert again.outcome == "unchanged"
 
 
 def test_new_code_uploads_one_artifact_and_updates_the_function(
-    created: tuple[Any, str], moto_endpoint: str, prepared: Prepared, client: Any, tmp_path: Path
+    own_stack: str, moto_endpoint: str, prepared: Prepared, client: Any, tmp_path: Path
 ) -> None:
     zip_path = tmp_path / "new.zip"
     zip_path.write_bytes(prepared.package.path.read_bytes()[:-22] + b"\0" * 22)  # other bytes
@@ -136,10 +158,10 @@ def test_new_code_uploads_one_artifact_and_updates_the_function(
 
     package = Package(zip_path, _sha256_file(zip_path), zip_path.stat().st_size, 1)
     changed = Prepared(prepared.template, prepared.specs, prepared.params, package)
-    result, shown = run(moto_endpoint, changed)
+    result, shown = run(moto_endpoint, changed, stack_name=own_stack)
     assert result.outcome == "updated"
     assert shown.count("Uploaded the code") == 1
-    stack = client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
+    stack = client("cloudformation").describe_stacks(StackName=own_stack)["Stacks"][0]
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
     code_key = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["CodeKey"]
     assert code_key == f"lambda/{package.sha256}.zip"
@@ -173,7 +195,9 @@ def test_a_large_template_goes_through_the_bucket(
 def test_delete_removes_the_stack(moto_endpoint: str, prepared: Prepared, client: Any) -> None:
     run(moto_endpoint, prepared, stack_name="pp-gone")
     ui, console = recording_ui()
-    factory = make_factory(Target(region="us-east-1", endpoint_url=moto_endpoint))
+    factory = make_factory(
+        Target(region="us-east-1", endpoint_url=moto_endpoint, access_keys=LOCAL_KEYS)
+    )
     assert Deployer(factory, ui, sleep=lambda s: None).delete("pp-gone")
     names = [s["StackName"] for s in client("cloudformation").list_stacks()["StackSummaries"]
              if s["StackStatus"] != "DELETE_COMPLETE"]  # fmt: skip
@@ -182,7 +206,7 @@ def test_delete_removes_the_stack(moto_endpoint: str, prepared: Prepared, client
 
 
 def test_changed_parameters_are_shown_old_and_new(
-    created: tuple[Any, str], moto_endpoint: str, prepared: Prepared
+    own_stack: str, moto_endpoint: str, prepared: Prepared
 ) -> None:
     changed = Prepared(
         prepared.template,
@@ -190,7 +214,7 @@ def test_changed_parameters_are_shown_old_and_new(
         prepared.params.with_values(Environment="prod"),
         prepared.package,
     )
-    result, shown = run(moto_endpoint, changed, execute=False)
+    result, shown = run(moto_endpoint, changed, stack_name=own_stack, execute=False)
     assert result.outcome == "not-executed"
     row = next(line for line in shown.splitlines() if "Environment" in line)
     assert "dev" in row and "prod" in row

@@ -13,10 +13,11 @@ import boto3
 import pytest
 from rich.console import Console
 
-from deployer import cli, local, preflight
+from deployer import cli, preflight
 from deployer.errors import DeployError
 from deployer.params import Parameters
 from deployer.ui import UI
+from local import deploy as local
 from local.simulator import ProviderSimulator
 
 
@@ -35,7 +36,7 @@ def sim(simulator: ProviderSimulator, monkeypatch: pytest.MonkeyPatch) -> Provid
     def context(region: str) -> Iterator[Any]:
         yield _context(simulator)
 
-    monkeypatch.setattr(preflight, "simulator_context", context)
+    monkeypatch.setattr(local, "simulator_context", context)
     return simulator
 
 
@@ -55,8 +56,8 @@ def test_the_example_files_nine_slots_pass_check_against_the_simulator(
     repo_root: Path, sim: ProviderSimulator
 ) -> None:
     console = _console()
-    code = cli.main(["--params", str(repo_root / "parameters.example.json"), "--check", "--local"],
-                    console)  # fmt: skip
+    example = str(repo_root / "parameters.example.json")
+    code = cli.main(["--params", example, "--check", "--local"], console, run_local=local.run_local)
     text = console.export_text()
     assert code == 0, text
     rows = [line for line in text.splitlines() if line.startswith("│ Model")]
@@ -73,16 +74,15 @@ def test_a_revoked_key_is_a_cross_and_exit_2_with_no_aws_change(
     sim.set_fault("bfl", "revoked")
     monkeypatch.setattr(local, "_local_aws_class", _no_aws)  # a --local deploy must not start
     console = _console()
-    code = cli.main(["--params", str(repo_root / "parameters.example.json"), "--check", "--local"],
-                    console)  # fmt: skip
+    example = str(repo_root / "parameters.example.json")
+    code = cli.main(["--params", example, "--check", "--local"], console, run_local=local.run_local)
     text = console.export_text()
     assert code == 2
     model2 = next(line for line in text.splitlines() if line.startswith("│ Model2 "))
     assert "✗" in model2 and "Model2Key: BFL refused the key (401)" in model2
     assert "REPLACE-WITH-YOUR-BFL-KEY" not in text  # never a key
     # AND a real --local deploy stops at the same preflight, before the local AWS starts
-    assert cli.main(["--params", str(repo_root / "parameters.example.json"), "--local"],
-                    _console()) == 2  # fmt: skip
+    assert cli.main(["--params", example, "--local"], _console(), run_local=local.run_local) == 2
 
 
 def _no_aws() -> Any:
@@ -101,7 +101,9 @@ def test_parameter_check_refuses_a_shut_down_model_before_any_aws_call(
     monkeypatch.setattr(cli, "make_factory", lambda *_: _no_aws())
     monkeypatch.setattr(local, "_local_aws_class", _no_aws)
     args = ["--params", str(path), "--region", "us-east-1", "--yes"]
-    code = cli.main([*args, "--local"] if local_run else args, _console())
+    code = cli.main(
+        [*args, "--local"] if local_run else args, _console(), run_local=local.run_local
+    )
     assert code == 2
     assert (
         "Model7Name: Google Gemini shut gemini-2.5-flash-image down on 2026-10-02; "
@@ -113,7 +115,8 @@ def test_a_friendly_name_of_a_shut_down_model_is_refused_naming_the_slot(
     repo_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = _example(repo_root, tmp_path, Model8Name="Nova Canvas")
-    assert cli.main(["--params", str(path), "--check", "--local"], _console()) == 2
+    argv = ["--params", str(path), "--check", "--local"]
+    assert cli.main(argv, _console(), run_local=local.run_local) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "Model8Name: 'Nova Canvas' means bedrock/amazon.nova-canvas-v1:0" in err
     assert "use bedrock/stability.stable-image-core-v1:1" in err

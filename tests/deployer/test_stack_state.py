@@ -140,3 +140,18 @@ def test_delete_says_the_image_bucket_is_kept_and_how_to_remove_it() -> None:
     assert "pp-images-abc is retained by design" in shown
     assert "aws s3 rm s3://pp-images-abc --recursive" in shown
     assert "aws s3 rb s3://pp-images-abc" in shown
+
+
+def test_every_documented_stack_status_has_a_state_and_an_unknown_one_raises() -> None:
+    import botocore.session
+
+    from deployer.stack import STACK_STATUSES, UnknownStackStatus, state_of
+
+    model = botocore.session.get_session().get_service_model("cloudformation")
+    documented = set(model.shape_for("StackStatus").enum)
+    assert set().union(*STACK_STATUSES.values()) == documented
+    for status in documented:
+        state_of(status)
+    with pytest.raises(UnknownStackStatus) as caught:
+        state_of("UPDATE_SOMETHING_NEW")
+    assert "UPDATE_SOMETHING_NEW" in caught.value.message

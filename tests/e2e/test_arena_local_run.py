@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from tests.hardening._localstack import ROOT, LocalStack, local_stack
+from local.driver import ROOT, LocalStack, local_stack
 
 pytestmark = pytest.mark.e2e
 

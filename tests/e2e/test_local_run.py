@@ -1,4 +1,4 @@
-"""Issue 5's proof: `deploy.py --params parameters.example.json --local` as a person runs it.
+"""The local run's proof: `deploy.py --params parameters.example.json --local` as a person runs it.
 
 The real command runs as a subprocess; after its outputs file appears everything goes over HTTP
 (plus one redeploy through `deploy.py --endpoint-url`, as the development loop does it).
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.hardening._localstack import FAKE_AWS, ROOT, LocalStack, local_stack
+from local.driver import FAKE_AWS, ROOT, LocalStack, local_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ MODEL_NAMES = [
     EXAMPLE["Parameters"][f"Model{n}Name"]
     for n in range(1, int(EXAMPLE["Parameters"]["ModelCount"]) + 1)
 ]
-PROJECT_PARTS = ("deployer", "infra", "handler", "frontend", "deploy.py")
+PROJECT_PARTS = ("deployer", "infra", "handler", "local", "frontend", "deploy.py")
 OLD_SENTENCE = "The job id is not a valid UUID."
 NEW_SENTENCE = "That job id is not a UUID (redeployed code)."
 
@@ -38,6 +38,11 @@ NEW_SENTENCE = "That job id is not a UUID (redeployed code)."
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with local_stack(EXAMPLE, tmp_path_factory.mktemp("e2e")) as running:
         yield running
+        # SIGINT stops it within seconds leaving no child, checked after every test of the
+        # module whatever their order.
+        running.call("GET", "/gallery/list")  # at least one environment to stop
+        running.stop_and_check()
+        assert "Traceback" not in running.tail(400)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +109,7 @@ def test_redeployed_handler_code_serves_the_next_request(stack: LocalStack, tmp_
     params = tmp_path / "params.json"
     params.write_text(json.dumps(EXAMPLE))
     redeploy = subprocess.run(
-        [sys.executable, "deploy.py", "--params", str(params), "--yes",
+        [sys.executable, "deploy.py", "--params", str(params), "--local",
          "--endpoint-url", stack.outputs["LocalAwsEndpoint"]],
         cwd=project, env=_env(), stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=180,
@@ -231,11 +236,6 @@ def _other_origin() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-def test_zz_sigint_stops_it_within_seconds_leaving_no_child(stack: LocalStack) -> None:
-    stack.stop_and_check()
-    assert "Traceback" not in stack.tail(400)
 
 
 def _copy_project(tmp_path: Path) -> Path:

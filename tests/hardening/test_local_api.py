@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening._localstack import ROOT, LocalStack, local_stack, parameters
+from local.driver import ROOT, LocalStack, local_stack, parameters
 
 pytestmark = pytest.mark.e2e
 
@@ -72,7 +72,7 @@ def stack(workdir: Path) -> Iterator[LocalStack]:
         yield running
 
 
-def test_the_local_api_keeps_to_its_openapi_document(stack: LocalStack, workdir: Path) -> None:
+def _keeps_to_its_openapi_document(stack: LocalStack, workdir: Path) -> None:
     if importlib.util.find_spec("schemathesis") is None:
         pytest.skip("schemathesis is not installed: pip install schemathesis==4.32.5")
     report = workdir / "report"
@@ -121,7 +121,7 @@ def test_the_local_api_keeps_to_its_openapi_document(stack: LocalStack, workdir:
     assert int(tested.group(1)) >= 200 and tested.group(1) == tested.group(2), tested.group(0)
 
 
-def test_no_key_appears_anywhere_during_a_full_run(stack: LocalStack) -> None:
+def _no_key_appears_anywhere_during_a_full_run(stack: LocalStack) -> None:
     # a job where every provider answers, then one where OpenAI refuses its key
     first = stack.call(
         "POST",
@@ -202,3 +202,13 @@ def _record_what_aws_shows(stack: LocalStack) -> None:
     template = cfn.get_template(StackName=described["StackName"])["TemplateBody"]
     for shown in (config, described, template):
         stack.transcript.append(json.dumps(shown, default=str))
+
+
+def test_the_api_keeps_to_its_openapi_document_and_no_key_appears_anywhere(
+    stack: LocalStack, workdir: Path
+) -> None:
+    """One scenario on one local run: schemathesis against openapi.json, then a full run, then
+    the search of everything both produced (schemathesis' record included) for any key. The
+    search needs the stop, and the stop ends the run, so they are one test in this order."""
+    _keeps_to_its_openapi_document(stack, workdir)
+    _no_key_appears_anywhere_during_a_full_run(stack)

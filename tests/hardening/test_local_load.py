@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.hardening._localstack import LocalStack, Reply, local_stack, parameters
-from tests.hardening._s3proxy import ThrottlingS3
+from local.driver import LocalStack, Reply, local_stack, parameters
+from local.s3proxy import ThrottlingS3
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +39,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         running.control("POST", "/_control/latency", {"seconds": 0.05})
         running.control("DELETE", "/_control/faults")
         yield running
+        # Its stop is checked after every test of the module, whatever their order: SIGINT
+        # ends the run with exit 0 and leaves no execution environment behind.
+        running.call("GET", "/gallery/list")  # at least one environment to stop
+        running.stop_and_check()
 
 
 def assert_job_complete(stack: LocalStack, record: dict[str, Any]) -> list[str]:
@@ -93,7 +97,18 @@ def test_200_concurrent_generates_admit_exactly_the_limits(stack: LocalStack) ->
         assert image.status == 200 and image.headers["content-type"].startswith("image/")
 
 
-def test_s3_throttling_is_retried_and_nothing_is_lost(stack: LocalStack) -> None:
+@pytest.fixture
+def own_function_environment(stack: LocalStack) -> Iterator[None]:
+    """The function's environment as it was before the test, put back after it."""
+    lam, name = stack.client("lambda"), stack.outputs["FunctionName"]
+    before = lam.get_function_configuration(FunctionName=name)["Environment"]
+    yield
+    lam.update_function_configuration(FunctionName=name, Environment=before)
+
+
+def test_s3_throttling_is_retried_and_nothing_is_lost(
+    stack: LocalStack, own_function_environment: None
+) -> None:
     with ThrottlingS3(stack.outputs["LocalAwsEndpoint"], every=2) as front:
         stack.configure_function(env={"AWS_ENDPOINT_URL_S3": front.url})
         replies = [
@@ -111,7 +126,3 @@ def test_s3_throttling_is_retried_and_nothing_is_lost(stack: LocalStack) -> None
         while front.stats.retried < sum(front.stats.injected.values()):
             assert time.monotonic() < settle_by, f"a fault was never retried: {front.stats}"
             time.sleep(0.1)
-
-
-def test_zz_stops_on_sigint_and_leaves_no_worker(stack: LocalStack) -> None:
-    stack.stop_and_check()

@@ -29,8 +29,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.hardening._localstack import TERMINAL, LocalStack, Reply, local_stack, parameters
-from tests.hardening._s3proxy import Hold, ThrottlingS3
+from local.driver import TERMINAL, LocalStack, Reply, local_stack, parameters
+from local.s3proxy import Hold, ThrottlingS3
 
 pytestmark = pytest.mark.e2e
 

@@ -340,3 +340,40 @@ def test_exports_follow_the_stack_and_a_deleted_stack_stays_deleted(
     assert deleted["StackStatus"] == "DELETE_COMPLETE"
     names = [u.rsplit("/", 1)[1] for u in client("sqs").list_queues().get("QueueUrls", [])]
     assert "exported" not in names
+
+
+def test_describe_stacks_answers_a_list_parameter_as_text(cfn: Any) -> None:
+    # moto 5.2.5 alone answers a CommaDelimitedList as a Python list's repr ("['a', 'b']");
+    # CloudFormation (and so the deployer's comparison) uses "a,b".
+    template = {
+        "Parameters": {"Ids": {"Type": "CommaDelimitedList", "Default": "a,b"}},
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+    }
+    stack = deploy(cfn, "list-as-text", template, {"Ids": "x:0,y:0"})
+    values = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert values["Ids"] == "x:0,y:0"
+    delete(cfn, "list-as-text")
+
+
+def test_list_change_sets_names_only_the_stacks_own(cfn: Any) -> None:
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+    create_change_set(cfn, "own-a", "cs-a", template, {}, "CREATE")
+    create_change_set(cfn, "own-b", "cs-b", template, {}, "CREATE")
+    listed = cfn.list_change_sets(StackName="own-a")["Summaries"]
+    assert [c["ChangeSetName"] for c in listed] == ["cs-a"]
+    for stack in ("own-a", "own-b"):
+        cfn.delete_stack(StackName=stack)
+
+
+def test_describe_stacks_has_last_updated_time_after_an_update(cfn: Any) -> None:
+    template = {
+        "Parameters": {"Name": {"Type": "String", "Default": "a"}},
+        "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "Name"}}}
+        },
+    }
+    created = deploy(cfn, "last-updated", template, {"Name": "first"})
+    assert "LastUpdatedTime" not in created  # as AWS: only once the stack has been updated
+    updated = deploy(cfn, "last-updated", template, {"Name": "second"})
+    assert updated["LastUpdatedTime"] >= updated["CreationTime"]
+    delete(cfn, "last-updated")

@@ -55,16 +55,26 @@ def _active_resources(params: dict[str, str]) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def created(cfn: Any, client: Callable[[str], Any]) -> dict[str, Any]:
+def artifacts(client: Callable[[str], Any]) -> str:
     s3 = client("s3")
     s3.create_bucket(Bucket="artifacts")
     s3.put_object(Bucket="artifacts", Key="function-v1.zip", Body=lambda_zip())
-    change_set = create_change_set(cfn, STACK, "create", template_json(), _parameters(), "CREATE")
+    return "artifacts"
+
+
+def _create(cfn: Any, stack: str) -> dict[str, Any]:
+    change_set = create_change_set(cfn, stack, "create", template_json(), _parameters(), "CREATE")
     assert change_set["Status"] == "CREATE_COMPLETE"
     cfn.execute_change_set(ChangeSetName=change_set["ChangeSetId"])
-    cfn.get_waiter("stack_create_complete").wait(StackName=STACK, WaiterConfig=WAITER)
-    stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
-    return {"change_set": change_set, "stack": stack, "ids": physical_ids(cfn, STACK)}
+    cfn.get_waiter("stack_create_complete").wait(StackName=stack, WaiterConfig=WAITER)
+    described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+    return {"change_set": change_set, "stack": described, "ids": physical_ids(cfn, stack)}
+
+
+@pytest.fixture(scope="module")
+def created(cfn: Any, artifacts: str) -> dict[str, Any]:
+    """The stack the read-only tests look at; no test changes it."""
+    return _create(cfn, STACK)
 
 
 def test_create_change_set_adds_every_resource(created: dict[str, Any]) -> None:
@@ -259,11 +269,11 @@ def test_response_headers_policies_are_readable_from_the_distribution(
     assert missing.value.response["Error"]["Code"] == "NoSuchResponseHeadersPolicy"
 
 
-def test_parameter_update_is_in_place(
-    cfn: Any, created: dict[str, Any], client: Callable[[str], Any]
+def _parameter_update_is_in_place(
+    cfn: Any, created: dict[str, Any], client: Callable[[str], Any], stack_name: str
 ) -> None:
     params = _parameters(GlobalRateLimit="77")
-    change_set = create_change_set(cfn, STACK, "rate", template_json(), params, "UPDATE")
+    change_set = create_change_set(cfn, stack_name, "rate", template_json(), params, "UPDATE")
     assert change_set["Status"] == "CREATE_COMPLETE"
     (change,) = [c["ResourceChange"] for c in change_set["Changes"]]
     assert change["Action"] == "Modify"
@@ -272,27 +282,27 @@ def test_parameter_update_is_in_place(
     assert change["PhysicalResourceId"] == created["ids"]["GeneratorFunction"]
     assert change["Details"][0]["ChangeSource"] == "ParameterReference"
     cfn.execute_change_set(ChangeSetName=change_set["ChangeSetId"])
-    cfn.get_waiter("stack_update_complete").wait(StackName=STACK, WaiterConfig=WAITER)
+    cfn.get_waiter("stack_update_complete").wait(StackName=stack_name, WaiterConfig=WAITER)
 
-    stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
+    stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
     assert outputs(stack) == outputs(created["stack"])
-    assert physical_ids(cfn, STACK) == created["ids"]  # distribution, API, ... not replaced
+    assert physical_ids(cfn, stack_name) == created["ids"]  # distribution, API, ... not replaced
     env = client("lambda").get_function_configuration(
         FunctionName=created["ids"]["GeneratorFunction"]
     )
     assert env["Environment"]["Variables"]["GLOBAL_RATE_LIMIT"] == "77"
-    recent = cfn.describe_stack_events(StackName=STACK)["StackEvents"][:4]
+    recent = cfn.describe_stack_events(StackName=stack_name)["StackEvents"][:4]
     assert [(e["LogicalResourceId"], e["ResourceStatus"]) for e in recent] == [
-        (STACK, "UPDATE_COMPLETE"),
+        (stack_name, "UPDATE_COMPLETE"),
         ("GeneratorFunction", "UPDATE_COMPLETE"),
         ("GeneratorFunction", "UPDATE_IN_PROGRESS"),
-        (STACK, "UPDATE_IN_PROGRESS"),
+        (stack_name, "UPDATE_IN_PROGRESS"),
     ]
 
 
-def test_code_change_updates_only_the_function(
-    cfn: Any, created: dict[str, Any], client: Callable[[str], Any]
+def _code_change_updates_only_the_function(
+    cfn: Any, created: dict[str, Any], client: Callable[[str], Any], stack_name: str
 ) -> None:
     lam = client("lambda")
     name = created["ids"]["GeneratorFunction"]
@@ -300,34 +310,36 @@ def test_code_change_updates_only_the_function(
     source = "def lambda_handler(event, context):\n    return {'statusCode': 204}\n"
     client("s3").put_object(Bucket="artifacts", Key="function-v2.zip", Body=lambda_zip(source))
     params = _parameters(GlobalRateLimit="77", CodeKey="function-v2.zip")
-    change_set = create_change_set(cfn, STACK, "code", template_json(), params, "UPDATE")
+    change_set = create_change_set(cfn, stack_name, "code", template_json(), params, "UPDATE")
     changes = [c["ResourceChange"] for c in change_set["Changes"]]
     assert [(c["LogicalResourceId"], c["Replacement"]) for c in changes] == [
         ("GeneratorFunction", "False")
     ]
     cfn.execute_change_set(ChangeSetName=change_set["ChangeSetId"])
-    cfn.get_waiter("stack_update_complete").wait(StackName=STACK, WaiterConfig=WAITER)
+    cfn.get_waiter("stack_update_complete").wait(StackName=stack_name, WaiterConfig=WAITER)
     after = lam.get_function_configuration(FunctionName=name)
     assert after["CodeSha256"] != before
     assert after["Environment"]["Variables"]["GLOBAL_RATE_LIMIT"] == "77"
-    assert physical_ids(cfn, STACK) == created["ids"]
+    assert physical_ids(cfn, stack_name) == created["ids"]
 
 
-def test_unchanged_redeploy_has_no_changes(cfn: Any, created: dict[str, Any]) -> None:
+def _unchanged_redeploy_has_no_changes(cfn: Any, stack_name: str) -> None:
     params = _parameters(GlobalRateLimit="77", CodeKey="function-v2.zip")
-    change_set = create_change_set(cfn, STACK, "same", template_json(), params, "UPDATE")
+    change_set = create_change_set(cfn, stack_name, "same", template_json(), params, "UPDATE")
     assert change_set["Status"] == "FAILED"
     assert "didn't contain changes" in change_set["StatusReason"]
-    assert cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    assert (
+        cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    )
     cfn.delete_change_set(ChangeSetName=change_set["ChangeSetId"])
 
 
-def test_delete_removes_everything_but_the_retained_bucket(
-    cfn: Any, created: dict[str, Any], client: Callable[[str], Any]
+def _delete_removes_everything_but_the_retained_bucket(
+    cfn: Any, created: dict[str, Any], client: Callable[[str], Any], stack_name: str
 ) -> None:
     ids = created["ids"]
     stack_id = created["stack"]["StackId"]
-    delete(cfn, STACK)
+    delete(cfn, stack_name)
     assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
     events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
     assert ("ImagesBucket", "DELETE_SKIPPED") in {
@@ -336,11 +348,29 @@ def test_delete_removes_everything_but_the_retained_bucket(
     assert ids["ImagesBucket"] in [b["Name"] for b in client("s3").list_buckets()["Buckets"]]
     with pytest.raises(ClientError):
         client("lambda").get_function(FunctionName=ids["GeneratorFunction"])
-    assert client("apigatewayv2").get_apis()["Items"] == []
-    assert client("cloudfront").list_distributions()["DistributionList"]["Quantity"] == 0
-    assert client("cloudwatch").describe_alarms()["MetricAlarms"] == []
-    assert client("logs").describe_log_groups()["logGroups"] == []
+    api_ids = {api["ApiId"] for api in client("apigatewayv2").get_apis()["Items"]}
+    assert ids["HttpApi"] not in api_ids
+    # Other stacks may live on this local AWS: only this stack's resources must be gone.
+    distributions = client("cloudfront").list_distributions()["DistributionList"]
+    assert ids["ImagesDistribution"] not in {d["Id"] for d in distributions.get("Items", [])}
+    alarms = {a["AlarmName"] for a in client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    assert not alarms & {ids["FunctionErrorsAlarm"], ids["DeadLetterQueueAlarm"]}
+    groups = {g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]}
+    assert not groups & {ids["FunctionLogGroup"], ids["ApiAccessLogGroup"]}
     with pytest.raises(ClientError):
         client("sqs").get_queue_attributes(QueueUrl=ids["DeadLetterQueue"])
     with pytest.raises(ClientError):
         client("iam").get_role(RoleName=ids["FunctionRole"])
+
+
+def test_update_code_change_unchanged_redeploy_and_delete_in_order(
+    cfn: Any, client: Callable[[str], Any], artifacts: str
+) -> None:
+    """One stack's life as the deployer drives it; each step needs the one before, so they
+    are one scenario on a stack of its own (the read-only tests keep theirs)."""
+    stack = "pixel-prompt-lifecycle"
+    created = _create(cfn, stack)
+    _parameter_update_is_in_place(cfn, created, client, stack)
+    _code_change_updates_only_the_function(cfn, created, client, stack)
+    _unchanged_redeploy_has_no_changes(cfn, stack)
+    _delete_removes_everything_but_the_retained_bucket(cfn, created, client, stack)

@@ -73,3 +73,21 @@ def test_rich_console_gets_styles_but_never_parses_the_functions_words() -> None
     assert "[red]literal[/red] and [bold]" in lines[0]
     assert "\x1b[31m" in lines[1]  # a 5xx stands out
     assert "\x1b[31m" not in lines[2]
+
+
+def test_escape_sequences_in_a_request_path_never_reach_the_terminal() -> None:
+    # GIVEN a request whose path carries terminal escapes (colour, bell, title, line reset)
+    out = io.StringIO()
+    sink = LogSink(Console(file=out, force_terminal=True, width=200))
+    path = "/status/\x1b[2J\x1b]0;owned\x07\r\nfake line\u202e"
+    # WHEN the access log and the function's JSON log about it are printed
+    sink.access("api", "GET", path, 404, 3.0)
+    sink.function("fn", '{"level": "INFO", "message": "request", "path": "\\u001b[31mred"}')
+    text = out.getvalue()
+    # THEN the terminal receives the characters written out, never the codes themselves
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", text)  # the sink's own colours are fine
+    assert "\x1b" not in shown and "\x07" not in shown and "\r" not in shown
+    assert "\u202e" not in shown
+    assert "/status/\\x1b[2J\\x1b]0;owned\\x07\\x0d\\x0afake line\\u202e" in shown
+    assert "\\x1b[31mred" in shown
+    assert len(shown.strip().splitlines()) == 2  # one line each: no forged log line

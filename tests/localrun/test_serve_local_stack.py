@@ -23,6 +23,7 @@ from deployer.build import prepare
 from deployer.pipeline import Deployer, DeployRequest
 from deployer.ui import UI
 from local.aws import LocalAws
+from local.deploy import FAKE_KEYS
 from local.run import LocalRun, serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +86,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
     ui = UI(Console(file=io.StringIO(), width=200), assume_yes=True)
-    factory = make_factory(Target(region="us-east-1", endpoint_url=endpoint, fake_credentials=True))
+    factory = make_factory(Target(region="us-east-1", endpoint_url=endpoint, access_keys=FAKE_KEYS))
 
     def deploy() -> Any:
         prepared = prepare(params_file, ui, handler_dir=handler_dir)
@@ -152,6 +153,10 @@ def test_generate_to_completed_with_images_on_the_cdn(stack: Stack) -> None:
 
 def test_function_logs_land_in_its_log_group(stack: Stack) -> None:
     import boto3
+
+    # GIVEN a job of this test's own, run to the end
+    job = requests.post(f"{stack.api}/generate", json={"prompt": "a log"}, timeout=30).json()
+    stack.wait_terminal(job["jobId"])
 
     logs = boto3.client(
         "logs",
@@ -247,17 +252,24 @@ def test_redeployed_handler_code_answers_without_restart(stack: Stack) -> None:
 
 
 def test_stop_ends_every_server_and_worker(stack: Stack) -> None:
-    run = stack.run
-    assert run.registry is not None
-    pids = run.registry.worker_pids()
-    assert pids
-    started = time.monotonic()
-    run.stop()
-    run.stop()  # idempotent
-    assert time.monotonic() - started < 5
+    # GIVEN a second local run of the deployed stack, of this test's own, with a warm worker
+    run = serve(stack.aws_endpoint, STACK, stack.outputs, Captured(), simulator_latency=0.05)
+    try:
+        api = run.outputs["LocalApiEndpoint"]
+        assert requests.get(f"{api}/gallery/list", timeout=30).status_code == 200
+        assert run.registry is not None
+        pids = run.registry.worker_pids()
+        assert pids
+    finally:
+        # WHEN it stops (twice: stop is idempotent)
+        run.stop()
+        run.stop()
+    # THEN no worker process and no server is left
     for pid in pids:
         with pytest.raises(OSError):
             os.kill(pid, 0)
-    for url in (stack.api, stack.run.outputs["LocalCloudFrontUrl"]):
+    for url in (api, run.outputs["LocalCloudFrontUrl"]):
         with pytest.raises(requests.ConnectionError):
             requests.get(url, timeout=2)
+    # and the module's own run still answers
+    assert requests.get(f"{stack.api}/gallery/list", timeout=30).status_code == 200

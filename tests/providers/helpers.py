@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import dataclass
+from typing import Any
 
+import pytest
 from PIL import Image
-from pixelprompt.providers import GeneratedImage, GenerationRequest, ModelSpec, generate
+from pixelprompt.providers import GeneratedImage, GenerationRequest, ModelSpec, generate, transport
 
 SECRET = "sk-test-SECRET-0123456789"
 KEY_LABEL = "Model3Key"
@@ -88,3 +90,30 @@ def decoded(image: GeneratedImage) -> Image.Image:
     picture = Image.open(io.BytesIO(image.data))
     picture.load()
     return picture
+
+
+def recorded_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The transport's waits between attempts, recorded instead of slept."""
+    waits: list[float] = []
+    monkeypatch.setattr(transport, "sleep", waits.append)
+    return waits
+
+
+def recorded_timeouts(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The (connect, read) timeouts of every request the transport sends."""
+    timeouts: list[Any] = []
+    real = transport.session
+
+    def spying() -> Any:
+        session = real()
+        send = session.request
+
+        def request(*args: Any, **kwargs: Any) -> Any:
+            timeouts.append(kwargs.get("timeout"))
+            return send(*args, **kwargs)
+
+        monkeypatch.setattr(session, "request", request)
+        return session
+
+    monkeypatch.setattr(transport, "session", spying)
+    return timeouts

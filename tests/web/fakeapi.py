@@ -1,6 +1,6 @@
 """A fake Pixel Prompt API and a static file server for the page's browser tests.
 
-The fake speaks the HTTP API contract of DESIGN.md (generate, status that progresses with
+The fake speaks the HTTP API contract of docs/DESIGN.md (generate, status that progresses with
 time, enhance, gallery, JSON errors, 429 with Retry-After, CORS) and serves the images it
 "generates" from its own origin, so the page meets cross-origin images as it does on AWS.
 Both servers bind 127.0.0.1 on a free port and run in a daemon thread until stopped.

@@ -14,7 +14,8 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from deployer.errors import DeployError
-from deployer.site import ASSET_CACHE, NO_CACHE, current_api_endpoint, site_files, upload_site
+from deployer.site import ASSET_CACHE, NO_CACHE, site_files, upload_site
+from local.deploy import served_api_endpoint
 
 BUCKET = "pixelprompt-site-test"
 ENDPOINT = "https://abc123.execute-api.us-east-1.amazonaws.com/"
@@ -100,11 +101,11 @@ def test_config_json_holds_the_api_endpoint(s3: Any, site: Path) -> None:
 
 
 def test_the_current_endpoint_is_read_back(s3: Any, site: Path) -> None:
-    assert current_api_endpoint(s3, BUCKET) is None
+    assert served_api_endpoint(s3, BUCKET) is None
     upload_site(s3, BUCKET, "http://127.0.0.1:4010", site)
-    assert current_api_endpoint(s3, BUCKET) == "http://127.0.0.1:4010"
+    assert served_api_endpoint(s3, BUCKET) == "http://127.0.0.1:4010"
     s3.put_object(Bucket=BUCKET, Key="config.json", Body=b"not json")
-    assert current_api_endpoint(s3, BUCKET) is None
+    assert served_api_endpoint(s3, BUCKET) is None
 
 
 def test_a_redeploy_of_the_same_page_uploads_nothing(s3: Any, site: Path) -> None:

@@ -47,6 +47,8 @@ NOT_RESENT = "not sent again, as the provider may have accepted it and would bil
 # (a frozen Lambda sandbox keeps its sockets); a paid request, which is not re-sent when its
 # connection breaks, then goes out on a new one instead.
 STALE_AFTER = 15.0
+# Every wait between attempts goes through here, so tests see the delays without sleeping them.
+sleep: Callable[[float], None] = time.sleep
 
 _local = threading.local()
 
@@ -150,7 +152,7 @@ def send(
             attempt + 1,
             attempts,
         )
-        time.sleep(delay)
+        sleep(delay)
     assert last is not None
     raise exhausted(last, who, attempts)
 

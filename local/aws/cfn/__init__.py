@@ -44,6 +44,7 @@ MODELS: tuple[type[CloudFormationModel], ...] = (
 )
 
 
+# Private moto API, written against moto 5.2.5 (local.aws.patches.MOTO_VERSION).
 def register() -> None:
     cloudfront.install()
     awslambda.install()

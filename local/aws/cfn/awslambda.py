@@ -88,20 +88,12 @@ def _code(code: dict[str, Any], account_id: str, region_name: str) -> dict[str, 
     return code
 
 
-class FunctionResource(CloudFormationModel):
+class FunctionResource(ResourceType, CloudFormationModel):
     """Factory only: the stack holds moto's LambdaFunction (Ref: name, GetAtt Arn)."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "FunctionName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Function"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
+    cfn_type = "AWS::Lambda::Function"
+    cfn_name_type = "FunctionName"
+    getatt_names = frozenset({"Arn"})
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

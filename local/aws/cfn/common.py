@@ -42,6 +42,8 @@ class ResourceType:
     cfn_type: str = ""
     cfn_name_type: str = ""  # the property that names the resource, e.g. "AlarmName"
     getatt_names: frozenset[str] = frozenset()
+    # A factory whose stack resource is moto's own model answers GetAtt through that model.
+    getatt_from: Any = None
 
     @classmethod
     def cloudformation_name_type(cls) -> str:
@@ -53,6 +55,8 @@ class ResourceType:
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
+        if cls.getatt_from is not None:
+            return bool(cls.getatt_from.has_cfn_attr(attr))
         return attr in cls.getatt_names
 
     def getatt_values(self) -> dict[str, Any]:

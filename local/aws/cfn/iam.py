@@ -11,7 +11,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.iam.models import IAMBackend, Role, iam_backends
 from moto.utilities.utils import get_partition
 
-from local.aws.cfn.common import properties, tag_list
+from local.aws.cfn.common import ResourceType, properties, tag_list
 
 
 def _backend(account_id: str, region_name: str) -> IAMBackend:
@@ -28,20 +28,12 @@ def _put_inline_policies(role: Role, props: dict[str, Any]) -> None:
         role.put_policy(policy["PolicyName"], _text(policy["PolicyDocument"]))
 
 
-class RoleResource(CloudFormationModel):
+class RoleResource(ResourceType, CloudFormationModel):
     """Factory only: the stack holds moto's Role (Ref: name, GetAtt Arn/RoleId)."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "RoleName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::IAM::Role"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return Role.has_cfn_attr(attr)
+    cfn_type = "AWS::IAM::Role"
+    cfn_name_type = "RoleName"
+    getatt_from = Role
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -8,27 +8,19 @@ from typing import Any
 from moto.core.common_models import CloudFormationModel
 from moto.logs.models import LogGroup, LogsBackend, logs_backends
 
-from local.aws.cfn.common import properties, tag_dict
+from local.aws.cfn.common import ResourceType, properties, tag_dict
 
 
 def _backend(account_id: str, region_name: str) -> LogsBackend:
     return logs_backends[account_id][region_name]
 
 
-class LogGroupResource(CloudFormationModel):
+class LogGroupResource(ResourceType, CloudFormationModel):
     """Factory only: the stack holds moto's LogGroup (Ref: name, GetAtt Arn)."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "LogGroupName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Logs::LogGroup"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return LogGroup.has_cfn_attr(attr)
+    cfn_type = "AWS::Logs::LogGroup"
+    cfn_name_type = "LogGroupName"
+    getatt_from = LogGroup
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -130,20 +130,12 @@ def apply_settings(backend: S3Backend, name: str, props: dict[str, Any]) -> None
     backend.put_bucket_tagging(name, tag_dict(props.get("Tags")))
 
 
-class BucketResource(CloudFormationModel):
+class BucketResource(ResourceType, CloudFormationModel):
     """Factory only: the stack holds moto's FakeBucket, so bucket APIs and Ref/GetAtt agree."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "BucketName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::Bucket"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return FakeBucket.has_cfn_attr(attr)
+    cfn_type = "AWS::S3::Bucket"
+    cfn_name_type = "BucketName"
+    getatt_from = FakeBucket
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -10,7 +10,7 @@ from typing import Any
 from moto.core.common_models import CloudFormationModel
 from moto.sqs.models import Queue, SQSBackend, sqs_backends
 
-from local.aws.cfn.common import properties, tag_dict
+from local.aws.cfn.common import ResourceType, properties, tag_dict
 
 _IDENTITY = ("QueueName", "FifoQueue", "Tags")
 
@@ -19,20 +19,12 @@ def _backend(account_id: str, region_name: str) -> SQSBackend:
     return sqs_backends[account_id][region_name]
 
 
-class QueueResource(CloudFormationModel):
+class QueueResource(ResourceType, CloudFormationModel):
     """Factory only: the stack holds moto's Queue (Ref: URL, GetAtt Arn/QueueName/QueueUrl)."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "QueueName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SQS::Queue"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return Queue.has_cfn_attr(attr)
+    cfn_type = "AWS::SQS::Queue"
+    cfn_name_type = "QueueName"
+    getatt_from = Queue
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

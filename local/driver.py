@@ -1,5 +1,7 @@
 """The real local run, driven from outside: `deploy.py --local` as a subprocess, HTTP only.
 
+Shared by the hardening and end-to-end tests and by the benchmarks (bench/load.py).
+
 Everything the run says or answers is kept (`LocalStack.transcript`) so that a test can search it
 for secrets. Clients can bind to any 127.0.0.X source address: the API emulator takes
 `requestContext.http.sourceIp` from the TCP peer, so that is how a test plays many clients.
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]  # the project
 START_TIMEOUT_S = 240.0  # a cold packaging cache downloads the Lambda wheels once
 STOP_TIMEOUT_S = 30.0
 TERMINAL = {"completed", "partial", "failed"}
