@@ -64,7 +64,9 @@ def validate(
     catalog = catalog if catalog is not None else load_catalog(ui)
     values = params.load(params_file, specs, catalog)
     if "BedrockModelIds" in specs:
-        values = values.with_values(BedrockModelIds=params.bedrock_model_ids(values, catalog))
+        slots = params.bedrock_id_slots(specs["BedrockModelIds"])
+        ids = params.bedrock_model_ids(values, catalog, slots=slots)
+        values = values.with_values(BedrockModelIds=ids)
     return Validated(template, specs, values)
 
 

@@ -374,12 +374,28 @@ def _slot_problems(
     return []
 
 
-def bedrock_model_ids(params: Parameters, catalog: ModelCatalog | None) -> str:
+def bedrock_id_slots(spec: ParamSpec) -> int:
+    """How many items the template's BedrockModelIds takes: as many as its Default holds."""
+    return len((spec.default or "").split(","))
+
+
+def bedrock_model_ids(params: Parameters, catalog: ModelCatalog | None, *, slots: int) -> str:
     """The Bedrock model ids the function may invoke, comma-separated, in slot order: those the
-    configured slots name, and the chat model /enhance uses when the prompt model is on Bedrock."""
+    configured slots name, and the chat model /enhance uses when the prompt model is on Bedrock;
+    padded with empty items to `slots` items, as the template selects each one by index."""
+    ids = _named_bedrock_ids(params, catalog)
+    if len(ids) > slots:
+        raise DeployError(
+            f"The slots name {len(ids)} Bedrock model ids; the template has room for {slots}.",
+            fix="Rebuild the template (python build_template.py) from this checkout.",
+        )
+    return ",".join(ids + [""] * (slots - len(ids)))
+
+
+def _named_bedrock_ids(params: Parameters, catalog: ModelCatalog | None) -> list[str]:
     count = _int(params.values.get("ModelCount")) or 0
     if catalog is None:
-        return ""
+        return []
     prompt_slot = _int(params.values.get("PromptModelIndex"))
     ids: list[str] = []
     for n in range(1, count + 1):
@@ -396,7 +412,7 @@ def bedrock_model_ids(params: Parameters, catalog: ModelCatalog | None) -> str:
         if n == prompt_slot and model.chat_model_id:
             wanted.append(model.chat_model_id)
         ids.extend(i for i in wanted if i not in ids)
-    return ",".join(ids)
+    return ids
 
 
 def _value(values: Mapping[str, str], specs: Mapping[str, ParamSpec], name: str) -> str | None:

@@ -15,8 +15,7 @@ from awacs.aws import (
     StringEquals,
     StringLike,
 )
-from pixelprompt.contract import MAX_MODELS
-from troposphere import GetAtt, If, NoValue, Ref, Sub
+from troposphere import GetAtt, If, Join, Ref, Split, Sub
 from troposphere.awslambda import Function
 from troposphere.cloudfront import Distribution
 from troposphere.logs import LogGroup
@@ -25,7 +24,7 @@ from troposphere.secretsmanager import Secret
 from troposphere.sqs import Queue
 
 from infra.layout import CDN_READABLE, FUNCTION_PREFIXES
-from infra.parameters import Params, bedrock_model_id, bedrock_slot_condition
+from infra.parameters import BEDROCK_ID_SLOTS, Params, bedrock_model_id, bedrock_slot_condition
 
 VERSION = "2012-10-17"
 
@@ -134,15 +133,28 @@ MARKETPLACE_PRODUCT_IDS = {
 }
 
 
-FOUNDATION_MODEL_ARN = "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${ModelId}"
+FOUNDATION_MODEL_ARN = "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${Id}"
+PROFILE_ARN = (
+    "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/${Id}"
+)
 
 
-def _per_slot(params: Params, arn: str) -> list[object]:
-    """One ARN per configured Bedrock id (`${ModelId}` in `arn`), nothing for empty slots."""
-    return [
-        If(bedrock_slot_condition(i), Sub(arn, ModelId=bedrock_model_id(params, i)), NoValue)
-        for i in range(MAX_MODELS)
+def _named_model_arns(params: Params) -> Split:
+    """Both ARN forms of every named Bedrock id, as one list: [model 1, profile 1, model 2, ...].
+
+    One Fn::Sub per id makes both forms (two per id would double the template's largest part).
+    The pieces are joined into one comma-separated string and split again: an unused id adds
+    "" (no item), and the first id, always set when this policy exists, starts the string, so
+    the list never holds an empty item. Model ids never contain commas (they arrive in a
+    CommaDelimitedList).
+    """
+    both = f"{FOUNDATION_MODEL_ARN},{PROFILE_ARN}"
+    first = Sub(both, Id=bedrock_model_id(params, 0))
+    rest = [
+        If(bedrock_slot_condition(i), Sub("," + both, Id=bedrock_model_id(params, i)), "")
+        for i in range(1, BEDROCK_ID_SLOTS)
     ]
+    return Split(",", Join("", [first, *rest]))
 
 
 def bedrock_policy(params: Params) -> PolicyDocument:
@@ -157,10 +169,6 @@ def bedrock_policy(params: Params) -> PolicyDocument:
     through an inference profile (condition key bedrock:InferenceProfileArn), and the only
     profiles the role may call are the named ones.
     """
-    profile_arn = (
-        "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}"
-        ":inference-profile/${ModelId}"
-    )
     return PolicyDocument(
         Version=VERSION,
         Statement=[
@@ -168,7 +176,7 @@ def bedrock_policy(params: Params) -> PolicyDocument:
                 Sid="InvokeNamedBedrockModels",
                 Effect=Allow,
                 Action=[bedrock.InvokeModel],
-                Resource=_per_slot(params, FOUNDATION_MODEL_ARN) + _per_slot(params, profile_arn),
+                Resource=_named_model_arns(params),
             ),
             Statement(
                 Sid="InvokeModelsOnlyThroughNamedProfiles",

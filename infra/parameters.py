@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pixelprompt.contract import MAX_MODELS
-from troposphere import Equals, Join, Not, Parameter, Ref, Select, Split, Template
+from troposphere import Equals, Not, Parameter, Ref, Select, Template
 
 DEFAULT_MODEL_COUNT = 9
+# Bedrock ids the role may invoke: one per model slot, and the chat model /enhance uses.
+BEDROCK_ID_SLOTS = MAX_MODELS + 1
 HAS_RESERVED_CONCURRENCY = "HasReservedConcurrency"
 HAS_BEDROCK_MODELS = "HasBedrockModels"
 IS_PRIVATE = "IsPrivate"
@@ -107,10 +109,11 @@ def _add_model_params(t: Template) -> tuple[Parameter, Parameter, Parameter]:
     bedrock_ids = Parameter(
         "BedrockModelIds",
         Type="CommaDelimitedList",
-        Default="",
+        # Exactly BEDROCK_ID_SLOTS items, unused ones empty, so Fn::Select never runs past the end.
+        Default="," * (BEDROCK_ID_SLOTS - 1),
         Description=(
-            "Bedrock foundation-model ids named by the model slots, comma-separated "
-            "(deploy.py fills this in). The function may invoke exactly these models."
+            f"Bedrock model ids the function may invoke: exactly {BEDROCK_ID_SLOTS} "
+            "comma-separated items, unused ones empty (deploy.py fills this in)."
         ),
     )
     return (
@@ -240,9 +243,10 @@ def _add_deployment_params(t: Template) -> tuple[Parameter, Parameter, Parameter
 
 def _add_conditions(t: Template, params: Params) -> None:
     t.add_condition(HAS_RESERVED_CONCURRENCY, Not(Equals(Ref(params.reserved_concurrency), "0")))
-    t.add_condition(HAS_BEDROCK_MODELS, Not(Equals(Join("", Ref(params.bedrock_model_ids)), "")))
+    # deploy.py fills the ids from the first item on: the first one set means "any Bedrock model".
+    t.add_condition(HAS_BEDROCK_MODELS, Not(Equals(bedrock_model_id(params, 0), "")))
     t.add_condition(IS_PRIVATE, Not(Equals(Ref(params.access_token), "")))
-    for i in range(MAX_MODELS):
+    for i in range(1, BEDROCK_ID_SLOTS):
         t.add_condition(
             bedrock_slot_condition(i),
             Not(Equals(bedrock_model_id(params, i), "")),
@@ -250,19 +254,19 @@ def _add_conditions(t: Template, params: Params) -> None:
 
 
 def bedrock_slot_condition(i: int) -> str:
-    """Name of the condition 'the i-th (0-based) Bedrock model id is set'."""
+    """Name of the condition 'the i-th (0-based, from 1) Bedrock model id is set'; the first
+    id's condition is HAS_BEDROCK_MODELS."""
     return f"HasBedrockModel{i + 1}"
 
 
 def bedrock_model_id(params: Params, i: int) -> Select:
-    """The i-th (0-based) Bedrock model id, or "" past the end of the list.
+    """The i-th (0-based) Bedrock model id ("" when unused).
 
-    Fn::Join's delimiter cannot hold ${AWS::Partition}/${AWS::Region}, so the usual
-    Join/Split prefixing trick cannot build partition-correct ARNs; instead the list is
-    padded with MAX_MODELS empty items so Fn::Select never runs out of range.
+    The list always has BEDROCK_ID_SLOTS items (deploy.py pads it, the Default has as many
+    empty ones), so no padding expression is needed; a hand-made list of the wrong length
+    fails the change set with CloudFormation's "Fn::Select cannot select nonexistent value".
     """
-    padded = Split(",", Join(",", [Join(",", Ref(params.bedrock_model_ids)), "," * MAX_MODELS]))
-    return Select(i, padded)
+    return Select(i, Ref(params.bedrock_model_ids))
 
 
 def add_parameters(t: Template) -> Params:

@@ -124,8 +124,31 @@ def test_bedrock_model_ids_come_from_the_named_slots() -> None:
             "Model3Name": "bedrock/stability.sd3-5-large-v1:0",
         }
     )
-    ids = params.bedrock_model_ids(loaded, CATALOG)
-    assert ids == "stability.stable-image-core-v1:1,stability.sd3-5-large-v1:0"
+    ids = params.bedrock_model_ids(loaded, CATALOG, slots=4)
+    assert ids == "stability.stable-image-core-v1:1,stability.sd3-5-large-v1:0,,"
+
+
+def test_bedrock_model_ids_fill_every_item_the_real_template_selects() -> None:
+    # twenty Bedrock slots and the chat model of a Bedrock prompt model: 21 ids, all granted
+    spec = _real_specs()["BedrockModelIds"]
+    values = {"ModelCount": "20", "PromptModelIndex": "1"}
+    values |= {f"Model{n}Name": f"bedrock/vendor.model-{n}-v1:0" for n in range(1, 21)}
+    values["Model1Name"] = "bedrock/stability.stable-image-core-v1:1"
+    slots = params.bedrock_id_slots(spec)
+    ids = params.bedrock_model_ids(params.Parameters(values), CATALOG, slots=slots).split(",")
+    assert slots == 21 and len(ids) == 21 and "" not in ids
+    assert ids[1] == "amazon.nova-lite-v1:0"  # the chat model /enhance calls
+    none = params.bedrock_model_ids(params.Parameters({"ModelCount": "1"}), CATALOG, slots=slots)
+    assert none == spec.default  # no Bedrock model: the template's all-empty Default
+
+
+def test_more_bedrock_ids_than_the_template_takes_is_a_clear_error() -> None:
+    loaded = params.Parameters(
+        {"ModelCount": "2", "Model1Name": "bedrock/a.b-v1:0", "Model2Name": "bedrock/c.d-v1:0"}
+    )
+    with pytest.raises(DeployError) as err:
+        params.bedrock_model_ids(loaded, CATALOG, slots=1)
+    assert "2 Bedrock model ids; the template has room for 1" in str(err.value)
 
 
 def test_a_bedrock_prompt_model_adds_the_chat_model_enhance_calls() -> None:
@@ -137,7 +160,7 @@ def test_a_bedrock_prompt_model_adds_the_chat_model_enhance_calls() -> None:
             "PromptModelIndex": "2",
         }
     )
-    ids = params.bedrock_model_ids(loaded, CATALOG).split(",")
+    ids = params.bedrock_model_ids(loaded, CATALOG, slots=2).split(",")
     assert ids == ["stability.stable-image-core-v1:1", "amazon.nova-lite-v1:0"]
 
 

@@ -180,16 +180,25 @@ def test_no_execute_leaves_a_change_set_to_review(
     assert again.outcome == "created" and "REVIEW_IN_PROGRESS" in shown
 
 
-def test_a_large_template_goes_through_the_bucket(
-    moto_endpoint: str, prepared: Prepared, client: Any, monkeypatch: pytest.MonkeyPatch
+def test_a_template_past_the_inline_limit_goes_through_the_bucket(
+    moto_endpoint: str, prepared: Prepared, client: Any
 ) -> None:
-    monkeypatch.setattr(template_mod, "INLINE_LIMIT", 100)
-    result, _ = run(moto_endpoint, prepared, stack_name="pp-large")
+    # GIVEN a template past CloudFormation's 51,200-byte TemplateBody limit, which the local
+    # AWS refuses inline as CloudFormation does
+    grown = {**prepared.template, "Metadata": {"Growth": "x" * template_mod.INLINE_LIMIT}}
+    large = Prepared(grown, prepared.specs, prepared.params, prepared.package)
+    # WHEN it is deployed
+    result, _ = run(moto_endpoint, large, stack_name="pp-large")
+    # THEN it was uploaded to the artifacts bucket and the stack runs exactly that body
     assert result.outcome == "created"
-    keys = client("s3").list_objects_v2(
-        Bucket="pixel-prompt-artifacts-123456789012-us-east-1", Prefix="templates/"
-    )["Contents"]
-    assert len(keys) == 1
+    s3, bucket = client("s3"), "pixel-prompt-artifacts-123456789012-us-east-1"
+    (key,) = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="templates/")["Contents"]]
+    uploaded = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert len(uploaded) > template_mod.INLINE_LIMIT
+    deployed = client("cloudformation").get_template(StackName="pp-large")["TemplateBody"]
+    as_text = deployed if isinstance(deployed, str) else json.dumps(deployed)
+    assert json.loads(as_text)["Metadata"]["Growth"] == grown["Metadata"]["Growth"]
+    assert json.loads(uploaded) == json.loads(as_text)
 
 
 def test_delete_removes_the_stack(moto_endpoint: str, prepared: Prepared, client: Any) -> None:

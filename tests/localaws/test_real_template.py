@@ -23,6 +23,8 @@ from tests.localaws.helpers import (
 
 STACK = "pixel-prompt-complete"
 TEMPLATE = json.loads(template_json())
+# As deploy.py passes it: padded with empty items to as many as the Default holds.
+BEDROCK_ID_SLOTS = len(TEMPLATE["Parameters"]["BedrockModelIds"]["Default"].split(","))
 
 
 def _parameters(**overrides: str) -> dict[str, str]:
@@ -34,7 +36,7 @@ def _parameters(**overrides: str) -> dict[str, str]:
         "Model1Name": "DALL-E 3",
         "Model1Key": "sk-local-secret",
         "Model2Name": "Nova Canvas",
-        "BedrockModelIds": "amazon.nova-canvas-v1:0",
+        "BedrockModelIds": "amazon.nova-canvas-v1:0" + "," * (BEDROCK_ID_SLOTS - 1),
         "ReservedConcurrency": "10",
         "RateLimitSalt": "ab" * 32,
         **overrides,

@@ -8,10 +8,11 @@ from typing import Any
 from tests.template._cfn_eval import Evaluator
 from tests.template._lookup import function_log_group, of_type, only, props
 
-BEDROCK_ARN = "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${ModelId}"
+BEDROCK_ARN = "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${Id}"
 PROFILE_ARN = (
-    "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/${ModelId}"
+    "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/${Id}"
 )
+BOTH_ARNS = f"{BEDROCK_ARN},{PROFILE_ARN}"
 ANY_REGION_MODEL = "arn:${AWS::Partition}:bedrock:*::foundation-model/*"
 # AWS Marketplace actions have no resource types: "*" is the only Resource they take.
 NO_RESOURCE_TYPES = {
@@ -44,11 +45,23 @@ def allow_statements(resources) -> Iterator[tuple[str, dict]]:
                     yield name, s
 
 
+def resource_items(statement: dict) -> list[Any]:
+    """A statement's Resource as a list of expressions (one Fn::Split makes a whole list)."""
+    resource = statement["Resource"]
+    return resource if isinstance(resource, list) else [resource]
+
+
 def targets(expr: Any, known: dict[str, str]) -> set[str]:
     """What a Resource expression points at, by kind; anything unrecognised is 'unknown'."""
+    nothing = ({"Ref": "AWS::NoValue"}, "")  # an unused branch or an empty piece of a Join
     if isinstance(expr, dict) and "Fn::If" in expr:
         _, yes, no = expr["Fn::If"]
-        return {k for b in (yes, no) if b != {"Ref": "AWS::NoValue"} for k in targets(b, known)}
+        return {k for b in (yes, no) if b not in nothing for k in targets(b, known)}
+    if isinstance(expr, dict) and "Fn::Split" in expr:
+        return targets(expr["Fn::Split"][1], known)
+    if isinstance(expr, dict) and "Fn::Join" in expr:
+        pieces = [p for p in expr["Fn::Join"][1] if p not in nothing]
+        return set().union(*(targets(p, known) for p in pieces))
     if isinstance(expr, dict) and "Ref" in expr:  # a secret's Ref is its ARN
         return {known.get(expr["Ref"], "unknown")}
     if isinstance(expr, dict) and "Fn::GetAtt" in expr:
@@ -57,7 +70,7 @@ def targets(expr: Any, known: dict[str, str]) -> set[str]:
         if expr["Fn::Sub"] == ANY_REGION_MODEL:
             return {"bedrock model"}  # only with the inference-profile condition (tested below)
         template, values = expr["Fn::Sub"]
-        if template in (BEDROCK_ARN, PROFILE_ARN) and "BedrockModelIds" in str(values["ModelId"]):
+        if template in (BOTH_ARNS, "," + BOTH_ARNS) and "BedrockModelIds" in str(values["Id"]):
             return {"bedrock model"}
         return set().union(*(targets(v, known) for v in values.values()))
     if expr == "*":
@@ -90,8 +103,9 @@ def test_no_wildcard_resource(resources) -> None:
         if set(statement["Action"]) <= NO_RESOURCE_TYPES:
             assert statement["Resource"] == ["*"], where
             continue
-        assert "*" not in statement["Resource"], where
-        if {"Fn::Sub": ANY_REGION_MODEL} in statement["Resource"]:
+        items = resource_items(statement)
+        assert "*" not in items, where
+        if {"Fn::Sub": ANY_REGION_MODEL} in items:
             assert "bedrock:InferenceProfileArn" in str(statement["Condition"]), where
 
 
@@ -101,7 +115,7 @@ def test_every_resource_is_this_stacks_own_and_fits_the_action(resources) -> Non
         services = {a.split(":")[0] for a in statement["Action"]}
         assert len(services) == 1, f"{where}: one service per statement"
         wanted = SERVICE_TARGET[services.pop()]
-        for resource in statement["Resource"]:
+        for resource in resource_items(statement):
             assert targets(resource, known) == {wanted}, f"{where}: {resource}"
 
 
@@ -166,38 +180,58 @@ def _statements(resources) -> dict[str, dict]:
     return {statement["Sid"]: statement for statement in doc["Statement"]}
 
 
+def _ids(doc, *ids: str) -> str:
+    """BedrockModelIds as deploy.py passes it: padded with empty items to the Default's length."""
+    slots = len(doc["Parameters"]["BedrockModelIds"]["Default"].split(","))
+    return ",".join([*ids, *[""] * (slots - len(ids))])
+
+
+def _named_arns(doc, resources, ids: str) -> list[str]:
+    statement = _statements(resources)["InvokeNamedBedrockModels"]
+    return Evaluator(doc, {"BedrockModelIds": ids}).eval(statement["Resource"])
+
+
 def test_bedrock_invoke_covers_exactly_the_named_models(doc, resources) -> None:
     # GIVEN deploy.py passes a foundation model and a cross-region inference profile
-    ids = "stability.sd3-5-large-v1:0,us.amazon.nova-2-lite-v1:0"
-    evaluator = Evaluator(doc, {"BedrockModelIds": ids})
+    ids = _ids(doc, "stability.sd3-5-large-v1:0", "us.amazon.nova-2-lite-v1:0")
     policy = _bedrock_policy(resources)
     # WHEN CloudFormation resolves the policy
-    statements = _statements(resources)
-    arns = evaluator.eval(statements["InvokeNamedBedrockModels"]["Resource"])
+    arns = _named_arns(doc, resources, ids)
     # THEN it is created, with both ARN forms of each named id and nothing else
-    assert evaluator.condition(policy["Condition"])
+    assert Evaluator(doc, {"BedrockModelIds": ids}).condition(policy["Condition"])
     assert arns == [
         "arn:aws:bedrock:eu-west-1::foundation-model/stability.sd3-5-large-v1:0",
-        "arn:aws:bedrock:eu-west-1::foundation-model/us.amazon.nova-2-lite-v1:0",
         "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/stability.sd3-5-large-v1:0",
+        "arn:aws:bedrock:eu-west-1::foundation-model/us.amazon.nova-2-lite-v1:0",
         "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/us.amazon.nova-2-lite-v1:0",
+    ]
+
+
+def test_an_empty_item_between_named_ids_adds_no_resource(doc, resources) -> None:
+    # a hand-made list (console) with a gap: the gap grants nothing and leaves no empty ARN
+    ids = _ids(doc, "amazon.nova-canvas-v1:0", "", "amazon.titan-image-generator-v2:0")
+    arns = _named_arns(doc, resources, ids)
+    assert [a.rsplit("/", 1)[1] for a in arns] == [
+        "amazon.nova-canvas-v1:0",
+        "amazon.nova-canvas-v1:0",
+        "amazon.titan-image-generator-v2:0",
+        "amazon.titan-image-generator-v2:0",
     ]
 
 
 def test_models_behind_a_profile_are_reachable_only_through_the_named_profiles(
     doc, resources
 ) -> None:
-    evaluator = Evaluator(doc, {"BedrockModelIds": "us.amazon.nova-2-lite-v1:0"})
+    evaluator = Evaluator(doc, {"BedrockModelIds": _ids(doc, "us.amazon.nova-2-lite-v1:0")})
     statement = _statements(resources)["InvokeModelsOnlyThroughNamedProfiles"]
     assert evaluator.eval(statement["Resource"]) == ["arn:aws:bedrock:*::foundation-model/*"]
     fence = statement["Condition"]["StringLike"]["bedrock:InferenceProfileArn"]
     assert evaluator.eval(fence) == "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/*"
     # ... and the only profiles the role may call at all are the named ones
     named = _statements(resources)["InvokeNamedBedrockModels"]["Resource"]
-    assert (
+    assert [a for a in evaluator.eval(named) if ":inference-profile/" in a] == [
         "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/us.amazon.nova-2-lite-v1:0"
-        in evaluator.eval(named)
-    )
+    ]
 
 
 def test_marketplace_subscription_is_limited_to_the_documented_products(resources) -> None:
@@ -214,15 +248,15 @@ def test_marketplace_subscription_is_limited_to_the_documented_products(resource
 
 def test_bedrock_policy_is_left_out_without_bedrock_models(doc, resources) -> None:
     policy = _bedrock_policy(resources)
-    assert not Evaluator(doc, {"BedrockModelIds": ""}).condition(policy["Condition"])
+    assert not Evaluator(doc, {"BedrockModelIds": _ids(doc)}).condition(policy["Condition"])
+    assert not Evaluator(doc).condition(policy["Condition"])  # the Default: a console deploy
 
 
-def test_bedrock_invoke_handles_twenty_models(doc, resources) -> None:
-    ids = [f"vendor.model-{n}-v1:0" for n in range(1, 21)]
-    evaluator = Evaluator(doc, {"BedrockModelIds": ",".join(ids)})
-    statement = _statements(resources)["InvokeNamedBedrockModels"]
-    arns = evaluator.eval(statement["Resource"])
-    assert [a.rsplit("/", 1)[1] for a in arns] == ids + ids
+def test_bedrock_invoke_handles_twenty_slots_and_the_chat_model(doc, resources) -> None:
+    ids = [f"vendor.model-{n}-v1:0" for n in range(1, 22)]  # 20 slots + /enhance's chat model
+    arns = _named_arns(doc, resources, _ids(doc, *ids))
+    assert [a.rsplit("/", 1)[1] for a in arns] == [i for i in ids for _ in range(2)]
+    assert all(a.startswith("arn:aws:bedrock:eu-west-1:") for a in arns)
 
 
 def test_function_may_read_exactly_its_own_secret_and_nothing_else_of_secrets_manager(

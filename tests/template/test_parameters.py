@@ -93,9 +93,10 @@ def test_deployment_parameters(doc) -> None:
     price = params["PriceClass"]
     assert price["AllowedValues"] == ["PriceClass_100", "PriceClass_200", "PriceClass_All"]
     assert price["Default"] == "PriceClass_100"
+    # one empty item per model slot and one for /enhance's chat model: Fn::Select needs them all
     assert (params["BedrockModelIds"]["Type"], params["BedrockModelIds"]["Default"]) == (
         "CommaDelimitedList",
-        "",
+        "," * len(SLOTS),
     )
 
 
