@@ -52,6 +52,11 @@ def _retry_entries(doc: dict[str, Any], job_id: str) -> dict[str, Any]:
     return {k: v for k, v in doc["entries"].items() if k.startswith(f"{job_id}:retry-")}
 
 
+def _global_hits(s3) -> list[Any]:
+    body = s3.get_object(Bucket=BUCKET, Key="ratelimit/global.json")["Body"].read()
+    return list(json.loads(body)["hits"])
+
+
 def _etags(s3, prefix: str) -> dict[str, str]:
     listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
     return {o["Key"]: o["ETag"] for o in listed}
@@ -145,11 +150,7 @@ def test_with_room_for_two_retries_ten_simultaneous_retries_admit_exactly_two(
     job_id = _job_with_failures(set_env, fake_providers, generate_job, run_worker, names)
     assert budget.spent(_budget_doc(s3)) == pytest.approx(10 * EST)
     set_env(DAILY_BUDGET_USD=str(12 * EST), IP_RATE_LIMIT="1000", GLOBAL_RATE_LIMIT="1000")
-    hits_before = len(
-        json.loads(s3.get_object(Bucket=BUCKET, Key="ratelimit/global.json")["Body"].read())[
-            "hits"
-        ]
-    )
+    hits_before = len(_global_hits(s3))
     dispatched.clear()
     start = threading.Barrier(10)
 
@@ -169,8 +170,7 @@ def test_with_room_for_two_retries_ten_simultaneous_retries_admit_exactly_two(
     doc = _budget_doc(s3)
     assert len(_retry_entries(doc, job_id)) == 2
     assert budget.spent(doc) == pytest.approx(12 * EST)
-    counter = json.loads(s3.get_object(Bucket=BUCKET, Key="ratelimit/global.json")["Body"].read())
-    assert len(counter["hits"]) == hits_before + 2
+    assert len(_global_hits(s3)) == hits_before + 2
     # AND exactly the two admitted models are pending their second attempt
     record = jobs.read(s3, BUCKET, job_id)
     retried = [r["index"] for r in record["results"] if r.get("attempt") == 2]
@@ -186,7 +186,7 @@ def test_a_retry_that_could_not_start_gives_its_budget_and_slot_back(
         set_env, fake_providers, generate_job, run_worker, ["fake/ok", "fake/flaky"], ["flaky"]
     )
     spent_before = budget.spent(_budget_doc(s3))
-    counters_before = s3.get_object(Bucket=BUCKET, Key="ratelimit/global.json")["Body"].read()
+    hits_before = len(_global_hits(s3))
 
     def broken(payload: Any) -> None:
         raise dispatch.DispatchError("Lambda is down")
@@ -195,8 +195,7 @@ def test_a_retry_that_could_not_start_gives_its_budget_and_slot_back(
     status, body, _ = retry(job_id, 2)
     assert (status, body["code"]) == (503, "DISPATCH_FAILED")
     assert budget.spent(_budget_doc(s3)) == pytest.approx(spent_before)
-    counters = s3.get_object(Bucket=BUCKET, Key="ratelimit/global.json")["Body"].read()
-    assert len(json.loads(counters)["hits"]) == len(json.loads(counters_before)["hits"])
+    assert len(_global_hits(s3)) == hits_before
     card = get_status(job_id)[1]["results"][1]  # nothing was sent: the attempt cost nothing
     assert (card["status"], card["attempt"], card["cost"]) == (
         "error",
