@@ -27,6 +27,10 @@ _SLOT = re.compile(r"^Model(\d+)Name$")
 _KEY = re.compile(r"^Model(\d+)Key$")
 
 
+# Number parameters that may be fractional: the function reads them with float().
+FRACTIONAL_NUMBERS = frozenset({"DailyBudgetUsd"})
+
+
 @dataclass(frozen=True)
 class ParamSpec:
     """One template Parameter, as CloudFormation sees it."""
@@ -244,9 +248,9 @@ def _constraint_problems(spec: ParamSpec, text: str) -> list[str]:
             problems.append(f"{spec.label(text)} must be at least {_fmt(spec.min_value)}.")
         if spec.max_value is not None and number > spec.max_value:
             problems.append(f"{spec.label(text)} must be at most {_fmt(spec.max_value)}.")
-        # Every Number of this template is a count, an index or a limit: the function reads it
-        # with int(), so 2.5 would deploy and then answer 503 CONFIG_ERROR.
-        if number != int(number):
+        # A count, an index or a limit is read with int() by the function, so 2.5 would deploy
+        # and then answer 503 CONFIG_ERROR; only sums of money may have cents.
+        if number != int(number) and spec.name not in FRACTIONAL_NUMBERS:
             problems.append(f"{spec.label(text)} must be a whole number.")
     elif spec.type == "List<Number>" and any(_num(p) is None for p in text.split(",") if p):
         problems.append(f"{spec.label(text)} must be a comma-separated list of numbers.")

@@ -5,6 +5,7 @@ Each reads like the contract; errors are raised, not returned.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 import uuid
@@ -253,7 +254,6 @@ def status(request: Request) -> Result:
         if reconcile.needs_healing(record, now):  # never for a healthy job: one GET is the rule
             record = _healed(s3, cfg.bucket, record, now)
         view = jobs.view(record, now, cfg.image_base_url)
-        view.pop("budget", None)
         view["cost"] = costs.total(view["results"])
         return view
 
@@ -291,7 +291,8 @@ def _update_job(s3: Any, bucket: str, job_id: str, change: Any) -> dict[str, Any
     return found
 
 
-# Paid, and admits itself (before the job's CAS, released if the retry cannot start).
+# Paid, and admits itself: the budget first, then its slot, then the job's CAS; what it took
+# is given back if the retry cannot start.
 @app.post("/jobs/{jobId}/retry", admits_itself=True)
 def retry_model(request: Request) -> Result:
     """Run one failed model of a job again, into the same job (a paid request)."""
@@ -305,16 +306,26 @@ def retry_model(request: Request) -> Result:
     cfg = config.get()
     cfg.require_bucket()
     cfg.require_models()
-    if index not in {m.index for m in cfg.models}:
+    slot = next((m for m in cfg.models if m.index == index), None)
+    if slot is None:
         raise BadRequest(f"There is no model in slot {index}.", code="INVALID_MODELS")
     s3 = aws.s3()
-    jobs.read_or(s3, cfg.bucket, job_id, _no_job)  # 404 before taking a rate-limit slot
+    record = jobs.read_or(s3, cfg.bucket, job_id, _no_job)  # 404 before taking a slot
+    control.retry(copy.deepcopy(record), index, time.time())  # 400/409 before any write
+    estimate = costs.estimate(*_resolved(backends.current(), slot.name))
+    # A day already spent is refused before any counter is written; `reserve` below decides.
+    budget.check(s3, cfg.bucket, cfg.daily_budget_usd, estimate, time.time())
     ticket = ratelimit.admit(s3, cfg, request.source_ip)
+    held: budget.Reservation | None = None
     try:
-        doc = _update_job(s3, cfg.bucket, job_id, lambda d: control.retry(d, index, time.time()))
+        held = _reserve_retry(s3, cfg, job_id, index, estimate)
+        ref = None if held is None else {"day": held.day, "entry": held.entry}
+        doc = _update_job(
+            s3, cfg.bucket, job_id, lambda d: control.retry(d, index, time.time(), estimate, ref)
+        )
         attempt = next(r["attempt"] for r in doc["results"] if r["index"] == index)
     except BaseException:
-        ratelimit.release(s3, cfg.bucket, ticket)
+        _give_back(s3, cfg.bucket, held, ticket)
         raise
     try:
         dispatch.send(worker.job_event(job_id, request.correlation_id))
@@ -326,7 +337,7 @@ def retry_model(request: Request) -> Result:
             give_up = lambda d: control.give_up_retry(d, index, attempt, reason, now)  # noqa: E731
             jobs.update(s3, cfg.bucket, job_id, give_up)
         finally:
-            ratelimit.release(s3, cfg.bucket, ticket)
+            _give_back(s3, cfg.bucket, held, ticket)
         raise ServiceUnavailable(
             "The retry could not be started; please try again shortly.", code="DISPATCH_FAILED"
         ) from exc
@@ -339,6 +350,26 @@ def retry_model(request: Request) -> Result:
         "statusUrl": f"/status/{job_id}",
     }
     return Result(body, status=202)
+
+
+def _reserve_retry(
+    s3: Any, cfg: config.Config, job_id: str, index: int, estimate: float
+) -> budget.Reservation | None:
+    """Hold the model's estimate in an entry of this retry's own (the job's entry is already
+    settled for the earlier attempt); the worker settles its part, named by the slot."""
+    entry = f"{job_id}:retry-{uuid.uuid4().hex}"
+    parts = {str(index): estimate}
+    return budget.reserve(s3, cfg.bucket, cfg.daily_budget_usd, entry, parts, time.time())
+
+
+def _give_back(
+    s3: Any, bucket: str, held: budget.Reservation | None, ticket: ratelimit.Ticket
+) -> None:
+    """Nothing was sent: the reservation and the rate-limit slot go back."""
+    try:
+        _cancel_budget(s3, bucket, held)
+    finally:
+        ratelimit.release(s3, bucket, ticket)
 
 
 @app.post("/jobs/{jobId}/cancel")

@@ -103,6 +103,22 @@ def reserve(
     return Reservation(day=day, entry=entry, usd=want)
 
 
+def check(s3: Any, bucket: str, limit_usd: float, want: float, now: float) -> None:
+    """BudgetExhausted, without writing anything, when today's spend already leaves no room.
+
+    Only a fast path taken before any other write (a rate-limit slot): `reserve` decides.
+    """
+    if limit_usd <= 0:
+        return
+    try:
+        doc = s3json.read(s3, bucket, doc_key(day_of(now)))[0]
+    except s3json.NotFound:
+        return
+    used = spent(doc)
+    if used + round(want, 6) > limit_usd + EPSILON:
+        raise _refusal(limit_usd, used, round(want, 6), now)
+
+
 def settle(s3: Any, bucket: str, day: str, entry: str, costs: Mapping[str, float]) -> None:
     """Replace the named parts' estimates by their final cost; replays change nothing."""
 

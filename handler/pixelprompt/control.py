@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pixelprompt import jobs
+from pixelprompt import costs, jobs
 from pixelprompt.errors import BadRequest, Conflict
 
 Doc = dict[str, Any]
@@ -40,8 +40,15 @@ def cancel(doc: Doc, now: float) -> Doc | None:
     return jobs.summarise(doc)
 
 
-def retry(doc: Doc, index: int, now: float) -> Doc:
-    """The failed model in slot `index` becomes pending again, as its next attempt."""
+def retry(
+    doc: Doc, index: int, now: float, estimate_usd: float = 0.0, held: Doc | None = None
+) -> Doc:
+    """The failed model in slot `index` becomes pending again, as its next attempt.
+
+    The attempt carries its own estimate and, under a daily budget, the reservation that holds
+    it (`held`: {"day", "entry"}), which the worker settles to the attempt's measured cost; the
+    earlier attempt's cost was settled in the job's own entry and stays there.
+    """
     if jobs.is_expired(doc, now):  # its worker died: what is unfinished has failed
         jobs.fail_unfinished(doc, jobs.STOPPED, now)
         doc["status"] = "failed"
@@ -60,12 +67,15 @@ def retry(doc: Doc, index: int, now: float) -> Doc:
         )
     attempt = int(result.get("attempt", 1)) + 1
     earlier = [*result.get("earlierErrors", []), result.get("error")]
-    for name in ("imageKey", "duration", "error", "errorCode", "sent", "received", "notes"):
+    dropped = ("imageKey", "duration", "error", "errorCode", "sent", "received", "notes", "budget")
+    for name in dropped:
         result.pop(name, None)
     result.update(
         status="pending", imageKey=None, duration=None, error=None, attempt=attempt,
-        earlierErrors=earlier[-5:], retriedAt=jobs.iso(now),
+        earlierErrors=earlier[-5:], retriedAt=jobs.iso(now), cost=costs.cost(estimate_usd, False),
     )  # fmt: skip
+    if held is not None:
+        result["budget"] = dict(held)
     doc.pop("error", None)
     doc["status"] = "in_progress"
     doc["updatedAt"] = jobs.iso(now)
@@ -74,5 +84,11 @@ def retry(doc: Doc, index: int, now: float) -> Doc:
 
 
 def give_up_retry(doc: Doc, index: int, attempt: int, reason: str, now: float) -> Doc | None:
-    """The retry's worker could not be started: that attempt fails (the job never hangs)."""
-    return jobs.fail_unfinished(doc, reason, now, only=[index], attempts={index: attempt})
+    """The retry's worker could not be started: that attempt fails (the job never hangs) and,
+    as nothing was sent, costs nothing."""
+    failed = jobs.fail_unfinished(doc, reason, now, only=[index], attempts={index: attempt})
+    if failed is not None:
+        for r in failed["results"]:
+            if r["index"] == index:
+                r["cost"] = costs.cost(0.0, True)
+    return failed

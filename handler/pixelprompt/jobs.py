@@ -282,9 +282,9 @@ def expire(doc: Doc, now: float) -> Doc | None:
 
 def view(doc: Doc, now: float, image_base_url: str) -> Doc:
     """The /status answer: internal fields dropped, deadline applied, image URLs added."""
-    hidden = {"schema", "correlationId", "rateLimit"}
+    hidden = {"schema", "correlationId", "rateLimit", "budget"}  # bookkeeping stays internal
     out = {k: v for k, v in doc.items() if k not in hidden}
-    out["results"] = [dict(r) for r in doc["results"]]
+    out["results"] = [{k: v for k, v in r.items() if k != "budget"} for r in doc["results"]]
     if expire(out, now) is not None:
         out["updatedAt"] = doc.get("updatedAt")
     for r in out["results"]:

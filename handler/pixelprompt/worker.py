@@ -84,7 +84,14 @@ class JobRun:
         self.estimates = {
             r["index"]: float((r.get("cost") or {}).get("usd") or 0) for r in record["results"]
         }
-        self.budget_day = (record.get("budget") or {}).get("day")
+        # Where each claimed model's cost is settled (day, entry): the job's own entry for a
+        # first attempt, the retry's for a retried one. Read from the record this run claimed,
+        # so a later retry of the same slot never moves this run's correction.
+        self.budget_entries = {
+            r["index"]: entry
+            for r in record["results"]
+            if r["index"] in self.claimed and (entry := _budget_entry(record, r)) is not None
+        }
 
     def run(self, budget: float) -> None:
         deadline = time.monotonic() + budget
@@ -187,13 +194,16 @@ class JobRun:
 
     def _settle(self, spent: dict[int, float]) -> None:
         """Correct the day's spend from the estimates to what these models cost (idempotent)."""
-        if not self.budget_day or not spent:
-            return
-        parts = {str(index): usd for index, usd in spent.items()}
-        try:
-            budget.settle(self.s3, self.cfg.bucket, self.budget_day, self.job_id, parts)
-        except Exception:  # the estimate stays held: the budget errs on the safe side
-            _log.exception("could not settle the budget", extra={"fields": {"job": self.job_id}})
+        grouped: dict[tuple[str, str], dict[str, float]] = {}
+        for index, usd in spent.items():
+            if index in self.budget_entries:
+                grouped.setdefault(self.budget_entries[index], {})[str(index)] = usd
+        for (day, entry), parts in grouped.items():
+            try:
+                budget.settle(self.s3, self.cfg.bucket, day, entry, parts)
+            except Exception:  # the estimate stays held: the budget errs on the safe side
+                fields = {"job": self.job_id, "entry": entry}
+                _log.exception("could not settle the budget", extra={"fields": fields})
 
     def _attempt(self, slot: ModelSlot) -> int:
         return self.attempts.get(slot.index, 1)
@@ -223,6 +233,17 @@ class JobRun:
         spent.update({r["index"]: r["cost"]["usd"] for r in held if r.get("cost")})
         self._settle(spent)
         log.event(_log, logging.INFO, "job finished", status=(doc or {}).get("status"))
+
+
+def _budget_entry(record: dict[str, Any], result: dict[str, Any]) -> tuple[str, str] | None:
+    """The reservation holding this attempt's estimate; None when no budget held one."""
+    held = result.get("budget")
+    if isinstance(held, dict) and held.get("day") and held.get("entry"):
+        return str(held["day"]), str(held["entry"])
+    if int(result.get("attempt", 1)) > 1:  # a retry admitted with no budget set
+        return None
+    day = (record.get("budget") or {}).get("day")
+    return (str(day), str(record["jobId"])) if day else None
 
 
 def _received(image: GeneratedImage) -> dict[str, Any]:

@@ -200,6 +200,13 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.drop:
             self.close_connection = True
             return
+        try:
+            self._write(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            # The caller went away (its run stopped mid-request): nobody is left to answer.
+            self.close_connection = True
+
+    def _write(self, reply: Reply) -> None:
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))

@@ -95,6 +95,15 @@ def test_a_fraction_where_a_whole_number_is_needed_is_refused(
     assert "nothing was deployed" in text
 
 
+def test_a_budget_may_have_cents() -> None:
+    from deployer.params import ParamSpec, _constraint_problems
+
+    budget = ParamSpec("DailyBudgetUsd", type="Number", min_value=0)
+    count = ParamSpec("ModelCount", type="Number", min_value=1)
+    assert _constraint_problems(budget, "2.5") == []
+    assert _constraint_problems(count, "2.5") == ["ModelCount '2.5' must be a whole number."]
+
+
 def test_a_key_given_twice_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "p.json"
     text = json.dumps(example(), indent=1).replace(

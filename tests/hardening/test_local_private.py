@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.hardening._localstack import TERMINAL, LocalStack, local_stack, parameters
+from local.driver import TERMINAL, LocalStack, local_stack, parameters
 
 pytestmark = pytest.mark.e2e
 
