@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import json
 import os
 import signal
@@ -197,8 +196,15 @@ def test_a_dead_lettered_job_reads_partial_within_ten_seconds(stack: LocalStack)
 # ---- no orphans ------------------------------------------------------------------------------
 
 
-def ip_counter_key(ip: str) -> str:
-    return f"ratelimit/ip/{hashlib.sha256(ip.encode()).hexdigest()[:32]}.json"
+def ip_counter_key(stack: LocalStack, ip: str) -> str:
+    """The address's counter, named as the function names it: HMAC under the stack's salt."""
+    from pixelprompt.ratelimit import ip_digest  # the function's own naming
+
+    name = stack.outputs["FunctionName"]
+    env = stack.client("lambda").get_function_configuration(FunctionName=name)["Environment"]
+    arn = env["Variables"]["PROVIDER_SECRET_ARN"]
+    text = stack.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    return f"ratelimit/ip/{ip_digest(ip, json.loads(text)['rateLimitSalt'])}.json"
 
 
 def tokens(stack: LocalStack, key: str) -> list[str]:
@@ -246,13 +252,13 @@ def test_kill_during_generate_leaves_no_orphan_and_an_exact_counter(
         finally:
             set_s3_endpoint(stack, None)
     assert answers and answers[0].status >= 500, answers  # the client saw its request fail
-    orphans = [t for t in tokens(stack, ip_counter_key(client))]
+    orphans = [t for t in tokens(stack, ip_counter_key(stack, client))]
     assert len(orphans) == 1  # the provisional slot the dead request took
 
     # THEN past the dispatch deadline the next admission from that client settles it
     time.sleep(DISPATCH_DEADLINE_S + 1)  # the deadline is a clock time; nothing to wait on
     admitted = start_job(stack, "after the crash", source=client)
-    assert tokens(stack, ip_counter_key(client)) == [admitted]
+    assert tokens(stack, ip_counter_key(stack, client)) == [admitted]
     assert orphans[0] not in tokens(stack, "ratelimit/global.json")
     assert admitted in tokens(stack, "ratelimit/global.json")
     # AND no job is pending past its dispatch deadline: the orphan's record is failed (or absent)

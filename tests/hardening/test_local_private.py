@@ -117,21 +117,29 @@ def test_with_the_token_the_budget_admits_exactly_its_jobs_and_shows_their_cost(
         assert record["cost"] == {"usd": 0.08, "measured": True}
 
 
-def test_the_token_is_nowhere_but_in_the_stacks_secret(stack: LocalStack) -> None:
-    lam = stack.client("lambda")
-    configuration = str(lam.get_function_configuration(FunctionName=stack.outputs["FunctionName"]))
-    variables = lam.get_function_configuration(FunctionName=stack.outputs["FunctionName"])[
-        "Environment"
-    ]["Variables"]
-    assert TOKEN not in configuration
-    assert hashlib.sha256(TOKEN.encode()).hexdigest() not in configuration
-    assert variables["ACCESS_TOKEN_REQUIRED"] == "true"
-    held = stack.client("secretsmanager").get_secret_value(
-        SecretId=variables["PROVIDER_SECRET_ARN"]
-    )["SecretString"]
-    assert json.loads(held)["accessToken"] == TOKEN
-    stack.stop()
-    stack.wait_output_closed()
-    captured = stack.everything() + configuration  # the secret's own read is left out
+def test_the_token_is_nowhere_but_in_the_stacks_secret(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Its own stack: it stops it to read everything the run wrote, which the others still use.
+    params = parameters(MODELS)
+    params["Parameters"].update(AccessToken=TOKEN)
+    with local_stack(params, tmp_path_factory.mktemp("private-logs")) as stack:
+        reply = stack.call("POST", "/generate", {"prompt": "a lighthouse"}, headers=BEARER)
+        assert reply.status == 202, reply
+        _terminal(stack, reply.json()["jobId"])
+        lam = stack.client("lambda")
+        described = lam.get_function_configuration(FunctionName=stack.outputs["FunctionName"])
+        configuration = str(described)
+        variables = described["Environment"]["Variables"]
+        assert TOKEN not in configuration
+        assert hashlib.sha256(TOKEN.encode()).hexdigest() not in configuration
+        assert variables["ACCESS_TOKEN_REQUIRED"] == "true"
+        held = stack.client("secretsmanager").get_secret_value(
+            SecretId=variables["PROVIDER_SECRET_ARN"]
+        )["SecretString"]
+        assert json.loads(held)["accessToken"] == TOKEN
+        stack.stop()
+        stack.wait_output_closed()
+        captured = stack.everything() + configuration  # the secret's own read is left out
     assert "LocalApiEndpoint" in captured and "jobId" in captured
     assert TOKEN not in captured and TOKEN.split("-")[-1] not in captured
