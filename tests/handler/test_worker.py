@@ -395,7 +395,9 @@ def test_the_same_event_delivered_twice_at_once_sends_each_model_once(
         run.join(timeout=30)
     # THEN the compare-and-swap lets one claim the models: each is sent exactly once
     _, body = get_status(job_id)
-    assert sorted(o["status"] for o in outcomes) == ["already-started", "done"]
+    # (the second delivery finds the models claimed, or, when it starts late, the job finished)
+    statuses = sorted(o["status"] for o in outcomes)
+    assert statuses in (["already-started", "done"], ["completed", "done"]), statuses
     sent = sorted(model for model, _ in fake_providers.generate_calls)
     assert sent == sorted(r["model"].split("/", 1)[1] for r in body["results"])
     assert body["status"] == "completed"
