@@ -19,7 +19,9 @@ its slot, or the counter would count a request that was never admitted. So a hit
 it (`Settle`, see api.py): a job that was dispatched keeps its slot (the hit becomes
 `[time, jobId]`), an orphan is failed and its hit dropped. Settling folds into the admission's
 own conditional write; it costs one GET of the job record per hit, at most MAX_SETTLE per
-admission.
+counter. A verdict found while taking the per-IP slot holds for the global counter too: an
+orphan from this address leaves both at once, however many older hits the shared global
+counter still has to settle.
 """
 
 from __future__ import annotations
@@ -130,11 +132,11 @@ def _settled(
 
 
 def _take(
-    counter: Counter, ticket: Ticket, now: float, verdicts: dict[str, bool]
+    counter: Counter, ticket: Ticket, now: float, verdicts: dict[str, bool], budget: int
 ) -> Callable[[Doc | None], Doc]:
     def change(doc: Doc | None) -> Doc:
         hits = [h for h in (doc or {}).get("hits", []) if h[0] > now - counter.window]
-        hits = _settled(hits, verdicts, now, MAX_SETTLE - len(verdicts))
+        hits = _settled(hits, verdicts, now, budget)
         if len(hits) >= counter.limit:
             oldest = min(h[0] for h in hits)
             raise _Full(oldest + counter.window - now)
@@ -148,18 +150,27 @@ def _take(
 
 
 def _take_one(
-    s3: Any, bucket: str, counter: Counter, ticket: Ticket, now: float, settle: Settle | None
+    s3: Any,
+    bucket: str,
+    counter: Counter,
+    ticket: Ticket,
+    now: float,
+    settle: Settle | None,
+    verdicts: dict[str, bool],
 ) -> None:
-    verdicts: dict[str, bool] = {}
+    """Take one counter's slot; `verdicts` is shared by the admission's counters."""
+    asked = 0
     try:
         for _ in range(2 + MAX_SETTLE):  # bounded: at most MAX_SETTLE verdicts are asked for
+            take = _take(counter, ticket, now, verdicts, MAX_SETTLE - asked)
             try:
-                s3json.update(s3, bucket, counter.key, _take(counter, ticket, now, verdicts))
+                s3json.update(s3, bucket, counter.key, take)
                 return
             except _Due as due:
                 for token in due.tokens:
                     # Without a settler (or on its failure) the hit simply stays counted.
                     verdicts[token] = True if settle is None else _safe(settle, token, now)
+                    asked += 1
         raise s3json.TooMuchContention(counter.key)
     except s3json.TooMuchContention as exc:
         raise ServiceUnavailable(
@@ -193,9 +204,10 @@ def admit(
     counters = [ip_counter(cfg, ip or "unknown", scope)] if cfg.ip_rate_limit > 0 else []
     if cfg.global_rate_limit > 0:
         counters.append(global_counter(cfg, scope))
+    verdicts: dict[str, bool] = {}
     for counter in counters:
         try:
-            _take_one(s3, cfg.bucket, counter, ticket, now, settle)
+            _take_one(s3, cfg.bucket, counter, ticket, now, settle, verdicts)
         except _Full as full:
             release(s3, cfg.bucket, ticket)  # a refused request must not keep its IP slot
             per = "from your address per day" if counter.window == DAY else "per hour in total"
@@ -261,7 +273,7 @@ def admit_arena(s3: Any, cfg: Config, ip: str, now: float | None = None) -> None
         return
     counter = arena_counter(ip or "unknown")
     try:
-        _take_one(s3, cfg.bucket, counter, Ticket(token=uuid.uuid4().hex), now, None)
+        _take_one(s3, cfg.bucket, counter, Ticket(token=uuid.uuid4().hex), now, None, {})
     except _Full as full:
         raise TooManyRequests(
             f"The limit of {counter.limit} arena requests per hour from your address has been "

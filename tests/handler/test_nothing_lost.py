@@ -289,6 +289,31 @@ def test_many_unsettled_hits_cost_an_admission_at_most_max_settle_reads(
     assert len(reads) <= 2 * 2 + ratelimit.MAX_SETTLE + 2  # counters, settles, mark
 
 
+def test_an_orphan_leaves_both_counters_however_long_the_global_backlog(s3, generate_job):
+    # GIVEN a request from one address that died before writing its record (provisional, due)
+    from pixelprompt import config
+
+    cfg, ip, past = config.get(), "203.0.113.77", time.time() - 1
+    orphan = ratelimit.admit(s3, cfg, ip, token=jobs.new_job_id(), dispatch_by=past).token
+    # AND, ahead of it in the shared global counter, more due hits than one admission settles
+    ahead = [[time.time() - 5, jobs.new_job_id(), past] for _ in range(3 * ratelimit.MAX_SETTLE)]
+    doc = json.loads(
+        s3.get_object(Bucket=BUCKET, Key=f"{ratelimit.PREFIX}global.json")["Body"].read()
+    )
+    doc["hits"] = ahead + doc["hits"]
+    s3.put_object(Bucket=BUCKET, Key=f"{ratelimit.PREFIX}global.json", Body=json.dumps(doc))
+    # WHEN the same address is admitted again
+    admitted, _ = generate_job(ip=ip)
+    # THEN the orphan's verdict, found on its address's counter, drops it from the global one too
+    ip_key = ratelimit.ip_counter(cfg, ip).key
+    ip_hits = json.loads(s3.get_object(Bucket=BUCKET, Key=ip_key)["Body"].read())["hits"]
+    assert [h[1] for h in ip_hits] == [admitted]
+    global_tokens = [h[1] for h in counter_hits(s3)]
+    assert orphan not in global_tokens and admitted in global_tokens
+    # AND the global backlog was still settled only MAX_SETTLE at a time
+    assert len(global_tokens) == len(ahead) - ratelimit.MAX_SETTLE + 1
+
+
 def test_healing_merges_a_retry_attempts_result_and_ignores_the_earlier_ones(
     s3, generate_job, get_status, monkeypatch
 ):
