@@ -224,17 +224,13 @@ def set_s3_endpoint(stack: LocalStack, url: str | None) -> None:
     lam.update_function_configuration(FunctionName=name, Environment={"Variables": env})
 
 
-@pytest.mark.parametrize("when", ["after", "before"], ids=["record written", "record not written"])
-def test_kill_during_generate_leaves_no_orphan_and_an_exact_counter(
-    stack: LocalStack, when: str
-) -> None:
-    client = "127.0.0.21" if when == "after" else "127.0.0.22"
-    stack.control("POST", "/_control/latency", {"seconds": 0.05})
+def _killed_at_the_records_put(stack: LocalStack, when: str, client: str) -> str:
+    """A /generate from `client` killed at its job record's creating PUT, `when` = "after" S3
+    stored it or "before"; returns the job id of the provisional slot the dead request took."""
     answers: list[Reply] = []
     with ThrottlingS3(stack.outputs["LocalAwsEndpoint"], every=0) as front:
         set_s3_endpoint(stack, front.url)
         try:
-            # GIVEN /generate held at the job record's creating PUT (before or after S3 did it)
             hold = Hold("PUT", r"/jobs/[0-9a-f-]{36}/status\.json", when=when)
             front.holds.append(hold)
             caller = threading.Thread(
@@ -245,31 +241,42 @@ def test_kill_during_generate_leaves_no_orphan_and_an_exact_counter(
             )
             caller.start()
             assert hold.reached.wait(60), "the record's PUT never came"
-            # WHEN the execution environment is killed right there
-            kill_environments(stack)
+            kill_environments(stack)  # right there, as an out-of-memory kill would
             hold.release.set()
             caller.join(60)
         finally:
             set_s3_endpoint(stack, None)
     assert answers and answers[0].status >= 500, answers  # the client saw its request fail
-    orphans = [t for t in tokens(stack, ip_counter_key(stack, client))]
-    assert len(orphans) == 1  # the provisional slot the dead request took
+    orphans = tokens(stack, ip_counter_key(stack, client))
+    assert len(orphans) == 1, orphans  # the provisional slot the dead request took
+    return orphans[0]
 
-    # THEN past the dispatch deadline the next admission from that client settles it
+
+def test_kill_during_generate_leaves_no_orphan_and_an_exact_counter(stack: LocalStack) -> None:
+    # GIVEN two requests killed inside /generate: one after its job record was written, one
+    # before (both in one test, so the dispatch deadline is waited for once)
+    stack.control("POST", "/_control/latency", {"seconds": 0.05})
+    clients = {"after": "127.0.0.21", "before": "127.0.0.22"}
+    orphans = {when: _killed_at_the_records_put(stack, when, ip) for when, ip in clients.items()}
+
+    # WHEN, past the dispatch deadline, each client is admitted again
     time.sleep(DISPATCH_DEADLINE_S + 1)  # the deadline is a clock time; nothing to wait on
-    admitted = start_job(stack, "after the crash", source=client)
-    assert tokens(stack, ip_counter_key(stack, client)) == [admitted]
-    assert orphans[0] not in tokens(stack, "ratelimit/global.json")
-    assert admitted in tokens(stack, "ratelimit/global.json")
+    admitted = {
+        when: start_job(stack, "after the crash", source=ip) for when, ip in clients.items()
+    }
+
+    # THEN each admission settled its client's orphan in both counters
+    for when, ip in clients.items():
+        assert tokens(stack, ip_counter_key(stack, ip)) == [admitted[when]]
+        assert orphans[when] not in tokens(stack, "ratelimit/global.json"), when
+        assert admitted[when] in tokens(stack, "ratelimit/global.json")
     # AND no job is pending past its dispatch deadline: the orphan's record is failed (or absent)
     s3 = stack.client("s3")
-    key = f"jobs/{orphans[0]}/status.json"
-    if when == "after":
-        orphan = s3_json(stack, key)
-        assert orphan["status"] == "failed", orphan
-        assert {r["errorCode"] for r in orphan["results"]} == {"NOT_STARTED"}
-    else:
-        assert s3.list_objects_v2(Bucket=bucket(stack), Prefix=key)["KeyCount"] == 0
+    written = s3_json(stack, f"jobs/{orphans['after']}/status.json")
+    assert written["status"] == "failed", written
+    assert {r["errorCode"] for r in written["results"]} == {"NOT_STARTED"}
+    never = f"jobs/{orphans['before']}/status.json"
+    assert s3.list_objects_v2(Bucket=bucket(stack), Prefix=never)["KeyCount"] == 0
     now = time.time()
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket(stack), Prefix="jobs/")
     for page in pages:
@@ -278,7 +285,8 @@ def test_kill_during_generate_leaves_no_orphan_and_an_exact_counter(
                 doc = s3_json(stack, item["Key"])
                 stuck = doc["status"] == "pending" and not doc.get("dispatchedAt")
                 assert not (stuck and now > doc["dispatchBy"]), doc
-    stack.wait_terminal(admitted, within_s=60)
+    for job in admitted.values():
+        stack.wait_terminal(job, within_s=60)
 
 
 # ---- no form of a key reaches a log ----------------------------------------------------------
