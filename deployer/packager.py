@@ -145,7 +145,10 @@ def build(
         package = Package(zip_path, sidecar.read_text().strip(), zip_path.stat().st_size, -1)
     else:
         package = _write(_deps_archive(deps, deps_key), own, zip_path)
-        sidecar.write_text(package.sha256)
+        # Whole or absent: a concurrent build (another deploy, a parallel test) may read it.
+        partial = sidecar.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(package.sha256)
+        partial.replace(sidecar)
     if dest is not None and dest.resolve() != zip_path.resolve():
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(zip_path, dest)
