@@ -147,6 +147,11 @@ def read_file(path: Path) -> tuple[dict[str, Any], list[str]]:
         return {}, [f"The file is not valid JSON: {exc.msg} at line {exc.lineno}."]
     if repeated:  # JSON would keep the last value silently; say so instead of guessing
         return {}, [f"'{key}' is given more than once in one object; keep one." for key in repeated]
+    if data in ([], {}, {"Parameters": {}}):  # otherwise "ModelCount is 9 but ... are empty"
+        return {}, [
+            f"The file {path} sets no parameters; start from parameters.example.json "
+            "(models and their keys)."
+        ]
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
         extra = sorted(set(data) - {"Parameters"})
         problems = [
@@ -305,7 +310,7 @@ def model_problems(
         return []
     slots = sorted(int(m.group(1)) for name in specs if (m := _SLOT.match(name)))
     if slots and not 1 <= count <= max(slots):
-        return [f"ModelCount must be between 1 and {max(slots)}, not {count}."]
+        return []  # the template's MinValue/MaxValue check has said so, once
     named = [n for n in slots if _value(values, specs, f"Model{n}Name")]
     problems = _count_problems(count, named)
     index = _int(_value(values, specs, "PromptModelIndex"))

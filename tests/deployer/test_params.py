@@ -71,7 +71,18 @@ def test_unknown_model_names_say_what_is_accepted(tmp_path: Path) -> None:
 
 def test_numbers_are_checked_against_the_template_range(tmp_path: Path) -> None:
     found = problems_for(write_json(tmp_path / "p.json", small_params(ModelCount=25)))
-    assert "ModelCount '25' must be at most 3." in found
+    assert found == ("ModelCount '25' must be at most 3.",)  # said once, in one wording
+
+
+@pytest.mark.parametrize(
+    "empty", [[], {}, {"Parameters": {}}], ids=["list", "object", "Parameters"]
+)
+def test_a_file_that_sets_nothing_says_so(tmp_path: Path, empty: object) -> None:
+    path = write_json(tmp_path / "p.json", empty)
+    assert problems_for(path) == (
+        f"The file {path} sets no parameters; start from parameters.example.json "
+        "(models and their keys).",
+    )
 
 
 def test_no_echo_values_never_appear_in_messages(tmp_path: Path) -> None:
