@@ -171,15 +171,25 @@ def run_steps(steps: Iterable[Step], ctx: DeployContext) -> DeployResult:
 
 
 # -- the local steps: no AWS calls ---------------------------------------------------------------
-def validate_step(ctx: DeployContext) -> StepResult:
-    params_file = ctx.need(ctx.request.params_file, "the parameters file")
-    ctx.validated = validate(params_file, ctx.ui)
-    if placeholders := ctx.validated.params.placeholder_keys():
-        ctx.ui.warn(
-            f"{', '.join(placeholders)} still hold the example's placeholder; those models "
-            "will answer with an authentication error until you put real keys there."
-        )
-    return ctx
+PLACEHOLDER_NOTE = (
+    "those models will answer with an authentication error until you put real keys there."
+)
+
+
+def validating(placeholder_note: str = PLACEHOLDER_NOTE) -> Step:
+    """The validate step; `placeholder_note` says what keys left as the example's mean."""
+
+    def step(ctx: DeployContext) -> StepResult:
+        params_file = ctx.need(ctx.request.params_file, "the parameters file")
+        ctx.validated = validate(params_file, ctx.ui)
+        if placeholders := ctx.validated.params.placeholder_keys():
+            ctx.ui.warn(
+                f"{', '.join(placeholders)} still hold the example's placeholder; "
+                + placeholder_note
+            )
+        return ctx
+
+    return Step("validate", step)
 
 
 def package_step(ctx: DeployContext) -> StepResult:
@@ -389,7 +399,7 @@ def report_step(ctx: DeployContext) -> StepResult:
 
 # -- the compositions -------------------------------------------------------------------------
 BUILD_STEPS = (
-    Step("validate", validate_step),
+    validating(),
     Step("package", package_step),
     Step("preflight", preflight_step),  # after the local build, before any AWS change
 )

@@ -43,6 +43,7 @@ from deployer.pipeline import (
     StepResult,
     publish_site,
     replace,
+    validating,
 )
 from deployer.site import CONFIG_KEY
 from deployer.ui import UI
@@ -113,9 +114,17 @@ def _simulated_preflight(region: str) -> Step:
     return Step("preflight", step)
 
 
+# The simulator takes any non-empty key but "invalid", the example's placeholders included.
+LOCAL_PLACEHOLDER_NOTE = (
+    "the local simulator accepts them, real providers will not: put real keys there before "
+    "deploying to AWS."
+)
+
+
 def _local_build_steps(region: str) -> list[Step]:
     """validate and package as for AWS; the preflight asks the simulator the stack will use."""
-    return replace(BUILD_STEPS, "preflight", _simulated_preflight(region))
+    steps = replace(BUILD_STEPS, "validate", validating(LOCAL_PLACEHOLDER_NOTE))
+    return replace(steps, "preflight", _simulated_preflight(region))
 
 
 def _deployer(endpoint: str, region: str, ui: UI) -> Deployer:

@@ -60,6 +60,10 @@ def test_local_deploys_serves_and_stops_cleanly_on_sigint(project: Path) -> None
             process.kill()
     assert process.returncode == 0, output
     assert "CREATE_COMPLETE" in output and "Traceback" not in output
+    # the example's placeholder keys work against the simulator, and the warning says so
+    said = " ".join(output.split())
+    assert "still hold the example's placeholder; the local simulator accepts them" in said
+    assert "authentication error" not in said
 
 
 def test_sigterm_ends_the_wait_and_restores_the_handlers() -> None:
