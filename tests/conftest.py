@@ -2,7 +2,8 @@
 
 The browser lives here, once: two session-scoped Playwright instances alive at the same time
 (one per conftest that defined it) made the second refuse to start ("Sync API inside the
-asyncio loop") whenever random order ran the end-to-end tests before the page's.
+asyncio loop") whenever random order ran the end-to-end tests before the page's. Each test gets
+its own context of it, so no page state outlives its test.
 """
 
 from __future__ import annotations
@@ -27,23 +28,28 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One headless chromium with an empty profile for the whole session."""
+def browser() -> Iterator[Any]:
+    """One headless chromium for the whole session (starting it costs about a second)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium)")
     from playwright import sync_api  # a missing package is an error, not a skip: CI installs it
 
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_api.sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-            accept_downloads=True,
+        launched = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         try:
-            yield context
+            yield launched
         finally:
-            context.close()
+            launched.close()
+
+
+@pytest.fixture
+def chromium(browser: Any) -> Iterator[Any]:
+    """A fresh browser context for each test: its own storage, cookies and permissions, so
+    nothing a test's page remembers (a token, a model choice) reaches the next test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    try:
+        yield context
+    finally:
+        context.close()

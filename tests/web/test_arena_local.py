@@ -50,7 +50,6 @@ def page(chromium: Any, web_url: str) -> Iterator[Any]:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(web_url)
-    page.evaluate("localStorage.clear()")  # the model choice of an earlier test stays there
     try:
         yield page
     finally:

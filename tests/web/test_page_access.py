@@ -19,10 +19,8 @@ N = len(DEFAULT_MODELS)
 
 
 def open_clean(page: Any, site: StaticSite) -> None:
-    """The page with nothing remembered from an earlier test (the browser profile is shared)."""
+    """The page, ready (each test's browser context starts with nothing remembered)."""
     page.goto(site.url)
-    page.evaluate("localStorage.clear()")
-    page.reload()
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
