@@ -62,8 +62,10 @@ function thumbsOf(entry) {
  * @param {{galleryList: Function, gallery: Function}} api
  * @param {Record<string, HTMLElement>} parts
  * @param {(items: object[], at: number, opener: HTMLElement, share: string) => void} onOpen
+ * @param {() => string|null} withheld the generation to keep closed: a blind vote not yet cast,
+ *   whose thumbnails (in slot order) and names would tell which model made which image
  */
-export function createGallery(api, parts, onOpen) {
+export function createGallery(api, parts, onOpen, withheld = () => null) {
   const { list, status, detail, detailTitle, detailPrompt, images, failed, closeButton } = parts;
   const { refreshButton, moreButton, shareButton, shareStatus } = parts;
   let loading = null;
@@ -95,6 +97,10 @@ export function createGallery(api, parts, onOpen) {
   });
 
   async function show(entry, button) {
+    if (entry.id === withheld()) {
+      setStatus("That generation stays hidden until you vote on it (blind mode).");
+      return;
+    }
     const token = ++showing;
     openedFrom = button;
     openId = entry.id;
@@ -167,6 +173,12 @@ export function createGallery(api, parts, onOpen) {
     const button = el("button", "gallery-button");
     button.type = "button";
     button.dataset.id = entry.id;
+    if (entry.id === withheld()) {
+      button.disabled = true;
+      button.append(el("span", "gallery-text", "Hidden until you vote (blind mode)"));
+      li.append(button);
+      return li;
+    }
     const count = Number(entry.imageCount) || 0;
     const failures = Number(entry.failedCount) || 0;
     const when = formatTimestamp(entry.timestamp);

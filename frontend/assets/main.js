@@ -115,6 +115,7 @@ function start(config) {
       viewerShare = () => share;
       viewer.open(items, at, opener);
     },
+    () => (grid.blind && !grid.revealed && job && job.galleryId) || null,
   );
   const arena = createArena(
     api,
@@ -135,7 +136,10 @@ function start(config) {
     {
       grid,
       currentJob: () => job,
-      onReveal: () => job && job.last && showProgress(job.last),
+      onReveal: () => {
+        if (job && job.last) showProgress(job.last);
+        gallery.refresh(); // the generation voted on (or blind mode left) is listed in full
+      },
     },
   );
 

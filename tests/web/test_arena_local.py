@@ -263,6 +263,12 @@ def test_a_blind_vote_reveals_the_names_and_updates_the_leaderboard(
     headings = page.locator("#grid h3").all_inner_texts()
     assert sorted(headings) == ["Image A", "Image B", "Image C"], headings
     assert not any(m in page.locator("#grid").inner_text() for m in chosen)
+    # AND the gallery keeps this generation closed: its thumbnails (in slot order) and its
+    # detail (with names) would tell which model made which image
+    newest = page.locator("#gallery-list > li").first
+    expect(newest).to_contain_text("Hidden until you vote (blind mode)")
+    expect(newest.locator("img")).to_have_count(0)
+    expect(newest.get_by_role("button")).to_be_disabled()
     # WHEN the first card shown is picked as the best and the vote sent
     first = page.locator("#grid > li").first
     first.get_by_role("button", name="Rank Image A").click()
@@ -272,6 +278,9 @@ def test_a_blind_vote_reveals_the_names_and_updates_the_leaderboard(
     winner = first.locator("h3").inner_text()
     assert winner in chosen
     expect(page.locator("#vote-status")).to_contain_text(winner)
+    # and the gallery lists the generation in full again
+    expect(newest).to_contain_text("a blind check: a fox in fresh snow")
+    expect(newest.locator(".thumbs img")).to_have_count(3)
     # and the leaderboard on the page counts it
     row = page.locator("#board-body tr").filter(has=page.get_by_role("rowheader", name=winner))
     wins = before.get(winner, {}).get("wins", 0) + 1
