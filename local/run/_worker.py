@@ -97,10 +97,11 @@ def _max_rss_mb() -> int | None:
     return peak // (1024 * 1024) if sys.platform == "darwin" else peak // 1024
 
 
-def _exit_with_parent() -> None:
-    """End this environment if the server dies without stopping it (e.g. SIGKILL): stdin EOF
-    only ends the loop between invocations, and a job may run for minutes."""
-    parent = os.getppid()
+def _exit_with_parent(parent: int) -> None:
+    """End this environment if the server (`parent`, the pid that started it) dies without
+    stopping it (e.g. SIGKILL): stdin EOF only ends the loop between invocations, and a job may
+    run for minutes. The pid comes from the server, not getppid(): on a busy machine the server
+    can die before this line runs, and by then getppid() is already the reaper's."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -113,7 +114,7 @@ def _exit_with_parent() -> None:
 def main() -> int:
     global _current_request_id
     task_root, handler_spec = sys.argv[1], sys.argv[2]
-    _exit_with_parent()
+    _exit_with_parent(int(sys.argv[3]) if len(sys.argv) > 3 else os.getppid())
     proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", closefd=False)  # noqa: SIM115

@@ -52,7 +52,14 @@ class WorkerProcess:
         else:
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
         self._proc = subprocess.Popen(
-            [sys.executable, "-u", WORKER_SCRIPT, deployment.code_dir, deployment.handler],
+            [
+                sys.executable,
+                "-u",
+                WORKER_SCRIPT,
+                deployment.code_dir,
+                deployment.handler,
+                str(os.getpid()),
+            ],  # the server: the worker exits when it is gone
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

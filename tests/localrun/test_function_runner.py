@@ -147,7 +147,8 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_busy_worker_exits_when_its_server_is_killed(tmp_path) -> None:
+@pytest.mark.parametrize("settle_s", [0.5, 0.0], ids=["while it runs", "before it watches"])
+def test_a_busy_worker_exits_when_its_server_is_killed(tmp_path, settle_s: float) -> None:
     (tmp_path / "lambda_function.py").write_text(
         "import time\n\ndef lambda_handler(event, context):\n    time.sleep(60)\n"
     )
@@ -162,9 +163,10 @@ def test_a_busy_worker_exits_when_its_server_is_killed(tmp_path) -> None:
     )
     # A stand-in server: starts a worker, hands it a long invocation, then is SIGKILLed.
     script = (
-        "import subprocess, sys, time\n"
+        "import os, subprocess, sys, time\n"
         f"p = subprocess.Popen([sys.executable, {WORKER_SCRIPT!r}, {str(tmp_path)!r}, "
-        "'lambda_function.lambda_handler'], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)\n"
+        "'lambda_function.lambda_handler', str(os.getpid())], stdin=subprocess.PIPE, "
+        "stdout=subprocess.DEVNULL)\n"
         f"p.stdin.write({(request + chr(10)).encode()!r}); p.stdin.flush()\n"
         "print(p.pid, flush=True)\n"
         "time.sleep(60)\n"
@@ -172,7 +174,7 @@ def test_a_busy_worker_exits_when_its_server_is_killed(tmp_path) -> None:
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     pid = int(parent.stdout.readline())
-    time.sleep(0.5)
+    time.sleep(settle_s)  # 0: killed while the worker's Python is still starting
     assert _alive(pid)
     parent.kill()
     parent.wait(timeout=10)
