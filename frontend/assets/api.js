@@ -102,10 +102,15 @@ export function createApi(
   const base = String(endpoint).replace(/\/+$/, "");
 
   async function request(method, path, body, signal, options = {}) {
+    const sentWith = token ? token.get() : null;
     try {
       return await send(method, path, body, signal, options);
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 401 || !token || !askToken) throw err;
+      // A 401 to a request sent before the token was given (the page's first calls run at
+      // once): send it again with that token instead of asking a second time.
+      const current = token.get();
+      if (current && current !== sentWith) return send(method, path, body, signal, options);
       const given = await askToken(err.message);
       if (!given) throw err;
       token.set(given);

@@ -155,6 +155,7 @@ class FakeApi:
         self.enhance_suffix = ", golden hour light, highly detailed, 35 mm photograph"
         self.expose_retry_after = True
         self.access_token: str | None = None  # set: a private deployment (401 without it)
+        self.slow_refusals: dict[str, float] = {}  # path prefix -> seconds before its 401
         self.aliases_only = False  # answer as the original client's API did: url, long_prompt
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -190,6 +191,7 @@ class FakeApi:
             self.rate_limit_seconds = None
             self.expose_retry_after = True
             self.access_token = None
+            self.slow_refusals = {}
             self.votes.clear()
             self.aliases_only = False
 
@@ -408,6 +410,9 @@ class _ApiHandler(BaseHTTPRequestHandler):
         if given == f"Bearer {wanted}":
             return False
         self._body()  # read, so the connection stays usable
+        for prefix, seconds in self.api.slow_refusals.items():
+            if self.path.startswith(prefix):
+                time.sleep(seconds)  # a refusal that arrives after the others (a busy network)
         code = "TOKEN_INVALID" if given else "TOKEN_REQUIRED"
         text = (
             "The access token is not right for this deployment."

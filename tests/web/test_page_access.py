@@ -4,6 +4,7 @@ request; and each card shows what its model cost."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -80,6 +81,26 @@ def test_forgetting_the_token_asks_again_and_cancel_shows_the_401(
     page.get_by_role("button", name="Cancel").click()
     expect(page.locator("#message")).to_contain_text("This deployment is private")
     assert authorizations(api, "POST", "/generate") == [None]
+
+
+def test_a_refusal_arriving_after_the_token_was_given_is_sent_again_not_asked_again(
+    page: Any, site: StaticSite, api: FakeApi
+) -> None:
+    # GIVEN a private deployment whose leaderboard refusal arrives two seconds after the others
+    api.access_token = TOKEN
+    api.slow_refusals = {"/leaderboard": 2.0}
+    open_clean(page, site)
+    # WHEN the token is given to the first question, before that late refusal comes
+    page.get_by_label("Token", exact=True).fill(TOKEN)
+    page.get_by_role("button", name="Use token").click()
+    expect(page.locator("#token-dialog")).to_be_hidden()
+    # THEN the late-refused call is sent again with the token, and nobody is asked twice
+    give_up = time.monotonic() + 10
+    while authorizations(api, "GET", "/leaderboard")[-1:] != [f"Bearer {TOKEN}"]:
+        assert time.monotonic() < give_up, authorizations(api, "GET", "/leaderboard")
+        page.wait_for_timeout(100)
+    assert authorizations(api, "GET", "/leaderboard") == [None, f"Bearer {TOKEN}"]
+    expect(page.locator("#token-dialog")).to_be_hidden()
 
 
 def test_a_wrong_token_is_shown_and_asked_for_again_next_time(
