@@ -204,8 +204,8 @@ export function createGallery(api, parts, onOpen, withheld = () => null) {
   }
 
   function load(reset) {
-    // One request at a time; a second call waits for the first.
-    if (loading) return loading;
+    // One request at a time; a second call waits for the first (a reset runs after it).
+    if (loading) return reset ? loading.then(() => load(true)) : loading;
     if (reset) setStatus(list.childElementCount ? "" : "Loading earlier generations…");
     loading = (async () => {
       try {

@@ -82,8 +82,10 @@ function start(config) {
     },
     models.map(nameOf),
   );
+  // Blind and not yet voted, the generation's link would open it with its names elsewhere.
+  const withheld = () => (grid.blind && !grid.revealed && job && job.galleryId) || null;
   const currentShare = () =>
-    job && job.galleryId ? shareLink(job.galleryId) : location.href.split("#")[0];
+    job && job.galleryId && !withheld() ? shareLink(job.galleryId) : location.href.split("#")[0];
   const viewer = createViewer($("viewer"), { shareUrl: () => viewerShare() });
   let viewerShare = currentShare;
   const grid = createGrid($("grid"), {
@@ -115,7 +117,7 @@ function start(config) {
       viewerShare = () => share;
       viewer.open(items, at, opener);
     },
-    () => (grid.blind && !grid.revealed && job && job.galleryId) || null,
+    withheld,
   );
   const arena = createArena(
     api,
@@ -348,6 +350,7 @@ function start(config) {
       const names = chosen.length === total ? chosen.map((i) => ({ index: i, name: nameOf(models[i - 1]) })) : [];
       grid.start(prompt, names, options.aspectRatio);
       arena.jobStarted();
+      gallery.refresh(); // the previous generation, no longer the one being voted on, opens again
       resultsEmpty.hidden = true;
       undoText = null;
       undoButton.hidden = true;

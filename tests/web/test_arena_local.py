@@ -249,7 +249,7 @@ def _leaderboard(api_url: str) -> dict[str, dict[str, Any]]:
 
 
 def test_a_blind_vote_reveals_the_names_and_updates_the_leaderboard(
-    page: Any, web_url: str, api_url: str, simulator: str
+    chromium: Any, page: Any, web_url: str, api_url: str, simulator: str
 ) -> None:
     open_page(page, web_url)
     chosen = [MODELS[5], MODELS[6], MODELS[7]]
@@ -269,6 +269,13 @@ def test_a_blind_vote_reveals_the_names_and_updates_the_leaderboard(
     expect(newest).to_contain_text("Hidden until you vote (blind mode)")
     expect(newest.locator("img")).to_have_count(0)
     expect(newest.get_by_role("button")).to_be_disabled()
+    # AND the viewer's link is the page's, not the generation's (which would show the names)
+    chromium.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="View Image A larger").click()
+    page.locator("#viewer-copy").click()
+    expect(page.locator("#viewer-copied")).to_have_text("Link copied.")
+    assert "#/gallery/" not in page.evaluate("navigator.clipboard.readText()")
+    page.keyboard.press("Escape")
     # WHEN the first card shown is picked as the best and the vote sent
     first = page.locator("#grid > li").first
     first.get_by_role("button", name="Rank Image A").click()
