@@ -110,7 +110,7 @@ export function createApi(
       // A 401 to a request sent before the token was given (the page's first calls run at
       // once): send it again with that token instead of asking a second time.
       const current = token.get();
-      if (current && current !== sentWith) return send(method, path, body, signal, options);
+      if (current && current !== sentWith) return request(method, path, body, signal, options);
       const given = await askToken(err.message);
       if (!given) throw err;
       token.set(given);

@@ -155,7 +155,8 @@ class FakeApi:
         self.enhance_suffix = ", golden hour light, highly detailed, 35 mm photograph"
         self.expose_retry_after = True
         self.access_token: str | None = None  # set: a private deployment (401 without it)
-        self.slow_refusals: dict[str, float] = {}  # path prefix -> seconds before its 401
+        # path prefix -> an event its 401 waits for (a refusal that arrives after the others)
+        self.held_refusals: dict[str, threading.Event] = {}
         self.aliases_only = False  # answer as the original client's API did: url, long_prompt
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -191,7 +192,7 @@ class FakeApi:
             self.rate_limit_seconds = None
             self.expose_retry_after = True
             self.access_token = None
-            self.slow_refusals = {}
+            self.held_refusals = {}
             self.votes.clear()
             self.aliases_only = False
 
@@ -410,9 +411,9 @@ class _ApiHandler(BaseHTTPRequestHandler):
         if given == f"Bearer {wanted}":
             return False
         self._body()  # read, so the connection stays usable
-        for prefix, seconds in self.api.slow_refusals.items():
+        for prefix, release in self.api.held_refusals.items():
             if self.path.startswith(prefix):
-                time.sleep(seconds)  # a refusal that arrives after the others (a busy network)
+                release.wait(10)  # bounded: a test that forgets to release it still ends
         code = "TOKEN_INVALID" if given else "TOKEN_REQUIRED"
         text = (
             "The access token is not right for this deployment."

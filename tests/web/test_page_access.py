@@ -4,6 +4,7 @@ request; and each card shows what its model cost."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from typing import Any
 
@@ -86,14 +87,16 @@ def test_forgetting_the_token_asks_again_and_cancel_shows_the_401(
 def test_a_refusal_arriving_after_the_token_was_given_is_sent_again_not_asked_again(
     page: Any, site: StaticSite, api: FakeApi
 ) -> None:
-    # GIVEN a private deployment whose leaderboard refusal arrives two seconds after the others
+    # GIVEN a private deployment whose leaderboard refusal is held back
     api.access_token = TOKEN
-    api.slow_refusals = {"/leaderboard": 2.0}
+    late = threading.Event()
+    api.held_refusals = {"/leaderboard": late}
     open_clean(page, site)
-    # WHEN the token is given to the first question, before that late refusal comes
+    # WHEN the token is given to the first question, and only then that refusal arrives
     page.get_by_label("Token", exact=True).fill(TOKEN)
     page.get_by_role("button", name="Use token").click()
     expect(page.locator("#token-dialog")).to_be_hidden()
+    late.set()
     # THEN the late-refused call is sent again with the token, and nobody is asked twice
     give_up = time.monotonic() + 10
     while authorizations(api, "GET", "/leaderboard")[-1:] != [f"Bearer {TOKEN}"]:
