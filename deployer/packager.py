@@ -146,7 +146,7 @@ def build(
     else:
         package = _write(_deps_archive(deps, deps_key), own, zip_path)
         # Whole or absent: a concurrent build (another deploy, a parallel test) may read it.
-        partial = sidecar.with_suffix(f".{os.getpid()}.partial")
+        partial = sidecar.with_name(f"{sidecar.name}.{os.getpid()}.partial")
         partial.write_text(package.sha256)
         partial.replace(sidecar)
     if dest is not None and dest.resolve() != zip_path.resolve():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -149,8 +150,7 @@ def read_file(path: Path) -> tuple[dict[str, Any], list[str]]:
         return {}, [f"'{key}' is given more than once in one object; keep one." for key in repeated]
     if data in ([], {}, {"Parameters": {}}):  # otherwise "ModelCount is 9 but ... are empty"
         return {}, [
-            f"The file {path} sets no parameters; start from parameters.example.json "
-            "(models and their keys)."
+            "It sets no parameters; start from parameters.example.json (models and their keys)."
         ]
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
         extra = sorted(set(data) - {"Parameters"})
@@ -310,7 +310,9 @@ def model_problems(
         return []
     slots = sorted(int(m.group(1)) for name in specs if (m := _SLOT.match(name)))
     if slots and not 1 <= count <= max(slots):
-        return []  # the template's MinValue/MaxValue check has said so, once
+        if _outside_template_range(specs.get("ModelCount"), count):
+            return []  # the template's MinValue/MaxValue check has said so, once
+        return [f"ModelCount must be between 1 and {max(slots)}, not {count}."]
     named = [n for n in slots if _value(values, specs, f"Model{n}Name")]
     problems = _count_problems(count, named)
     index = _int(_value(values, specs, "PromptModelIndex"))
@@ -322,6 +324,14 @@ def model_problems(
         for n in (n for n in named if n <= count):
             problems += _slot_problems(n, values, specs, catalog)
     return problems + _environment_size_problems(values, specs, slots)
+
+
+def _outside_template_range(spec: ParamSpec | None, number: float) -> bool:
+    if spec is None:
+        return False
+    low = spec.min_value if spec.min_value is not None else -math.inf
+    high = spec.max_value if spec.max_value is not None else math.inf
+    return not low <= number <= high
 
 
 # Lambda refuses a function whose environment variables (names + values) pass 4 KB. Keys live in

@@ -172,7 +172,8 @@ def run_steps(steps: Iterable[Step], ctx: DeployContext) -> DeployResult:
 
 # -- the local steps: no AWS calls ---------------------------------------------------------------
 PLACEHOLDER_NOTE = (
-    "those models will answer with an authentication error until you put real keys there."
+    "the preflight will find the providers refusing them (with --skip-check, those models "
+    "answer with an authentication error) until you put real keys there."
 )
 
 

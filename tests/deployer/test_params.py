@@ -80,9 +80,20 @@ def test_numbers_are_checked_against_the_template_range(tmp_path: Path) -> None:
 def test_a_file_that_sets_nothing_says_so(tmp_path: Path, empty: object) -> None:
     path = write_json(tmp_path / "p.json", empty)
     assert problems_for(path) == (
-        f"The file {path} sets no parameters; start from parameters.example.json "
-        "(models and their keys).",
+        "It sets no parameters; start from parameters.example.json (models and their keys).",
     )
+
+
+def test_a_count_past_the_named_slots_is_refused_when_the_template_allows_it(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a template whose ModelCount range reaches past its slots (no MaxValue at all)
+    specs = {**SPECS, "ModelCount": params.ParamSpec("ModelCount", type="Number", min_value=1)}
+    path = write_json(tmp_path / "p.json", small_params(ModelCount=7))
+    with pytest.raises(DeployError) as caught:
+        params.load(path, specs, CATALOG)
+    # THEN the slot check still says it, once
+    assert caught.value.problems == ("ModelCount must be between 1 and 3, not 7.",)
 
 
 def test_no_echo_values_never_appear_in_messages(tmp_path: Path) -> None:
