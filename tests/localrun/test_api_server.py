@@ -53,7 +53,9 @@ def api(aws: LocalAwsClients) -> Iterator[Api]:
     api_id = _create_api(aws, fn, ["POST /generate", "GET /status/{jobId}", "GET /slow"])
     sink = ListSink()
     registry = FunctionRegistry(aws, {}, sink, max_workers=3)
-    app = ApiApp(ApiSource(aws, api_id, sink, ttl_s=0.0), registry, sink, integration_timeout_s=2)
+    # 5 s: room for three environments' cold starts at once on a busy 2-core machine (2 s was
+    # not), and still well under the function's 10 s timeout for the integration-timeout test.
+    app = ApiApp(ApiSource(aws, api_id, sink, ttl_s=0.0), registry, sink, integration_timeout_s=5)
     server = BackgroundServer(app, sink, "api")
     url = server.start()
     try:
@@ -127,8 +129,8 @@ def test_function_error_and_malformed_result_are_500(api: Api) -> None:
 
 
 def test_integration_timeout_is_503_and_the_server_keeps_serving(api: Api) -> None:
-    # The function sleeps 4 s; the 2 s integration timeout answers first.
-    resp = requests.get(f"{api.url}/slow?do=sleep&s=4", timeout=30)
+    # The function sleeps 8 s; the 5 s integration timeout answers first.
+    resp = requests.get(f"{api.url}/slow?do=sleep&s=8", timeout=30)
     assert (resp.status_code, resp.json()) == (503, {"message": "Service Unavailable"})
     assert requests.get(f"{api.url}/status/ok", timeout=30).status_code == 200
 
