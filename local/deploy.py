@@ -21,6 +21,7 @@ import importlib
 import json
 import os
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -154,6 +155,11 @@ class _LocalRun:
     handle: Any = None
     stops: list[Callable[[], None]] = field(default_factory=list)
 
+    def check_ports(self, ctx: DeployContext) -> StepResult:
+        if self.args.local_port:
+            ports_free(self.args.local_port)
+        return ctx
+
     def start_aws(self, ctx: DeployContext) -> StepResult:
         self.aws = _local_aws_class()(port=0)
         self.stops.append(self.aws.stop)
@@ -209,6 +215,7 @@ class _LocalRun:
             Step("publish site", self.publish, executes=True, finishing=True),
         )
         return [
+            Step("check local ports", self.check_ports),
             *_local_build_steps(self.region),
             Step("start local AWS", self.start_aws),
             *AWS_STEPS,
@@ -274,6 +281,32 @@ def _local_aws_class() -> Callable[..., Any]:
         ) from exc
 
 
+PORTS_FIX = "Pick other ports with --local-port N (it uses N, N+1 and N+2), or 0 for any."
+
+
+def ports_free(first: int) -> None:
+    """--local-port N serves on N, N+1 and N+2: a taken one is said before anything is built
+    or deployed, not after a whole deploy. (Serving still reports one taken in between.)"""
+    for port in (first, first + 1, first + 2):
+        if port > 65535:
+            raise DeployError(
+                f"--local-port {first} needs ports up to {first + 2}; the last is 65535.",
+                fix=PORTS_FIX,
+                exit_code=USAGE,
+            )
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as exc:
+                raise DeployError(
+                    f"Port {port} on 127.0.0.1 is taken ({exc.strerror}), so the local stack "
+                    "cannot be served; nothing was deployed.",
+                    fix=PORTS_FIX,
+                    exit_code=USAGE,
+                ) from exc
+
+
 def _serve(endpoint: str, stack: str, values: dict[str, str], ui: UI, port: int) -> Any:
     """Start `local.run.serve` when the local serving is installed; None otherwise."""
     try:
@@ -286,7 +319,7 @@ def _serve(endpoint: str, stack: str, values: dict[str, str], ui: UI, port: int)
     except localrun.LocalRunError as exc:  # a taken port, a stack it cannot serve
         raise DeployError(
             f"The stack is deployed but cannot be served: {exc}",
-            fix="Pick other ports with --local-port N (it uses N, N+1 and N+2), or 0 for any.",
+            fix=PORTS_FIX,
             exit_code=USAGE if isinstance(exc, localrun.PortInUse) else FAILED,
         ) from exc
 

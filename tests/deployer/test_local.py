@@ -115,10 +115,40 @@ def test_a_taken_local_port_is_one_sentence_and_exit_2(project: Path) -> None:
             cwd=project, env=env, stdin=subprocess.DEVNULL,
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
-    output = result.stdout + result.stderr
+    output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode == 2, output
-    assert "cannot be served" in output and "--local-port" in output
+    assert f"Port {port} on 127.0.0.1 is taken" in output and "--local-port" in output
+    assert "nothing was deployed" in output and "CREATE_COMPLETE" not in output  # said first
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("offset", [1, 2])
+def test_each_of_the_three_local_ports_is_checked(offset: int) -> None:
+    import socket
+
+    from deployer.errors import USAGE, DeployError
+    from local.deploy import ports_free
+
+    with socket.socket() as first, socket.socket() as taken:
+        first.bind(("127.0.0.1", 0))  # a free N; only N + offset stays taken
+        port = first.getsockname()[1]
+        first.close()
+        try:
+            taken.bind(("127.0.0.1", port + offset))
+        except OSError:
+            pytest.skip(f"port {port + offset} is in use on this machine")
+        taken.listen()
+        with pytest.raises(DeployError) as caught:
+            ports_free(port)
+    assert caught.value.exit_code == USAGE and f"Port {port + offset} " in str(caught.value)
+
+
+def test_a_first_port_without_two_more_after_it_is_refused() -> None:
+    from deployer.errors import DeployError
+    from local.deploy import ports_free
+
+    with pytest.raises(DeployError, match="needs ports up to 65536"):
+        ports_free(65534)
 
 
 @pytest.mark.e2e
