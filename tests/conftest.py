@@ -53,3 +53,16 @@ def chromium(browser: Any) -> Iterator[Any]:
         yield context
     finally:
         context.close()
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-randomly has shuffled
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow modules (a local stack or a browser) first, each group still in its random
+    order: with one file per worker, a long module drawn last keeps one worker busy after
+    the others have finished (the longest-first rule for scheduling)."""
+    slow = {
+        item.path
+        for item in items
+        if item.get_closest_marker("e2e") or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: item.path not in slow)  # stable: the order within each group
