@@ -131,13 +131,18 @@ class LocalStack:
         return reply
 
     def wait_terminal(
-        self, job_id: str, within_s: float, source: str = "127.0.0.1", every_s: float = 0.25
+        self,
+        job_id: str,
+        within_s: float,
+        source: str = "127.0.0.1",
+        every_s: float = 0.25,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """Poll /status until the job is terminal; the record at the end (bounded)."""
         deadline = time.monotonic() + within_s
         record: Any = None
         while time.monotonic() < deadline:
-            reply = self.call("GET", f"/status/{job_id}", source=source)
+            reply = self.call("GET", f"/status/{job_id}", source=source, headers=headers)
             assert reply.status == 200, reply
             record = reply.json()
             if record["status"] in TERMINAL:

@@ -11,14 +11,13 @@ import hashlib
 import json
 import secrets
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from local.driver import TERMINAL, LocalStack, local_stack, parameters
+from local.driver import LocalStack, local_stack, parameters
 
 pytestmark = pytest.mark.e2e
 
@@ -38,19 +37,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with local_stack(params, tmp_path_factory.mktemp("private")) as running:
         running.control("DELETE", "/_control/faults")
         yield running
-
-
-def _terminal(stack: LocalStack, job_id: str, within_s: float = 60.0) -> Any:
-    deadline = time.monotonic() + within_s
-    record: Any = None
-    while time.monotonic() < deadline:
-        reply = stack.call("GET", f"/status/{job_id}", headers=BEARER)
-        assert reply.status == 200, reply
-        record = reply.json()
-        if record["status"] in TERMINAL:
-            return record
-        time.sleep(0.25)
-    raise AssertionError(f"job {job_id} not terminal after {within_s:g}s: {record}")
 
 
 def test_without_the_token_every_route_is_401_json(stack: LocalStack) -> None:
@@ -108,7 +94,7 @@ def test_with_the_token_the_budget_admits_exactly_its_jobs_and_shows_their_cost(
         assert 0 < int(reply.headers["retry-after"]) <= 86400
     # AND each finished card carries its measured cost, and the job its total
     for reply in accepted:
-        record = _terminal(stack, reply.json()["jobId"])
+        record = stack.wait_terminal(reply.json()["jobId"], within_s=60, headers=BEARER)
         assert record["status"] == "completed", record
         assert [r["cost"] for r in record["results"]] == [
             {"usd": 0.04, "measured": True},
@@ -126,7 +112,7 @@ def test_the_token_is_nowhere_but_in_the_stacks_secret(
     with local_stack(params, tmp_path_factory.mktemp("private-logs")) as stack:
         reply = stack.call("POST", "/generate", {"prompt": "a lighthouse"}, headers=BEARER)
         assert reply.status == 202, reply
-        _terminal(stack, reply.json()["jobId"])
+        stack.wait_terminal(reply.json()["jobId"], within_s=60, headers=BEARER)
         lam = stack.client("lambda")
         described = lam.get_function_configuration(FunctionName=stack.outputs["FunctionName"])
         configuration = str(described)
