@@ -6,12 +6,14 @@ import base64
 import copy
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.s3.models import S3Backend
 from moto.s3.responses import S3Response
 from pixelprompt import aws, backends, config, dispatch
 
@@ -235,3 +237,15 @@ def get_status(
         return status, body
 
     return get
+
+
+@pytest.fixture
+def slow_s3_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Widen moto's gap between checking a condition and writing, so a lost update would show."""
+    original = S3Backend.put_object
+
+    def slow_put(self: S3Backend, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.003)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(S3Backend, "put_object", slow_put)

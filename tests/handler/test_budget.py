@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from moto.s3.models import S3Backend
 from pixelprompt import budget, costs, dispatch
 from pixelprompt.providers.prices import CHAT_CALL_USD, UNKNOWN_MODEL_USD
 
@@ -22,17 +21,6 @@ PER_JOB = 3 * UNKNOWN_MODEL_USD  # the three fake models, which the price table 
 def _doc(s3) -> dict[str, Any]:
     key = budget.doc_key(budget.day_of(time.time()))
     return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
-
-
-@pytest.fixture
-def slow_s3_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = S3Backend.put_object
-
-    def slow_put(self: S3Backend, *args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.003)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(S3Backend, "put_object", slow_put)
 
 
 def test_twenty_simultaneous_generates_with_room_for_three_admit_exactly_three(

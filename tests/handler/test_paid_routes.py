@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
-import pytest
-from moto.s3.models import S3Backend
 from pixelprompt import config, ratelimit
 from pixelprompt.api import app
 from pixelprompt.apigw import Request
@@ -16,18 +12,6 @@ from pixelprompt.gate import Gate
 from pixelprompt.router import Result, Router
 
 from tests.handler.support import BUCKET
-
-
-@pytest.fixture
-def slow_s3_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Widen moto's gap between checking a condition and writing, so a lost update would show."""
-    original = S3Backend.put_object
-
-    def slow_put(self: S3Backend, *args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.003)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(S3Backend, "put_object", slow_put)
 
 
 def _burst(call, make_event, n: int) -> list[tuple[int, dict, dict]]:

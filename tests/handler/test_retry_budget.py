@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from moto.s3.models import S3Backend
 from pixelprompt import budget, dispatch, jobs
 from pixelprompt.providers.prices import UNKNOWN_MODEL_USD
 
@@ -29,18 +28,6 @@ def retry(event, call):
         return call(ev)
 
     return send
-
-
-@pytest.fixture
-def slow_s3_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Widen moto's gap between checking a condition and writing, so a race would show."""
-    original = S3Backend.put_object
-
-    def slow_put(self: S3Backend, *args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.003)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(S3Backend, "put_object", slow_put)
 
 
 def _budget_doc(s3) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from moto.s3.models import S3Backend
 from pixelprompt import jobs
 
 from tests.handler.support import BUCKET, model_env
@@ -25,18 +24,6 @@ def post(event, call):
         return status, answer
 
     return send
-
-
-@pytest.fixture
-def slow_s3_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Widen moto's gap between checking a condition and writing, so a race would show."""
-    original = S3Backend.put_object
-
-    def slow_put(self: S3Backend, *args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.003)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(S3Backend, "put_object", slow_put)
 
 
 def _finished_with_one_failure(set_env, fake_providers, generate_job, run_worker):

@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from moto.s3.models import S3Backend
 
 from tests.handler.support import BUCKET, model_env
 
@@ -111,17 +110,6 @@ def test_votes_need_a_finished_job_with_two_images(s3, set_env, generate_job, ru
     missing = "00000000-0000-4000-8000-000000000000"
     assert api("POST", f"/jobs/{missing}/vote", {"best": 1})[1]["code"] == "JOB_NOT_FOUND"
     assert api("GET", f"/jobs/{missing}/vote")[1]["code"] == "VOTE_NOT_FOUND"
-
-
-@pytest.fixture
-def slow_s3_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = S3Backend.put_object
-
-    def slow_put(self: S3Backend, *args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.003)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(S3Backend, "put_object", slow_put)
 
 
 def _together(n: int, one) -> list[Any]:
