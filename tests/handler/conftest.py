@@ -249,3 +249,18 @@ def slow_s3_writes(monkeypatch: pytest.MonkeyPatch) -> None:
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(S3Backend, "put_object", slow_put)
+
+
+@pytest.fixture
+def post_job(
+    event: Callable[..., dict[str, Any]],
+    call: Callable[[dict[str, Any]], tuple[int, Any, dict[str, str]]],
+) -> Callable[..., tuple[int, Any, dict[str, str]]]:
+    """POST to one of a job's routes, /jobs/{id}/<action>: (status, body, headers)."""
+
+    def send(job_id: str, action: str, body: Any = None, ip: str | None = None) -> Any:
+        ev = event("httpApiV2_generate.json", body=body if body is not None else {}, ip=ip)
+        ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/jobs/{job_id}/{action}"
+        return call(ev)
+
+    return send

@@ -19,13 +19,11 @@ EST = UNKNOWN_MODEL_USD  # the fake models are not in the price table
 
 
 @pytest.fixture
-def retry(event, call):
+def retry(post_job):
     """POST /jobs/{id}/retry for one slot: (status, body, headers)."""
 
     def send(job_id: str, model: int, ip: str | None = None):
-        ev = event("httpApiV2_generate.json", body={"model": model}, ip=ip)
-        ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/jobs/{job_id}/retry"
-        return call(ev)
+        return post_job(job_id, "retry", {"model": model}, ip)
 
     return send
 

@@ -14,13 +14,11 @@ from tests.handler.support import BUCKET, model_env
 
 
 @pytest.fixture
-def post(event, call):
+def post(post_job):
     """POST to a job's run-control route: (status, body)."""
 
     def send(job_id: str, action: str, body: Any = None, ip: str | None = None):
-        ev = event("httpApiV2_generate.json", body=body if body is not None else {}, ip=ip)
-        ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/jobs/{job_id}/{action}"
-        status, answer, _ = call(ev)
+        status, answer, _ = post_job(job_id, action, body, ip)
         return status, answer
 
     return send
