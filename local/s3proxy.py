@@ -15,9 +15,11 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from local.quiet_http import QuietThreadingHTTPServer
 
 _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-connection"}
 FAULTS = (
@@ -73,8 +75,7 @@ class ThrottlingS3:
         self.holds: list[Hold] = []  # taken one at a time, first match wins
         self._counter = itertools.count(1)
         self._kinds = itertools.cycle(FAULTS)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = QuietThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

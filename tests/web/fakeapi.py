@@ -28,6 +28,8 @@ from urllib.parse import parse_qs
 from PIL import Image, ImageDraw, ImageFont
 from pixelprompt.contract import CORS, ROUTES, Route
 
+from local.quiet_http import QuietThreadingHTTPServer
+
 PROMPT_LIMIT = 1000
 JOB_ID = re.compile(r"^[0-9a-f-]{36}$")
 TERMINAL = ("completed", "partial", "failed")
@@ -164,7 +166,7 @@ class FakeApi:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> str:
-        self._server = _QuietServer(("127.0.0.1", 0), partial(_ApiHandler, self))
+        self._server = QuietThreadingHTTPServer(("127.0.0.1", 0), partial(_ApiHandler, self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self.url
@@ -707,23 +709,11 @@ class _StaticHandler(SimpleHTTPRequestHandler):
         super().do_GET()
 
 
-class _QuietServer(ThreadingHTTPServer):
-    """A browser that closes its page mid-answer (its test ended) is not an error here."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # BrokenPipe, reset, aborted
-            super().handle_error(request, client_address)
-
-
 class StaticSite:
     def __init__(self, root: Path, config: dict[str, Any]) -> None:
         self.config = config
         handler = partial(_StaticHandler, self.config, directory=str(root))
-        self._server = _QuietServer(("127.0.0.1", 0), handler)
+        self._server = QuietThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         host, port = self._server.server_address[:2]
         self.url = f"http://{host}:{port}/"
